@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""PyTorch reference benchmark: one training step of a pre-LN transformer block.
+
+Step = forward, loss = mean(y**2), backward, AdamW(lr=1e-4, wd=0.01) step, zero_grad(set_to_none=True).
+Block: x + proj(attn(LN1(x))) with a fused qkv Linear(dim, 3*dim) and non-causal softmax attention,
+then x + fc2(gelu_erf(fc1(LN2(x)))). float32, CPU. Prints ONE JSON line on stdout.
+
+  python3 block_train.py [--batch 16 --seq 64 --dim 256 --heads 4 --mlp 1024] [--runs 20] [--threads N]
+  python3 block_train.py --workload matmul-1024 [--runs 20] [--threads N]
+
+--threads N sets torch intra-op threads AND the BLAS pool (OPENBLAS/OMP/MKL_NUM_THREADS, before torch
+loads): Debian's OpenBLAS otherwise runs its own pool of all cores whatever torch.set_num_threads says.
+Exit code 3 (message on stderr) when torch cannot be imported.
+"""
+import argparse, json, math, os, statistics, sys, time
+
+WARMUP = 3
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workload", choices=["block-train", "matmul-1024"], default="block-train")
+    for name, default in [("batch", 16), ("seq", 64), ("dim", 256), ("heads", 4), ("mlp", 1024), ("runs", 20)]:
+        p.add_argument(f"--{name}", type=int, default=default)
+    p.add_argument("--threads", type=int, default=None, help="default: torch's own default")
+    return p.parse_args()
+
+
+def blas_threads():
+    """Thread count of the OpenBLAS actually loaded into this process, or None."""
+    try:
+        import ctypes
+        lib = next(l.split()[-1] for l in open("/proc/self/maps") if "libopenblas" in l)
+        return ctypes.CDLL(lib).openblas_get_num_threads()
+    except Exception:
+        return None
+
+
+def time_ms(fn, runs):
+    for _ in range(WARMUP):
+        fn()
+    ts = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t0) * 1e3)
+    return ts
+
+
+def main():
+    a = parse_args()
+    if a.threads:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(a.threads)
+    try:
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+    except Exception as e:  # ImportError, or OSError from a broken shared library
+        print(f"block_train.py: torch is not importable ({e!r}); skipping PyTorch reference", file=sys.stderr)
+        sys.exit(3)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    info = {"impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+    if a.workload == "matmul-1024":
+        x, y = torch.randn(1024, 1024), torch.randn(1024, 1024)
+        ms = statistics.median(time_ms(lambda: torch.mm(x, y), a.runs))
+        print(json.dumps({"workload": "matmul-1024", **info, "blas_threads": blas_threads(), "runs": a.runs,
+                          "ms_median": round(ms, 3), "gflops": round(2 * 1024**3 / (ms * 1e6), 2)}))
+        return
+
+    class Block(nn.Module):
+        def __init__(self, dim, heads, mlp):
+            super().__init__()
+            self.heads = heads
+            self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+            self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+            self.fc1, self.fc2 = nn.Linear(dim, mlp), nn.Linear(mlp, dim)
+
+        def forward(self, x):
+            B, T, D = x.shape
+            hd = D // self.heads
+            q, k, v = self.qkv(self.ln1(x)).view(B, T, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
+            att = torch.softmax(q @ k.transpose(-2, -1) * hd**-0.5, dim=-1)  # (B, H, T, T)
+            x = x + self.proj((att @ v).transpose(1, 2).reshape(B, T, D))
+            return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))  # gelu: erf form (torch default)
+
+    assert a.dim % a.heads == 0, "dim must be divisible by heads"
+    model = Block(a.dim, a.heads, a.mlp)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+    x = torch.randn(a.batch, a.seq, a.dim)
+
+    def step():
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    ts = sorted(time_ms(step, a.runs))
+    print(json.dumps({"workload": "block-train", **info, "blas_threads": blas_threads(),
+                      "batch": a.batch, "seq": a.seq, "dim": a.dim, "heads": a.heads, "mlp": a.mlp,
+                      "ms_median": round(statistics.median(ts), 3),
+                      "ms_p90": round(ts[math.ceil(0.9 * len(ts)) - 1], 3), "runs": a.runs}))
+
+
+if __name__ == "__main__":
+    main()

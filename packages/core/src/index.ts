@@ -1,0 +1,42 @@
+/**
+ * @umd/core: the tfjs runtime of UMD-TS. This file is the public API (named exports only).
+ */
+// Runtime: backend selection and training speed fixes.
+export { backendNames, currentRuntime, describeRuntime, initRuntime } from './runtime/init-runtime.js';
+export type { BackendName, RuntimeInfo, RuntimeOptions } from './runtime/init-runtime.js';
+export { valueAndGrads } from './runtime/value-and-grads.js';
+
+// Randomness.
+export { SeededRandom } from './random/seeded-random.js';
+export type { RandomState } from './random/seeded-random.js';
+
+// nn primitives.
+export { Module } from './nn/module.js';
+export type { NamedTensors, Parameter } from './nn/module.js';
+export { defaultInitializer, initTensor } from './nn/init.js';
+export type { Initializer } from './nn/init.js';
+export { Linear } from './nn/linear.js';
+export type { LinearOptions } from './nn/linear.js';
+export { LayerNorm } from './nn/layer-norm.js';
+export { Embedding } from './nn/embedding.js';
+export { Dropout } from './nn/dropout.js';
+export { gelu } from './nn/gelu.js';
+export { Mlp } from './nn/mlp.js';
+export { MultiHeadAttention } from './nn/multi-head-attention.js';
+export type { AttentionInputs, MultiHeadAttentionOptions } from './nn/multi-head-attention.js';
+export { TransformerBlock } from './nn/transformer-block.js';
+export type { TransformerBlockConfig } from './nn/transformer-block.js';
+
+// Optimisation.
+export { AdamW } from './optim/adamw.js';
+export type { AdamWOptions, AdamWParameterGroup, AdamWState } from './optim/adamw.js';
+
+// Errors.
+export { UmdError } from './errors/umd-error.js';
+export { BackendUnavailableError } from './errors/backend-unavailable-error.js';
+export { CheckpointFormatError } from './errors/checkpoint-format-error.js';
+export { CheckpointMismatchError } from './errors/checkpoint-mismatch-error.js';
+export type { CheckpointProblem } from './errors/checkpoint-mismatch-error.js';
+export { InvalidConfigError } from './errors/invalid-config-error.js';
+export { NonFiniteLossError } from './errors/non-finite-loss-error.js';
+export { ShapeMismatchError } from './errors/shape-mismatch-error.js';

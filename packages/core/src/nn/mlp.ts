@@ -1,0 +1,23 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import type { SeededRandom } from '../random/seeded-random.js';
+import { gelu } from './gelu.js';
+import { Linear } from './linear.js';
+import { Module } from './module.js';
+
+/** The transformer feed-forward: `fc1` (D -> hidden), erf-GELU, `fc2` (hidden -> D). */
+export class Mlp extends Module {
+  private readonly fc1: Linear;
+  private readonly fc2: Linear;
+
+  constructor(dim: number, hidden: number, random: SeededRandom) {
+    super();
+    this.fc1 = this.addModule('fc1', new Linear(dim, hidden, random));
+    this.fc2 = this.addModule('fc2', new Linear(hidden, dim, random));
+  }
+
+  /** x [..., D] -> [..., D] */
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy('nn/mlp', () => this.fc2.forward(gelu(this.fc1.forward(x))));
+  }
+}

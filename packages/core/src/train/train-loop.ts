@@ -1,0 +1,223 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+import * as tf from '@tensorflow/tfjs-core';
+
+import { assignWeights, readCheckpoint, saveCheckpoint, tensorFromRecord } from '../checkpoint/checkpoint.js';
+import { CheckpointMismatchError } from '../errors/checkpoint-mismatch-error.js';
+import { InvalidConfigError } from '../errors/invalid-config-error.js';
+import { NonFiniteLossError } from '../errors/non-finite-loss-error.js';
+import type { Module } from '../nn/module.js';
+import type { AdamW } from '../optim/adamw.js';
+import { learningRateAt, validateLrSchedule, type LrSchedule } from '../optim/lr-schedule.js';
+import type { SeededRandom } from '../random/seeded-random.js';
+
+/** Something whose position must survive a resume (a data loader): plain-JSON state out, state in. */
+export interface Resumable {
+  state(): unknown;
+  restore(state: unknown): void;
+}
+
+/** Events of a training run, noun-verb named. */
+export type TrainEvent =
+  | { readonly type: 'train-start'; readonly startStep: number; readonly maxSteps: number; readonly resumedFrom?: string }
+  | {
+      readonly type: 'step-end';
+      /** 1-based count of completed optimizer steps. */
+      readonly step: number;
+      readonly maxSteps: number;
+      readonly loss: number;
+      readonly learningRate: number;
+      readonly stepMs: number;
+      /** `samplesPerStep` / step time, when `samplesPerStep` is given. */
+      readonly samplesPerSecond?: number;
+      /** Mean step time of this session × remaining steps. */
+      readonly etaMs: number;
+      readonly numTensors: number;
+    }
+  | { readonly type: 'checkpoint-save'; readonly step: number; readonly path: string; readonly ms: number }
+  | { readonly type: 'train-end'; readonly step: number; readonly reason: 'completed' | 'aborted'; readonly lastCheckpoint?: string };
+
+export interface TrainLoopOptions {
+  /** Its parameters are checkpointed and restored under their hierarchical names. */
+  readonly model: Module;
+  readonly optimizer: AdamW;
+  /**
+   * One training step (1-based `step`): draw the batch, compute loss and gradients, apply them. Synchronous tensor
+   * work belongs in `tf.tidy`; async loading may come first. Returns the scalar loss, which the loop reads (the
+   * step's one sync point), checks for NaN/Inf and disposes.
+   */
+  readonly trainStep: (step: number) => tf.Scalar | Promise<tf.Scalar>;
+  /** Total optimizer steps. */
+  readonly maxSteps: number;
+  /** The learning rate at each step comes from this schedule (default: constant `optimizer.learningRate`). */
+  readonly schedule?: { readonly baseLearningRate: number; readonly schedule: LrSchedule };
+  /** The run's generator (dropout, masking, shuffling seeds): its state is checkpointed for exact resume. */
+  readonly random?: SeededRandom;
+  /** The data loader (or anything else) whose position must be restored on resume. */
+  readonly data?: Resumable;
+  /** Checkpoints: `dir/step-000123.safetensors` every `every` steps and at the end; keeps the newest `keepLast` (default 3). */
+  readonly checkpoint?: { readonly dir: string; readonly every: number; readonly keepLast?: number };
+  /** `true`: continue from the newest checkpoint in `checkpoint.dir` (a fresh start if there is none); a path: that file. */
+  readonly resume?: boolean | string;
+  /** The resolved config, stored in every checkpoint. */
+  readonly config?: unknown;
+  /** Samples per optimizer step, for throughput events. */
+  readonly samplesPerStep?: number;
+  readonly onEvent?: (event: TrainEvent) => void;
+  /** Stops after the current step, writing a checkpoint first (e.g. on SIGINT). */
+  readonly signal?: AbortSignal;
+  /** @internal */
+  readonly _internal?: { readonly now?: () => number };
+}
+
+export interface TrainResult {
+  /** Completed optimizer steps. */
+  readonly step: number;
+  readonly reason: 'completed' | 'aborted';
+  /** Loss of every step run in this session, in order (index 0 is step startStep + 1). */
+  readonly losses: number[];
+  readonly lastCheckpoint?: string;
+}
+
+const checkpointPattern = /^step-(\d+)\.safetensors$/;
+
+/**
+ * A small generic training loop, in nanoGPT's order: learning rate for the step, the step, a loss read-back with a
+ * NaN/Inf guard, events, and checkpoints every N steps. Resumes exactly: weights, optimizer moments and step,
+ * generator state and data position all come back, so an interrupted run continues with the same losses.
+ *
+ * @throws NonFiniteLossError when a step's loss is NaN or infinite; no checkpoint is written after that step, so the
+ *   last good one survives
+ * @throws CheckpointMismatchError when the resume checkpoint does not fit the model or optimizer
+ */
+export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult> {
+  const { model, optimizer, maxSteps, checkpoint } = options;
+  const now = options._internal?.now ?? (() => performance.now());
+  if (!Number.isInteger(maxSteps) || maxSteps < 0) throw new InvalidConfigError('maxSteps', maxSteps, 'an integer ≥ 0');
+  if (checkpoint && !(Number.isInteger(checkpoint.every) && checkpoint.every > 0)) {
+    throw new InvalidConfigError('checkpoint.every', checkpoint.every, 'an integer ≥ 1');
+  }
+  if (options.schedule) validateLrSchedule(options.schedule.schedule, options.schedule.baseLearningRate);
+
+  let startStep = 0;
+  let lastCheckpoint: string | undefined;
+  const resumePath = await findResumePath(options);
+  if (resumePath) {
+    startStep = await restoreCheckpoint(resumePath, options);
+    lastCheckpoint = resumePath;
+  }
+  options.onEvent?.({ type: 'train-start', startStep, maxSteps, ...(resumePath ? { resumedFrom: resumePath } : {}) });
+
+  const save = async (step: number): Promise<void> => {
+    if (!checkpoint) return;
+    const started = now();
+    const file = path.join(checkpoint.dir, `step-${String(step).padStart(6, '0')}.safetensors`);
+    await saveCheckpoint(file, {
+      weights: model.parameterMap(),
+      optimizerWeights: optimizer.weights(),
+      metadata: {
+        step,
+        config: options.config,
+        optimizerState: optimizer.state(),
+        ...(options.random ? { random: options.random.state() } : {}),
+        ...(options.data ? { data: options.data.state() } : {}),
+      },
+    });
+    lastCheckpoint = file;
+    await pruneCheckpoints(checkpoint.dir, checkpoint.keepLast ?? 3);
+    options.onEvent?.({ type: 'checkpoint-save', step, path: file, ms: now() - started });
+  };
+
+  const losses: number[] = [];
+  let elapsedMs = 0;
+  let step = startStep;
+  while (step < maxSteps) {
+    if (options.signal?.aborted) break;
+    const learningRate = options.schedule
+      ? learningRateAt(step, options.schedule.baseLearningRate, options.schedule.schedule)
+      : optimizer.learningRate;
+    optimizer.setLearningRate(learningRate);
+    const started = now();
+    const lossTensor = await options.trainStep(step + 1);
+    const loss = (await lossTensor.data())[0]!; // the step's sync point
+    lossTensor.dispose();
+    const stepMs = now() - started;
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(step + 1, loss, lastCheckpoint);
+    step += 1;
+    elapsedMs += stepMs;
+    losses.push(loss);
+    const sessionSteps = step - startStep;
+    options.onEvent?.({
+      type: 'step-end',
+      step,
+      maxSteps,
+      loss,
+      learningRate,
+      stepMs,
+      ...(options.samplesPerStep ? { samplesPerSecond: (options.samplesPerStep * 1000) / stepMs } : {}),
+      etaMs: (elapsedMs / sessionSteps) * (maxSteps - step),
+      numTensors: tf.memory().numTensors,
+    });
+    if (checkpoint && step % checkpoint.every === 0 && step < maxSteps) await save(step);
+  }
+  const reason = step >= maxSteps ? 'completed' : 'aborted';
+  if (checkpoint && step > startStep) await save(step);
+  options.onEvent?.({ type: 'train-end', step, reason, ...(lastCheckpoint ? { lastCheckpoint } : {}) });
+  return { step, reason, losses, ...(lastCheckpoint ? { lastCheckpoint } : {}) };
+}
+
+/** The newest `step-*.safetensors` in `dir`, or undefined when there is none (or the folder does not exist). */
+export async function latestCheckpoint(dir: string): Promise<string | undefined> {
+  const files = await listCheckpoints(dir);
+  return files.length > 0 ? path.join(dir, files[files.length - 1]!.name) : undefined;
+}
+
+async function findResumePath(options: TrainLoopOptions): Promise<string | undefined> {
+  if (typeof options.resume === 'string') return options.resume;
+  if (options.resume !== true) return undefined;
+  if (!options.checkpoint) throw new InvalidConfigError('resume', true, "a checkpoint path, or 'checkpoint.dir' to search");
+  return latestCheckpoint(options.checkpoint.dir);
+}
+
+async function restoreCheckpoint(file: string, options: TrainLoopOptions): Promise<number> {
+  const loaded = await readCheckpoint(file);
+  const { metadata } = loaded;
+  if (options.random && !metadata.random) {
+    throw new CheckpointMismatchError(file, [{ kind: 'field', name: 'random', expected: 'generator state', checkpoint: 'absent' }]);
+  }
+  assignWeights(options.model.parameterMap(), loaded.weights, file);
+  const slots: Record<string, tf.Tensor> = {};
+  for (const [name, record] of Object.entries(loaded.optimizerWeights)) slots[name] = tensorFromRecord(record);
+  try {
+    const state = (metadata.optimizerState ?? { step: metadata.step }) as { step: number };
+    options.optimizer.restore(slots, state);
+  } finally {
+    tf.dispose(slots);
+  }
+  if (options.random && metadata.random) options.random.restore(metadata.random);
+  if (options.data && metadata.data !== undefined) options.data.restore(metadata.data);
+  return metadata.step;
+}
+
+async function listCheckpoints(dir: string): Promise<{ name: string; step: number }[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return names
+    .map((name) => ({ name, match: checkpointPattern.exec(name) }))
+    .filter((entry): entry is { name: string; match: RegExpExecArray } => entry.match !== null)
+    .map((entry) => ({ name: entry.name, step: Number(entry.match[1]) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+async function pruneCheckpoints(dir: string, keepLast: number): Promise<void> {
+  const files = await listCheckpoints(dir);
+  for (const file of files.slice(0, Math.max(0, files.length - keepLast))) {
+    await rm(path.join(dir, file.name), { force: true });
+  }
+}
