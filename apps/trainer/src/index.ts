@@ -1,6 +1,5 @@
 /**
- * @umd/trainer: umd-train: config file to pretrain, calibrate, fine-tune and evaluate.
- *
- * Skeleton: the public API is filled in by issue #8. Named exports only (see STYLE.md b3).
+ * @umd/trainer: the `umd-train` command. Programmatic entry points for tests and embedding.
  */
-export {};
+export { runSmoke } from './smoke.js';
+export type { SmokeOptions } from './smoke.js';

@@ -30,6 +30,27 @@ export type { TransformerBlockConfig } from './nn/transformer-block.js';
 // Optimisation.
 export { AdamW } from './optim/adamw.js';
 export type { AdamWOptions, AdamWParameterGroup, AdamWState } from './optim/adamw.js';
+export { learningRateAt, validateLrSchedule } from './optim/lr-schedule.js';
+export type { LrSchedule } from './optim/lr-schedule.js';
+export { clipGradNorm, globalNorm } from './optim/clip-grad-norm.js';
+export { GradientAccumulator } from './optim/gradient-accumulator.js';
+
+// Checkpoints (safetensors).
+export { decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsHeader } from './checkpoint/safetensors.js';
+export type { SafetensorsDtype, SafetensorsEntry, SafetensorsHeader, TensorRecord } from './checkpoint/safetensors.js';
+export { assignWeights, readCheckpoint, recordFromTensor, saveCheckpoint, tensorFromRecord } from './checkpoint/checkpoint.js';
+export type {
+  AssignWeightsOptions,
+  AssignWeightsResult,
+  CheckpointMetadata,
+  LoadedCheckpoint,
+  SaveCheckpointOptions,
+} from './checkpoint/checkpoint.js';
+export { writeFileAtomic } from './checkpoint/write-file-atomic.js';
+
+// Training loop.
+export { latestCheckpoint, trainLoop } from './train/train-loop.js';
+export type { Resumable, TrainEvent, TrainLoopOptions, TrainResult } from './train/train-loop.js';
 
 // Errors.
 export { UmdError } from './errors/umd-error.js';

@@ -168,7 +168,7 @@ describe('assignWeights', () => {
     const b = tf.variable(tf.tensor1d([1, 2, 3]), true, 'assign_test_b');
     const c = tf.variable(tf.tensor1d([1, 2], 'int32'), true, 'assign_test_c');
     const d = tf.variable(tf.tensor1d([9]), true, 'assign_test_d');
-    const target = new Map([['a', a], ['b', b], ['c', c], ['d', d]]);
+    const target = new Map<string, tf.Variable>([['a', a], ['b', b], ['c', c], ['d', d]]);
     const loaded = {
       a: float([4], [0, 0, 0, 0]),
       b: float([3], [0, 0, 0]),

@@ -86,8 +86,8 @@ describe('encodeSafetensors', () => {
   });
 
   it('is deterministic: tensors are sorted by name whatever the insertion order', () => {
-    const x = { dtype: 'float32', shape: [1], data: new Float32Array([1]) } as const;
-    const y = { dtype: 'int32', shape: [1], data: new Int32Array([2]) } as const;
+    const x: TensorRecord = { dtype: 'float32', shape: [1], data: new Float32Array([1]) };
+    const y: TensorRecord = { dtype: 'int32', shape: [1], data: new Int32Array([2]) };
     expect(encodeSafetensors({ x, y })).toEqual(encodeSafetensors({ y, x }));
   });
 
@@ -104,7 +104,7 @@ describe('encodeSafetensors', () => {
   });
 
   it('rejects a dtype that does not match the data, a bad shape and the reserved name __metadata__', () => {
-    const int = { dtype: 'float32', shape: [1], data: new Int32Array([1]) } as const;
+    const int: TensorRecord = { dtype: 'float32', shape: [1], data: new Int32Array([1]) };
     expect(() => encodeSafetensors({ w: int })).toThrow(InvalidConfigError);
     expect(() => encodeSafetensors({ w: { dtype: 'float32', shape: [-1], data: new Float32Array(1) } })).toThrow(
       'tensors["w"].shape',
