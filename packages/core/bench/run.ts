@@ -92,14 +92,14 @@ async function blockTrain(workload: string, options: { batch: number; seq: numbe
     });
   const t = time(step);
   emit({ workload, ...options, ...t, tensors: tf.memory().numTensors });
-  if (args.profile && workload === 'block-train') await profile(step);
+  if (args.profile) await profile(workload, step);
   optimizer.dispose();
   block.dispose();
   tf.dispose([x, target]);
 }
 
 /** Prints the ten kernels that take most of one step's time (tf.profile). */
-async function profile(step: () => tf.Tensor): Promise<void> {
+async function profile(workload: string, step: () => tf.Tensor): Promise<void> {
   let result: tf.Tensor | undefined;
   const info = await tf.profile(() => {
     result = step();
@@ -117,7 +117,7 @@ async function profile(step: () => tf.Tensor): Promise<void> {
     const total = [...byKernel.values()].reduce((sum, entry) => sum + entry.ms, 0);
     const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10);
     for (const [name, entry] of top) {
-      emit({ workload: 'block-train-profile', kernel: name, ms: +entry.ms.toFixed(2), share: +(entry.ms / total).toFixed(3), calls: entry.calls });
+      emit({ workload: `${workload}-profile`, kernel: name, ms: +entry.ms.toFixed(2), share: +(entry.ms / total).toFixed(3), calls: entry.calls });
     }
   }
 }

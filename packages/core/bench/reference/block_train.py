@@ -10,10 +10,11 @@ then x + fc2(gelu_erf(fc1(LN2(x)))). float32, CPU. Prints ONE JSON line on stdou
 
 --threads N sets torch intra-op threads AND the BLAS pool (OPENBLAS/OMP/MKL_NUM_THREADS, before torch
 loads): Debian's OpenBLAS otherwise runs its own pool of all cores whatever torch.set_num_threads says.
-Exit code 3 (message on stderr) when torch cannot be imported.
+It also defaults OMP_WAIT_POLICY=PASSIVE: spinning OpenMP workers starve OpenBLAS's pthreads on few cores.
+"other_load" = mean cores used by OTHER processes while timing (/proc/stat); > ~0.1 = contended run.
+Exits with code 3 (message on stderr) when torch cannot be imported.
 """
 import argparse, json, math, os, statistics, sys, time
-
 WARMUP = 3
 
 
@@ -27,24 +28,33 @@ def parse_args():
 
 
 def blas_threads():
-    """Thread count of the OpenBLAS actually loaded into this process, or None."""
-    try:
+    try:  # thread count of the OpenBLAS actually loaded into this process
         import ctypes
-        lib = next(l.split()[-1] for l in open("/proc/self/maps") if "libopenblas" in l)
-        return ctypes.CDLL(lib).openblas_get_num_threads()
+        return ctypes.CDLL(next(l.split()[-1] for l in open("/proc/self/maps") if "libopenblas" in l)
+                           ).openblas_get_num_threads()
+    except Exception:
+        return None
+
+
+def cpu_busy_s():
+    try:  # system-wide busy CPU seconds (Linux), hypervisor steal excluded
+        f = [int(v) for v in open("/proc/stat").readline().split()[1:8]]
+        return (f[0] + f[1] + f[2] + f[5] + f[6]) / os.sysconf("SC_CLK_TCK")
     except Exception:
         return None
 
 
 def time_ms(fn, runs):
+    """Sorted per-run wall times in ms, and the mean cores used by other processes meanwhile."""
     for _ in range(WARMUP):
         fn()
-    ts = []
+    ts, b0, c0, w0 = [], cpu_busy_s(), time.process_time(), time.perf_counter()
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         ts.append((time.perf_counter() - t0) * 1e3)
-    return ts
+    b1, own, wall = cpu_busy_s(), time.process_time() - c0, time.perf_counter() - w0
+    return sorted(ts), (None if b0 is None else round(max(0.0, (b1 - b0 - own) / wall), 2))
 
 
 def main():
@@ -52,23 +62,25 @@ def main():
     if a.threads:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(a.threads)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        import torch
-        import torch.nn as nn
-        import torch.nn.functional as F
+        import torch, torch.nn as nn, torch.nn.functional as F
     except Exception as e:  # ImportError, or OSError from a broken shared library
         print(f"block_train.py: torch is not importable ({e!r}); skipping PyTorch reference", file=sys.stderr)
         sys.exit(3)
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    info = {"impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads()}
+    info = {"impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default")}
 
     if a.workload == "matmul-1024":
         x, y = torch.randn(1024, 1024), torch.randn(1024, 1024)
-        ms = statistics.median(time_ms(lambda: torch.mm(x, y), a.runs))
+        ts, other = time_ms(lambda: torch.mm(x, y), a.runs)
+        ms = statistics.median(ts)
         print(json.dumps({"workload": "matmul-1024", **info, "blas_threads": blas_threads(), "runs": a.runs,
-                          "ms_median": round(ms, 3), "gflops": round(2 * 1024**3 / (ms * 1e6), 2)}))
+                          "ms_median": round(ms, 3), "gflops": round(2 * 1024**3 / (ms * 1e6), 2),
+                          "other_load": other}))
         return
 
     class Block(nn.Module):
@@ -87,22 +99,20 @@ def main():
             x = x + self.proj((att @ v).transpose(1, 2).reshape(B, T, D))
             return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))  # gelu: erf form (torch default)
 
-    assert a.dim % a.heads == 0, "dim must be divisible by heads"
     model = Block(a.dim, a.heads, a.mlp)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
     x = torch.randn(a.batch, a.seq, a.dim)
 
     def step():
-        loss = model(x).pow(2).mean()
-        loss.backward()
+        model(x).pow(2).mean().backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
 
-    ts = sorted(time_ms(step, a.runs))
+    ts, other = time_ms(step, a.runs)
     print(json.dumps({"workload": "block-train", **info, "blas_threads": blas_threads(),
                       "batch": a.batch, "seq": a.seq, "dim": a.dim, "heads": a.heads, "mlp": a.mlp,
                       "ms_median": round(statistics.median(ts), 3),
-                      "ms_p90": round(ts[math.ceil(0.9 * len(ts)) - 1], 3), "runs": a.runs}))
+                      "ms_p90": round(ts[math.ceil(0.9 * len(ts)) - 1], 3), "runs": a.runs, "other_load": other}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+
+import { InvalidConfigError } from '../errors/invalid-config-error.js';
+import { initRuntime } from './init-runtime.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+describe('multithreaded wasm', () => {
+  it('starts with 2 threads and lets the process exit on its own', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@umd/source', path.join(here, '__fixtures__', 'threaded-wasm-exit.ts')],
+      { cwd: path.resolve(here, '../..'), encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(result.error, 'the process did not exit within 60 s').toBeUndefined();
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { threads: number; fixes: string[]; corner: number };
+    expect(report.threads).toBe(2);
+    expect(report.fixes).toContain('multithreaded wasm (2 threads)');
+    expect(report.corner).toBe(256);
+  });
+
+  it('rejects a bad thread count, naming the variable', async () => {
+    await expect(initRuntime({ backend: 'wasm', env: { UMD_WASM_THREADS: 'many' } })).rejects.toThrow(InvalidConfigError);
+    await expect(initRuntime({ backend: 'wasm', env: { UMD_WASM_THREADS: '0' } })).rejects.toThrow(/UMD_WASM_THREADS/);
+  });
+
+  it('falls back to single-threaded wasm, saying why, when the threaded build is not where tfjs 4.22 keeps it', async () => {
+    const info = await initRuntime({
+      backend: 'wasm',
+      wasmThreads: 2,
+      _internal: { wasmThreads: { workerScript: path.join(here, 'no-such-worker.js') } },
+    });
+    expect(info.threads).toBe(1);
+    expect(info.fixes.find((fix) => fix.startsWith('single-threaded wasm (threaded build unavailable: '))).toBeDefined();
+    const sum = tf.sum(tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])));
+    expect((await sum.data())[0]).toBe(512);
+  });
+});
