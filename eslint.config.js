@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // Apps, benchmarks and scripts present results on the console; libraries emit events instead (STYLE.md b11).
-    files: ['apps/**', '**/bench/**', '**/scripts/**', '.ci/**', 'tooling/**'],
+    files: ['apps/**', '**/bench/**', '**/scripts/**', '**/__fixtures__/**', '.ci/**', 'tooling/**'],
     rules: { 'no-console': 'off' },
   },
 );
