@@ -47,6 +47,7 @@ export type {
   SaveCheckpointOptions,
 } from './checkpoint/checkpoint.js';
 export { writeFileAtomic } from './checkpoint/write-file-atomic.js';
+export type { WriteFileAtomicOptions } from './checkpoint/write-file-atomic.js';
 
 // Training loop.
 export { latestCheckpoint, trainLoop } from './train/train-loop.js';
@@ -57,6 +58,7 @@ export { UmdError } from './errors/umd-error.js';
 export { BackendUnavailableError } from './errors/backend-unavailable-error.js';
 export { CheckpointFormatError } from './errors/checkpoint-format-error.js';
 export { CheckpointMismatchError } from './errors/checkpoint-mismatch-error.js';
+export { FileWriteError } from './errors/file-write-error.js';
 export type { CheckpointProblem } from './errors/checkpoint-mismatch-error.js';
 export { InvalidConfigError } from './errors/invalid-config-error.js';
 export { NonFiniteLossError } from './errors/non-finite-loss-error.js';

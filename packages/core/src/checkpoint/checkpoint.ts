@@ -56,7 +56,7 @@ export interface LoadedCheckpoint {
  * Reads every tensor back with `await t.data()` (a GPU sync point); never disposes the inputs.
  *
  * @throws InvalidConfigError for a weight name starting with `optimizer/`, an unsupported dtype, a bad `step` or
- *   metadata JSON cannot hold; UmdError `UMD_FileWriteError` when the file cannot be written
+ *   metadata JSON cannot hold; FileWriteError when the file cannot be written
  */
 export async function saveCheckpoint(path: string, checkpoint: SaveCheckpointOptions): Promise<void> {
   const weights = checkpoint.weights instanceof Map ? [...checkpoint.weights] : Object.entries(checkpoint.weights);

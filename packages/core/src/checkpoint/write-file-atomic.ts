@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-import { UmdError } from '../errors/umd-error.js';
+import { FileWriteError } from '../errors/file-write-error.js';
 
 /** Options of {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -18,7 +18,7 @@ export interface WriteFileAtomicOptions {
  * created. On failure the temp file is removed and any previous file at `path` is left untouched.
  *
  * @param data bytes, or a string written as UTF-8
- * @throws UmdError `UMD_FileWriteError` naming `path`, with the underlying error as `cause`
+ * @throws FileWriteError naming `path`, with the underlying error as `cause`
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: WriteFileAtomicOptions = {}): Promise<void> {
   const directory = dirname(path);
@@ -38,13 +38,13 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     // Best-effort cleanup: the error that matters is the one being rethrown.
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true }).catch(() => undefined);
-    throw new UmdError({ name: 'UMD_FileWriteError', message: `Could not write ${path}: ${(error as Error).message}`, cause: error });
+    throw new FileWriteError(path, `Could not write ${path}: ${(error as Error).message}`, { cause: error });
   }
   try {
     await syncDirectory(directory);
   } catch (error) {
     const message = `Wrote ${path}, but could not fsync ${directory}; the rename may not survive a power loss: ${(error as Error).message}`;
-    throw new UmdError({ name: 'UMD_FileWriteError', message, cause: error });
+    throw new FileWriteError(path, message, { cause: error });
   }
 }
 
