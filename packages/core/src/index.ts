@@ -4,6 +4,7 @@
 // Runtime: backend selection and training speed fixes.
 export { backendNames, currentRuntime, describeRuntime, initRuntime } from './runtime/init-runtime.js';
 export type { BackendName, RuntimeInfo, RuntimeOptions } from './runtime/init-runtime.js';
+export { tidyStruct } from './runtime/tidy-struct.js';
 export { valueAndGrads } from './runtime/value-and-grads.js';
 
 // Randomness.
@@ -12,6 +13,7 @@ export type { RandomState } from './random/seeded-random.js';
 
 // nn primitives.
 export { Module } from './nn/module.js';
+export { ModuleDict, ModuleList } from './nn/module-list.js';
 export type { NamedTensors, Parameter } from './nn/module.js';
 export { defaultInitializer, initTensor } from './nn/init.js';
 export type { Initializer } from './nn/init.js';
@@ -22,6 +24,7 @@ export { Embedding } from './nn/embedding.js';
 export { Dropout } from './nn/dropout.js';
 export { gelu } from './nn/gelu.js';
 export { Mlp } from './nn/mlp.js';
+export type { Activation } from './nn/mlp.js';
 export { MultiHeadAttention } from './nn/multi-head-attention.js';
 export type { AttentionInputs, MultiHeadAttentionOptions } from './nn/multi-head-attention.js';
 export { TransformerBlock } from './nn/transformer-block.js';

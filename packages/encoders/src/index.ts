@@ -1,6 +1,20 @@
 /**
- * @umd/encoders: ViT image encoder, BERT-style text encoder, co-attention fusion, the `tiny`/`small`/`base` configs and safetensors weight import.
- *
- * Skeleton: the public API is filled in by issue #4. Named exports only (see STYLE.md b3).
+ * @umd/encoders: the image encoder (ViT), the text encoder (BERT-style), co-attention fusion, the composed UmdModel,
+ * size presets and Hugging Face weight import. Named exports only.
  */
-export {};
+export { VisionTransformer } from './vision-transformer.js';
+export type { VitConfig, VitInputs } from './vision-transformer.js';
+export { TextTransformer } from './text-transformer.js';
+export type { TextConfig, TextInputs } from './text-transformer.js';
+export { CoAttentionFusion } from './co-attention-fusion.js';
+export type { FusionConfig, FusionInputs, FusionLayerOutput, FusionOutput } from './co-attention-fusion.js';
+export { UmdModel } from './umd-model.js';
+export type { UmdModelConfig, UmdModelInputs, UmdModelOutput } from './umd-model.js';
+export { encoderPresets } from './presets.js';
+export type { EncoderPresetName } from './presets.js';
+export { patchify, unpatchify } from './patchify.js';
+export { interpolatePositionGrid, sinCosPositionEmbedding } from './position-embedding.js';
+export { importHuggingFaceWeights } from './weight-import/import-hugging-face-weights.js';
+export type { HuggingFaceWeights, ImportReport } from './weight-import/import-hugging-face-weights.js';
+export { bertNameMap, clipVisionNameMap } from './weight-import/hugging-face-name-map.js';
+export type { NameMap, NameMapEntry, WeightTransform } from './weight-import/hugging-face-name-map.js';

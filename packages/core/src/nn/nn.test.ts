@@ -10,6 +10,7 @@ import { Dropout } from './dropout.js';
 import { gelu } from './gelu.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
+import { Mlp } from './mlp.js';
 import { Module } from './module.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
 import { TransformerBlock } from './transformer-block.js';
@@ -92,6 +93,36 @@ describe('nn primitives', () => {
     // x·Φ(x), Φ from a reference erf table: Φ(-3)=0.0013499, Φ(-1)=0.1586553, Φ(0.5)=0.6914625, Φ(2)=0.9772499
     expectTensorClose(y, [-3 * 0.0013499, -0.1586553, 0, 0.5 * 0.6914625, 2 * 0.9772499], { atol: 1e-5 });
     y.dispose();
+  });
+
+  it('post-LN blocks end normalised (BERT layout); pre-LN blocks do not', () => {
+    const random = new SeededRandom(11);
+    const post = new TransformerBlock({ ...config, normPlacement: 'post' }, random);
+    const pre = new TransformerBlock(config, random);
+    const x = tf.mul(randomTensor(random, [2, 5, 16]), 3);
+    const rowStats = (t: tf.Tensor): number[][] =>
+      (tf.tidy(() => tf.moments(t, -1).variance).arraySync() as number[][]);
+    const postOut = post.forward(x);
+    const preOut = pre.forward(x);
+    expect(rowStats(postOut).flat().every((v) => Math.abs(v - 1) < 1e-3)).toBe(true);
+    expect(rowStats(preOut).flat().some((v) => Math.abs(v - 1) > 0.1)).toBe(true);
+    tf.dispose([x, postOut, preOut]);
+    post.dispose();
+    pre.dispose();
+  });
+
+  it('quick-GELU is x·sigmoid(1.702x) (OpenAI CLIP)', () => {
+    const random = new SeededRandom(12);
+    const mlp = new Mlp(3, 3, random, 'quick-gelu');
+    const fc1 = mlp.parameterMap().get('fc1.weight')!;
+    const fc2 = mlp.parameterMap().get('fc2.weight')!;
+    fc1.assign(tf.eye(3));
+    fc2.assign(tf.eye(3));
+    const y = mlp.forward(tf.tensor2d([[-2, 0.5, 3]]));
+    const sigmoid = (v: number): number => 1 / (1 + Math.exp(-1.702 * v));
+    expectTensorClose(y, [-2 * sigmoid(-2), 0.5 * sigmoid(0.5), 3 * sigmoid(3)], { atol: 1e-6 });
+    tf.dispose(y);
+    mlp.dispose();
   });
 
   it('dropout is the identity in eval mode and keeps the expectation in training', () => {

@@ -173,21 +173,46 @@ async function startBackend(
     }
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
-      const notes: string[] = [];
-      if (wasmThreads > 1 && !tf.findBackend('wasm')) {
-        try {
-          await startThreadedWasm(wasmThreads, wasmInternal);
-          await tf.ready();
-          return { name: 'wasm', notes: [`multithreaded wasm (${await wasmThreadCount()} threads)`] };
-        } catch (error) {
-          notes.push(`single-threaded wasm (threaded build unavailable: ${firstLine(error)})`);
-        }
-      }
-      return { name: await activate('wasm'), notes };
+      return withoutEmscriptenProcessHandlers(() => startWasm(wasmThreads, wasmInternal));
     }
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
       return { name: await activate('cpu'), notes: [] };
+  }
+}
+
+async function startWasm(wasmThreads: number, wasmInternal: WasmThreadsInternal | undefined): Promise<{ name: string; notes: string[] }> {
+  const notes: string[] = [];
+  if (wasmThreads > 1 && !tf.findBackend('wasm')) {
+    try {
+      await startThreadedWasm(wasmThreads, wasmInternal);
+      await tf.ready();
+      return { name: 'wasm', notes: [`multithreaded wasm (${await wasmThreadCount()} threads)`] };
+    } catch (error) {
+      notes.push(`single-threaded wasm (threaded build unavailable: ${firstLine(error)})`);
+    }
+  }
+  return { name: await activate('wasm'), notes };
+}
+
+/**
+ * Emscripten's Node glue installs `uncaughtException`/`unhandledRejection` handlers that re-throw from inside the glue,
+ * so any later uncaught error in the application prints the whole minified wasm loader instead of its own stack (and
+ * exits with code 7). tfjs never relies on them (they exist for Emscripten's `exit()`); remove the ones added while
+ * the backend starts, restoring Node's own reporting.
+ */
+async function withoutEmscriptenProcessHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const exceptionListeners = new Set(process.listeners('uncaughtException'));
+  const rejectionListeners = new Set(process.listeners('unhandledRejection'));
+  try {
+    return await start();
+  } finally {
+    for (const listener of process.listeners('uncaughtException')) {
+      if (!exceptionListeners.has(listener)) process.removeListener('uncaughtException', listener);
+    }
+    for (const listener of process.listeners('unhandledRejection')) {
+      if (!rejectionListeners.has(listener)) process.removeListener('unhandledRejection', listener);
+    }
   }
 }
 

@@ -8,3 +8,4 @@ const info = await initRuntime({ backend: 'wasm', wasmThreads: 2 });
 const product = tf.matMul(tf.ones([256, 256]), tf.ones([256, 256]));
 const corner = (await product.data())[0];
 console.log(JSON.stringify({ threads: info.threads, fixes: info.fixes, corner }));
+console.log(JSON.stringify({ emscriptenHandlers: process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length }));
