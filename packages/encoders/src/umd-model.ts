@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { Module, ModuleDict, tidyStruct, type SeededRandom } from '@umd/core';
 
 import { CoAttentionFusion, type FusionConfig, type FusionOutput } from './co-attention-fusion.js';
