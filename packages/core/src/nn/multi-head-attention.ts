@@ -79,7 +79,8 @@ export class MultiHeadAttention extends Module {
       throw new ShapeMismatchError('MultiHeadAttention(keyPaddingMask)', [B, S], inputs.keyPaddingMask.shape);
     }
     return tf.tidy('nn/multi-head-attention', () => {
-      const { H, headDim: Dh } = { H: this.heads, headDim: this.headDim };
+      const H = this.heads;
+      const Dh = this.headDim;
       let q: tf.Tensor;
       let k: tf.Tensor;
       let v: tf.Tensor;
