@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UmdError } from '@umd/core';
 
@@ -83,7 +85,9 @@ export function createUmdDataProgram(io: UmdDataIo): Command {
         });
       }
       const load = await loadNamedDataset(flags.dataset, {
-        root: flags.root,
+        // Relative to where the user typed the command: `pnpm --filter … umd-data` runs scripts in the package folder
+        // but records the caller's folder in INIT_CWD.
+        root: flags.root === undefined ? undefined : path.resolve(process.env['INIT_CWD'] ?? process.cwd(), flags.root),
         onError: flags.onError,
         scheme: flags.scheme,
         language: flags.language,
