@@ -1,6 +1,28 @@
 /**
- * @umd/mr-pretrain: Multi-level reconstruction pre-training: masking, L_MIM, L_MLM, L_ITM, the EMA teacher and L_FeaMIM/L_FeaMLM.
- *
- * Skeleton: the public API is filled in by issue #5. Named exports only (see STYLE.md b3).
+ * @umd/mr-pretrain: multi-level reconstruction pre-training — masking, L_MIM, L_MLM, L_ITM, the EMA teacher and
+ * L_FeaMIM/L_FeaMLM, and the pre-training step. Named exports only (see STYLE.md b3).
  */
-export {};
+// Configuration.
+export { mrPretrainPresets, mrTerms, validateMrPretrainConfig } from './mr-pretrain-config.js';
+export type { FeatureLossConfig, MimDecoderConfig, MrPretrainConfig, MrTerm } from './mr-pretrain-config.js';
+
+// Masking (plain typed arrays; seeded).
+export { patchMaskingTensors, randomPatchMasking } from './random-patch-masking.js';
+export type { PatchMasking, PatchMaskingOptions, PatchMaskingTensors } from './random-patch-masking.js';
+export { ignoredLabel, maskTokens } from './mask-tokens.js';
+export type { MaskTokensOptions, TokenMasking } from './mask-tokens.js';
+
+// Heads and their losses.
+export { MimDecoder, mimLoss } from './mim-decoder.js';
+export type { MimDecoderOutput } from './mim-decoder.js';
+export { MlmHead, crossEntropy } from './mlm-head.js';
+export { ItmHead, itmLoss, itmPairing } from './itm-head.js';
+export type { ItmPairing } from './itm-head.js';
+export { featureLoss, normalizeFeatures } from './feature-loss.js';
+export { EmaTeacher, teacherMomentumAt } from './ema-teacher.js';
+
+// The pre-training step.
+export { createMrPretraining } from './mr-pretraining.js';
+export type { MaskTokenIds, MrPretrainHeads, MrPretraining, MrPretrainingOptions } from './mr-pretraining.js';
+export { mrPretrainStep } from './mr-pretrain-step.js';
+export type { MrPretrainBatch, MrPretrainStepResult } from './mr-pretrain-step.js';
