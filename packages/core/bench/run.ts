@@ -28,11 +28,11 @@ const runs = Number(args.runs);
 const only = args.only?.split(',');
 const wanted = (name: string): boolean => !only || only.includes(name);
 
-// Capture tfjs' stock matMul gradient before the runtime replaces it, to measure the fix in the same run.
-await import('@tensorflow/tfjs-layers');
-const stockMatMulGradient = tf.getGradient(tf.BatchMatMul);
+// Capture tfjs' own wasm matMul kernel before the runtime wraps it, to measure the fix in the same run.
+await import('@tensorflow/tfjs-backend-wasm');
+const stockMatMulKernel = tf.getKernel(tf.BatchMatMul, 'wasm');
 const runtime = await initRuntime({ backend: args.backend as BackendName, onLog: (line) => console.error(line) });
-const fixedMatMulGradient = tf.getGradient(tf.BatchMatMul);
+const fixedMatMulKernel = tf.getKernel(tf.BatchMatMul, 'wasm');
 
 function time(step: () => tf.Tensor | void, warmup = 2): { ms_median: number; ms_p90: number; runs: number } {
   for (let i = 0; i < warmup; i++) readBack(step());
@@ -124,10 +124,12 @@ async function profile(workload: string, step: () => tf.Tensor): Promise<void> {
 
 const block = { batch: 16, seq: 64, dim: 256, heads: 4, mlp: 1024 };
 if (wanted('block-train')) await blockTrain('block-train', block);
-if (wanted('block-train-stock-gradient') && stockMatMulGradient && runtime.backend === 'wasm') {
-  tf.registerGradient(stockMatMulGradient);
-  await blockTrain('block-train-stock-gradient', block);
-  tf.registerGradient(fixedMatMulGradient!);
+if (wanted('block-train-stock-matmul') && stockMatMulKernel && fixedMatMulKernel && runtime.backend === 'wasm') {
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel(stockMatMulKernel);
+  await blockTrain('block-train-stock-matmul', block);
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel(fixedMatMulKernel);
 }
 
 if (wanted('embedding-train')) {

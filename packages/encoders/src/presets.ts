@@ -8,9 +8,10 @@ const bertVocabulary = { vocabSize: 30522, maxPositions: 512, typeVocabSize: 2 }
 
 /**
  * Named model sizes.
- * - `tiny`: the CPU default, sized so a full MR pre-training step at batch 32 fits in about a second on 2 cores (wasm);
- *   greyscale 96 px images in 16 px patches (36 patches), 4+4 blocks of width 128, 2 fusion layers; the
- *   bert-base-uncased vocabulary with 32 positions.
+ * - `tiny`: the CPU default, sized so a full MR pre-training step (`mrPretrainStep`, all five terms) at batch 32 takes
+ *   about a second on 2 cores with wasm (measured 0.96-1.14 s; `pnpm --filter @umd/mr-pretrain bench`): greyscale
+ *   96 px images in 16 px patches (36 patches), 3+3 blocks of width 96, 1 fusion layer; the bert-base-uncased
+ *   vocabulary with 32 positions.
  * - `small`: 160 px, width 256, 6+6 blocks, 2 fusion layers (a CPU run of a day, or a GPU).
  * - `base`: M3AE's shape, for GPU users — CLIP ViT-B/16 at 224 px (RGB, learned positions, pre-LayerNorm, quick-GELU:
  *   loads OpenAI CLIP weights) and BERT-base (post-LN; loads bert-base-uncased), 12 layers × 768 each, 6 fusion layers.
@@ -18,9 +19,9 @@ const bertVocabulary = { vocabSize: 30522, maxPositions: 512, typeVocabSize: 2 }
  */
 export const encoderPresets = {
   tiny: {
-    vision: { imageSize: 96, patchSize: 16, channels: 1, dim: 128, depth: 4, heads: 4, mlpDim: 512, positionEmbedding: 'sincos' },
-    text: { ...bertVocabulary, maxPositions: 32, dim: 128, depth: 4, heads: 4, mlpDim: 512, normPlacement: 'pre', layerNormEpsilon: 1e-5 },
-    fusion: { dim: 128, depth: 2, heads: 4, mlpDim: 512 },
+    vision: { imageSize: 96, patchSize: 16, channels: 1, dim: 96, depth: 3, heads: 4, mlpDim: 384, positionEmbedding: 'sincos' },
+    text: { ...bertVocabulary, maxPositions: 32, dim: 96, depth: 3, heads: 4, mlpDim: 384, normPlacement: 'pre', layerNormEpsilon: 1e-5 },
+    fusion: { dim: 96, depth: 1, heads: 4, mlpDim: 384 },
   },
   small: {
     vision: { imageSize: 160, patchSize: 16, channels: 1, dim: 256, depth: 6, heads: 4, mlpDim: 1024, positionEmbedding: 'sincos' },

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from '../errors/backend-unavailable-error.js';
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
 import { batchMatMulGradient } from './batch-mat-mul-gradient.js';
+import { plainLayoutMatMulKernel } from './plain-layout-mat-mul-kernel.js';
 import { unsortedSegmentSumWasmKernel } from './unsorted-segment-sum-kernel.js';
 import { startThreadedWasm, wasmThreadCount, type WasmThreadsInternal } from './wasm-threads.js';
 
@@ -58,6 +59,7 @@ export interface RuntimeInfo {
 const order: readonly ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 let current: RuntimeInfo | undefined;
 let gradientsRegistered = false;
+let plainLayoutInstalled = false;
 
 /**
  * Starts the tfjs runtime once per process: registers every gradient (tfjs-core alone registers none), installs the
@@ -228,7 +230,14 @@ async function activate(name: string): Promise<string> {
 function installFixes(tfjsBackend: string): string[] {
   const fixes = ['all gradients registered'];
   if (tfjsBackend === 'wasm') {
-    fixes.push('matMul gradient with explicit transposes');
+    const matMul = tf.getKernel(tf.BatchMatMul, 'wasm');
+    const transpose = tf.getKernel(tf.Transpose, 'wasm');
+    if (matMul && transpose && !plainLayoutInstalled) {
+      tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+      tf.registerKernel(plainLayoutMatMulKernel(matMul, transpose));
+      plainLayoutInstalled = true;
+    }
+    fixes.push('transposed matMuls as transpose + plain matMul');
     if (tf.getKernel(tf.UnsortedSegmentSum, 'wasm') === undefined) tf.registerKernel(unsortedSegmentSumWasmKernel);
     fixes.push('UnsortedSegmentSum kernel (embedding gradients)');
   }
