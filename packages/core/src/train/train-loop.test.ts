@@ -162,6 +162,43 @@ describe('trainLoop', () => {
     second.dispose();
   });
 
+  it('checkpoints and restores extra modules (an EMA teacher) exactly', async () => {
+    /** Runs `steps` steps (resuming from `dir` if asked) with a teacher that follows the model by EMA. */
+    const run = async (maxSteps: number, dir: string | undefined, resume: boolean): Promise<number[]> => {
+      const r = setup();
+      const teacher = new Regressor(new SeededRandom(7));
+      const trainStep = (step: number): tf.Scalar => {
+        const loss = r.trainStep(step);
+        const student = r.model.parameterMap();
+        for (const [name, variable] of teacher.parameterMap()) {
+          tf.tidy(() => variable.assign(tf.add(tf.mul(variable, 0.9), tf.mul(student.get(name)!, 0.1))));
+        }
+        return loss;
+      };
+      await trainLoop({
+        model: r.model, optimizer: r.optimizer, trainStep, maxSteps, random: r.random, data: r.data,
+        extraModules: { teacher }, ...(dir ? { checkpoint: { dir, every: 100 }, resume } : {}),
+      });
+      const values = Array.from(teacher.parameterMap().get('out.weight')!.dataSync());
+      teacher.dispose();
+      r.dispose();
+      return values;
+    };
+    const straight = await run(6, undefined, false);
+    const dir = await tempDir();
+    await run(3, dir, false);
+    expect(await run(6, dir, true)).toEqual(straight);
+    // A checkpoint without the extra module's weights is refused, naming it.
+    const other = setup();
+    await expect(
+      trainLoop({
+        model: other.model, optimizer: other.optimizer, trainStep: other.trainStep, maxSteps: 7, random: other.random,
+        extraModules: { student2: new Regressor(new SeededRandom(3)) }, checkpoint: { dir, every: 100 }, resume: true,
+      }),
+    ).rejects.toThrow(/extra\/student2/);
+    other.dispose();
+  });
+
   it('stops on a NaN loss with a clear error and keeps the last good checkpoint', async () => {
     const dir = await tempDir();
     const run = setup({ poisonAt: 5 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { assignWeights, readCheckpoint, saveCheckpoint, tensorFromRecord } from '../checkpoint/checkpoint.js';
+import type { TensorRecord } from '../checkpoint/safetensors.js';
 import { CheckpointMismatchError } from '../errors/checkpoint-mismatch-error.js';
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
 import { NonFiniteLossError } from '../errors/non-finite-loss-error.js';
@@ -41,6 +42,11 @@ export type TrainEvent =
 export interface TrainLoopOptions {
   /** Its parameters are checkpointed and restored under their hierarchical names. */
   readonly model: Module;
+  /**
+   * Other modules whose weights belong to the run but not to the model (an EMA teacher): checkpointed under
+   * `extra/<key>/<parameter name>` and restored on resume.
+   */
+  readonly extraModules?: Readonly<Record<string, Module>>;
   readonly optimizer: AdamW;
   /**
    * One training step (1-based `step`): draw the batch, compute loss and gradients, apply them. Synchronous tensor
@@ -81,6 +87,16 @@ export interface TrainResult {
 }
 
 const checkpointPattern = /^step-(\d+)\.safetensors$/;
+const extraPattern = /^extra\/([^/]+)\/(.+)$/;
+
+/** The model's parameters under their names, plus each extra module's under `extra/<key>/`. */
+function checkpointWeights(model: Module, extraModules: Readonly<Record<string, Module>> | undefined): Map<string, tf.Tensor> {
+  const weights: Map<string, tf.Tensor> = model.parameterMap();
+  for (const [key, module] of Object.entries(extraModules ?? {})) {
+    for (const [name, variable] of module.parameterMap()) weights.set(`extra/${key}/${name}`, variable);
+  }
+  return weights;
+}
 
 /**
  * A small generic training loop, in nanoGPT's order: learning rate for the step, the step, a loss read-back with a
@@ -114,7 +130,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     const started = now();
     const file = path.join(checkpoint.dir, `step-${String(step).padStart(6, '0')}.safetensors`);
     await saveCheckpoint(file, {
-      weights: model.parameterMap(),
+      weights: checkpointWeights(model, options.extraModules),
       optimizerWeights: optimizer.weights(),
       metadata: {
         step,
@@ -186,7 +202,21 @@ async function restoreCheckpoint(file: string, options: TrainLoopOptions): Promi
   if (options.random && !metadata.random) {
     throw new CheckpointMismatchError(file, [{ kind: 'field', name: 'random', expected: 'generator state', checkpoint: 'absent' }]);
   }
-  assignWeights(options.model.parameterMap(), loaded.weights, file);
+  const modelWeights: Record<string, TensorRecord> = {};
+  const extraWeights = new Map<string, Record<string, TensorRecord>>();
+  for (const [name, record] of Object.entries(loaded.weights)) {
+    const match = extraPattern.exec(name);
+    if (!match) modelWeights[name] = record;
+    else extraWeights.set(match[1]!, { ...extraWeights.get(match[1]!), [match[2]!]: record });
+  }
+  const problems = Object.keys(options.extraModules ?? {})
+    .filter((key) => !extraWeights.has(key))
+    .map((key) => ({ kind: 'missing' as const, name: `extra/${key}/…`, expected: `the weights of extra module '${key}'` }));
+  if (problems.length > 0) throw new CheckpointMismatchError(file, problems);
+  assignWeights(options.model.parameterMap(), modelWeights, file);
+  for (const [key, module] of Object.entries(options.extraModules ?? {})) {
+    assignWeights(module.parameterMap(), extraWeights.get(key)!, `${file} (extra/${key})`);
+  }
   const slots: Record<string, tf.Tensor> = {};
   for (const [name, record] of Object.entries(loaded.optimizerWeights)) slots[name] = tensorFromRecord(record);
   try {
