@@ -62,9 +62,9 @@ let gradientsRegistered = false;
 let plainLayoutInstalled = false;
 
 /**
- * Starts the tfjs runtime once per process: registers every gradient (tfjs-core alone registers none), installs the
- * training speed fixes (explicit-transpose matMul gradient; `UnsortedSegmentSum` on wasm so embeddings train),
- * selects the backend and reports the choice through `onLog`.
+ * Starts the tfjs runtime once per process: registers every gradient (tfjs-core alone registers none), selects the
+ * backend, installs the training speed fixes (on wasm: transposed matMuls as transpose + plain matMul, an
+ * `UnsortedSegmentSum` kernel so embeddings train, the multithreaded build) and reports the choice through `onLog`.
  *
  * Only applications call this (libraries never pick a backend). A second call with the same request returns the
  * same info; a different backend after tensors exist is allowed but reported, since existing tensors move backends.
