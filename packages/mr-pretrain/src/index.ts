@@ -26,3 +26,16 @@ export { createMrPretraining } from './mr-pretraining.js';
 export type { MaskTokenIds, MrPretrainHeads, MrPretraining, MrPretrainingOptions } from './mr-pretraining.js';
 export { mrPretrainStep } from './mr-pretrain-step.js';
 export type { MrPretrainBatch, MrPretrainStepResult } from './mr-pretrain-step.js';
+
+// The run: loader, trainLoop with the teacher, metrics.jsonl, checkpoints, reconstruction pictures.
+export { runMrPretraining } from './run-mr-pretraining.js';
+export type {
+  MrLearningRate,
+  MrMetricsLine,
+  MrPretrainEvent,
+  MrPretrainingRun,
+  MrStepEndEvent,
+  RunMrPretrainingOptions,
+} from './run-mr-pretraining.js';
+export { reconstructionGrid, writeGridPng } from './reconstruction-grid.js';
+export type { GridImage, ReconstructionInputs } from './reconstruction-grid.js';
