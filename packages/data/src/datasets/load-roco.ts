@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DatasetNotFoundError } from '../errors/dataset-not-found-error.js';
@@ -7,7 +6,7 @@ import type { CaptionSample } from '../sample.js';
 import { checkChoice, onErrorChoices, type DatasetLoad, type DatasetLoadOptions } from './dataset-load.js';
 import { pathKind, requireDatasetRoot, requireExisting, requireRecords } from './dataset-files.js';
 import { ImageResolver } from './image-resolver.js';
-import { splitLines, stripBom } from './read-json.js';
+import { readTextLines } from './read-json.js';
 import { SkipLog } from './skip-log.js';
 
 /** ROCO's two subsets: radiology images (used for pre-training) and the rest. */
@@ -48,9 +47,7 @@ export async function loadRoco(options: LoadRocoOptions): Promise<DatasetLoad<Ca
     if ((await pathKind(file)) !== 'file') continue;
     const images = await requireExisting(dataset, root, [`${folder}/images`], 'directory', `${folder}/captions.txt is there but its images are not.`);
     const resolver = new ImageResolver(root, images, ['.jpg', '.png']);
-    const lines = splitLines(stripBom(await readFile(file, 'utf8')))
-      .map((content, index) => ({ content, line: index + 1 }))
-      .filter((entry) => entry.content.trim() !== '');
+    const lines = await readTextLines(file);
     requireRecords(dataset, split, file, lines.length);
     splits[split] = await log.collect(
       lines,

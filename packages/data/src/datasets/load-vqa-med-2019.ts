@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DatasetNotFoundError } from '../errors/dataset-not-found-error.js';
@@ -8,7 +7,7 @@ import { deriveAnswerType } from './answer-type.js';
 import { checkChoice, onErrorChoices, type DatasetLoad, type DatasetLoadOptions } from './dataset-load.js';
 import { pathKind, requireDatasetRoot, requireExisting, requireRecords } from './dataset-files.js';
 import { ImageResolver } from './image-resolver.js';
-import { splitLines, stripBom } from './read-json.js';
+import { readTextLines } from './read-json.js';
 import { SkipLog } from './skip-log.js';
 
 export type LoadVqaMed2019Options = DatasetLoadOptions;
@@ -64,9 +63,7 @@ export async function loadVqaMed2019(options: LoadVqaMed2019Options): Promise<Da
     if ((await pathKind(file)) !== 'file') continue;
     await requireExisting(dataset, root, [images], 'directory', `The QA file ${text} is there but its images are not.`);
     const resolver = new ImageResolver(root, images, ['.jpg', '.png']);
-    const lines = splitLines(stripBom(await readFile(file, 'utf8')))
-      .map((content, index) => ({ content, line: index + 1 }))
-      .filter((entry) => entry.content.trim() !== '');
+    const lines = await readTextLines(file);
     requireRecords(dataset, split, file, lines.length);
     splits[split] = await log.collect(
       lines,

@@ -49,6 +49,13 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/** The non-blank lines of a UTF-8 text file (BOM removed), each with its 1-based line number. */
+export async function readTextLines(file: string): Promise<{ content: string; line: number }[]> {
+  return splitLines(stripBom(await readFile(file, 'utf8')))
+    .map((content, index) => ({ content, line: index + 1 }))
+    .filter((entry) => entry.content.trim() !== '');
+}
+
 /** Removes a UTF-8 byte-order mark. */
 export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
