@@ -3,10 +3,10 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UmdError } from '@umd/core';
 
-import { onErrorChoices, type OnError } from '../datasets/dataset-load.js';
+import { onErrorChoices } from '../datasets/dataset-load.js';
 import { summarizeDataset } from '../datasets/summarize-dataset.js';
 import type { AnswerVocabularySource } from '../vocabulary/answer-vocabulary.js';
-import { datasetNames, defaultPhantomCounts, loadNamedDataset, type DatasetName } from './load-named-dataset.js';
+import { datasetNames, defaultPhantomCounts, loadNamedDataset, type DatasetName, type NamedDatasetOptions } from './load-named-dataset.js';
 
 /** Where the CLI writes: stdout gets the JSON result only, stderr gets messages. */
 export interface UmdDataIo {
@@ -17,18 +17,9 @@ export interface UmdDataIo {
 /** Exit codes: 0 success (and `--help`), 1 the data or an option value is wrong, 2 the command line is malformed. */
 export const exitCodes = { ok: 0, dataError: 1, usageError: 2 } as const;
 
-interface InspectFlags {
+interface InspectFlags extends NamedDatasetOptions {
   readonly dataset: DatasetName;
-  readonly root?: string;
-  readonly onError: OnError;
   readonly vocabulary: AnswerVocabularySource;
-  readonly scheme?: string;
-  readonly language?: string;
-  readonly task?: string;
-  readonly labelField?: string;
-  readonly subset?: string;
-  readonly seed?: number;
-  readonly counts?: string;
   readonly outsideLimit: number;
   readonly compact?: boolean;
 }
