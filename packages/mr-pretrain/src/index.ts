@@ -24,8 +24,8 @@ export { EmaTeacher, teacherMomentumAt } from './ema-teacher.js';
 // The pre-training step.
 export { createMrPretraining } from './mr-pretraining.js';
 export type { MaskTokenIds, MrPretrainHeads, MrPretraining, MrPretrainingOptions } from './mr-pretraining.js';
-export { mrPretrainStep } from './mr-pretrain-step.js';
-export type { MrPretrainBatch, MrPretrainStepResult } from './mr-pretrain-step.js';
+export { drawMrPretrainPlan, mrPretrainLosses, mrPretrainStep } from './mr-pretrain-step.js';
+export type { MrPretrainBatch, MrPretrainLosses, MrPretrainPlan, MrPretrainStepResult } from './mr-pretrain-step.js';
 
 // The run: loader, trainLoop with the teacher, metrics.jsonl, checkpoints, reconstruction pictures.
 export { runMrPretraining } from './run-mr-pretraining.js';

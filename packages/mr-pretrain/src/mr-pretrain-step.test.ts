@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, SeededRandom, trainLoop } from '@umd/core';
+import { AdamW, InvalidConfigError, SeededRandom, trainLoop, valueAndGrads } from '@umd/core';
 import { expectStableTensorCount, expectTensorClose, useBackend } from '@umd/core/testing';
 import { UmdModel } from '@umd/encoders';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { microBatch, microConfig, microPretrainConfig, microTokens } from './__fixtures__/micro.js';
 import { teacherMomentumAt } from './ema-teacher.js';
 import type { MrPretrainConfig, MrTerm } from './mr-pretrain-config.js';
-import { mrPretrainStep } from './mr-pretrain-step.js';
+import { drawMrPretrainPlan, mrPretrainLosses, mrPretrainStep } from './mr-pretrain-step.js';
 import { createMrPretraining, type MrPretraining } from './mr-pretraining.js';
 
 function setUp(config: MrPretrainConfig, seed = 0, totalSteps = 30): { pretraining: MrPretraining; optimizer: AdamW; dispose: () => void } {
@@ -159,6 +159,70 @@ describe('mrPretrainStep', () => {
       },
     });
     expect(result.losses).toHaveLength(3);
+    batch.images.dispose();
+    dispose();
+  });
+
+  it('mrPretrainLosses inside valueAndGrads gives the step’s loss, terms and gradients', () => {
+    const viaStep = setUp(microPretrainConfig(), 15);
+    const viaLosses = setUp(microPretrainConfig(), 15);
+    const batch = microBatch(new SeededRandom(16));
+    const apply = viaStep.optimizer.applyGradients.bind(viaStep.optimizer);
+    let stepGradients: Record<string, Float32Array> = {};
+    vi.spyOn(viaStep.optimizer, 'applyGradients').mockImplementation((grads) => {
+      stepGradients = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, Float32Array.from(g.dataSync())]));
+      apply(grads);
+    });
+    const stepValues = read(mrPretrainStep(viaStep.pretraining, viaStep.optimizer, batch));
+
+    const run = (): { values: Record<string, number>; gradients: Record<string, Float32Array> } => tf.tidy(() => {
+      let terms: Record<string, number> = {};
+      const { value, grads } = valueAndGrads(() => {
+        const losses = mrPretrainLosses(viaLosses.pretraining, batch);
+        terms = Object.fromEntries(Object.entries(losses.terms).map(([term, scalar]) => [term, scalar.dataSync()[0]!]));
+        return losses.total;
+      }, viaLosses.pretraining.model.parameters());
+      const gradients = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, Float32Array.from(g.dataSync())]));
+      return { values: { loss: value.dataSync()[0]!, ...terms }, gradients };
+    });
+    const { values, gradients } = run();
+    expect(values).toEqual(stepValues);
+    expect(Object.keys(gradients).sort()).toEqual(Object.keys(stepGradients).sort());
+    for (const name of Object.keys(stepGradients)) expectTensorClose(gradients[name]!, stepGradients[name]!, { atol: 0, rtol: 0, label: name });
+    // Same draws in the same order: both generators are at the same place afterwards.
+    expect(viaLosses.pretraining.random.state()).toEqual(viaStep.pretraining.random.state());
+    // Nothing escapes the caller's tidy (the first run filled the ViTs' position caches).
+    const steady = tf.memory().numTensors;
+    run();
+    expect(tf.memory().numTensors).toBe(steady);
+    batch.images.dispose();
+    viaStep.dispose();
+    viaLosses.dispose();
+  });
+
+  it('a fixed plan gives the same losses every time and updates nothing', () => {
+    const { pretraining, dispose } = setUp(microPretrainConfig(), 17);
+    const batch = microBatch(new SeededRandom(18));
+    const plan = drawMrPretrainPlan(pretraining, batch, new SeededRandom('evaluation'));
+    const runState = pretraining.random.state();
+    const weight = Float32Array.from(pretraining.model.parameterMap().get('vision.blocks.0.mlp.fc1.weight')!.dataSync());
+    const measure = (): Record<string, number> =>
+      tf.tidy(() => {
+        const { total, terms } = mrPretrainLosses(pretraining, batch, plan);
+        return { loss: total.dataSync()[0]!, ...Object.fromEntries(Object.entries(terms).map(([term, scalar]) => [term, scalar.dataSync()[0]!])) };
+      });
+    const first = measure();
+    expect(Object.keys(first).sort()).toEqual(['feaMim', 'feaMlm', 'itm', 'loss', 'mim', 'mlm']);
+    expect(measure()).toEqual(first);
+    expect(pretraining.random.state()).toEqual(runState);
+    expectTensorClose(pretraining.model.parameterMap().get('vision.blocks.0.mlp.fc1.weight')!, weight, { atol: 0, rtol: 0 });
+    // Another plan gives other losses (the plan is really used).
+    const other = drawMrPretrainPlan(pretraining, batch, new SeededRandom('other'));
+    const otherLoss = tf.tidy(() => mrPretrainLosses(pretraining, batch, other).total.dataSync()[0]!);
+    expect(otherLoss).not.toBe(first.loss);
+    // A plan that lacks what an enabled term needs is rejected.
+    const { words: _words, ...withoutWords } = plan;
+    expect(() => tf.tidy(() => mrPretrainLosses(pretraining, batch, withoutWords).total)).toThrow(InvalidConfigError);
     batch.images.dispose();
     dispose();
   });
