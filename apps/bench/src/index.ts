@@ -1,6 +1,60 @@
 /**
- * @umd/bench: umd-bench: the paper benchmark on real data and the performance workloads.
- *
- * Skeleton: the public API is filled in by issue #8. Named exports only (see STYLE.md b3).
+ * @umd/bench: the `umd-bench` command. Programmatic entry points of the paper benchmark (the ablation grid on real
+ * data, resumable, with floors and published anchors) and of the performance workloads. Named exports only.
  */
-export {};
+// The paper benchmark: grid, profiles, run.
+export { evaluateUnitId, expandPaperGrid, paperRows, paperTasks, paperVariants, rowSpecs, taskKindOf } from './paper/paper-grid.js';
+export type {
+  CalibrateUnit,
+  PaperGridOptions,
+  PaperPlan,
+  PaperRow,
+  PaperTask,
+  PaperVariant,
+  PretrainUnit,
+  RowSpec,
+  SkippedCell,
+  TuneUnit,
+} from './paper/paper-grid.js';
+export { validatePaperProfile } from './paper/paper-profile.js';
+export type { PaperProfile } from './paper/paper-profile.js';
+export { paperProfileNames, paperProfiles } from './paper/paper-profiles.js';
+export type { PaperProfileName } from './paper/paper-profiles.js';
+export { runPaperBenchmark } from './paper/run-paper-benchmark.js';
+export type { PaperBenchmarkRun, RunPaperBenchmarkOptions } from './paper/run-paper-benchmark.js';
+export type { BenchDataSource } from './paper/unit-config.js';
+export { splitAvailability } from './paper/split-availability.js';
+export type { ReportSplit, SplitAvailability } from './paper/split-availability.js';
+
+// State and results.
+export { assertSameGrid, benchStateFile, readBenchState, writeBenchState } from './paper/bench-state.js';
+export type {
+  BenchGridIdentity,
+  BenchState,
+  CalibrateUnitResult,
+  EvaluateUnitResult,
+  PretrainUnitResult,
+  TuneUnitResult,
+  UnitRecord,
+  UnitStatus,
+} from './paper/bench-state.js';
+export { buildPaperResults, metricColumns } from './paper/paper-results.js';
+export type { MetricColumn, PaperResults, PaperResultsInput, ResultRow, SeedSummary, SharedUnitSummary, TaskResults } from './paper/paper-results.js';
+export { renderPaperResults } from './paper/render-paper-results.js';
+export { orientationNumbers, publishedAnchors } from './paper/published-anchors.js';
+export type { ReferenceRow } from './paper/published-anchors.js';
+export { textFloors } from './paper/text-floors.js';
+export type { TextFloor } from './paper/text-floors.js';
+
+// Performance workloads.
+export { runPerf } from './perf/run-perf.js';
+export type { PerfRun, RunPerfOptions } from './perf/run-perf.js';
+export { perfScripts } from './perf/perf-workloads.js';
+export type { PerfOptions, PerfScript } from './perf/perf-workloads.js';
+export { normalizePerfLine } from './perf/normalize-perf-line.js';
+export type { PerfLineContext, PerfRecord } from './perf/normalize-perf-line.js';
+
+// Errors.
+export { BenchGridMismatchError } from './errors/bench-grid-mismatch-error.js';
+export { BenchStateError } from './errors/bench-state-error.js';
+export { PerfWorkloadError } from './errors/perf-workload-error.js';

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { backendNames, UmdError, type BackendName } from '@umd/core';
+import path from 'node:path';
 
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { backendNames, initRuntime, UmdError, type BackendName } from '@umd/core';
+
+import { loadPipelineConfig } from './config/load-pipeline-config.js';
+import { defaultConfigName, readyConfigs, resolveConfigPath } from './config/ready-configs.js';
+import { stageNames, type StageName } from './config/pipeline-config-schema.js';
+import { createPlainReporter } from './progress/plain-reporter.js';
+import type { ProgressReporter } from './progress/progress-reporter.js';
+import { createTtyReporter } from './progress/tty-reporter.js';
+import { runPipeline } from './stages/run-pipeline.js';
 import { runSmoke } from './smoke.js';
 
 function integer(name: string) {
@@ -12,16 +21,57 @@ function integer(name: string) {
   };
 }
 
+const backendOption = () =>
+  new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)').choices([...backendNames]).env('UMD_BACKEND').default('auto');
+
+interface PipelineFlags {
+  readonly config: string;
+  readonly data?: string;
+  readonly out?: string;
+  readonly resume: boolean;
+  readonly backend: BackendName;
+  readonly progress: 'auto' | 'bar' | 'plain';
+  readonly checkFloor: boolean;
+}
+
 const program = new Command('umd-train')
-  .description('UMD-TS trainer: pre-train, calibrate, fine-tune and evaluate medical vision-language models.')
+  .description('UMD-TS trainer: pre-train, calibrate, fine-tune and evaluate medical vision-language models from a config file.')
   .showHelpAfterError();
+
+/** The options every pipeline command shares. */
+function pipelineCommand(name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .option('-c, --config <file>', `config file (.yaml/.yml/.json) or ready config name (see 'umd-train configs')`, defaultConfigName)
+    .addOption(new Option('--data <dir>', 'folder the config’s dataset roots are relative to').env('UMD_DATA_DIR'))
+    .option('-o, --out <dir>', 'output folder (default: runs/<config name>)')
+    .option('--resume', 'skip complete stages and continue a partial one from its checkpoint (without it, the stages that run start over)', false)
+    .addOption(backendOption())
+    .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
+    .option('--check-floor', 'exit 1 when the tuned model does not beat the text-only floor (test split, else validation)', false);
+}
+
+pipelineCommand('run', 'Run the stages the config names (pretrain → calibrate → finetune → evaluate), then write the report.').action(
+  async (flags: PipelineFlags) => runCommand(flags),
+);
+for (const stage of stageNames) {
+  pipelineCommand(stage, `Run only the ${stage} stage, reading earlier stages' results from the same --out folder, then rewrite the report.`).action(
+    async (flags: PipelineFlags) => runCommand(flags, [stage]),
+  );
+}
+
+program
+  .command('configs')
+  .description('List the ready configs (use a name as --config).')
+  .action(() => {
+    for (const config of readyConfigs()) console.log(`${config.name.padEnd(24)} ${config.description}\n${''.padEnd(24)} ${config.file}`);
+  });
 
 program
   .command('smoke')
   .description('Check the runtime end to end: train a tiny transformer on a synthetic copy task and checkpoint it.')
-  .addOption(
-    new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)').choices([...backendNames]).env('UMD_BACKEND').default('auto'),
-  )
+  .addOption(backendOption())
   .option('--steps <n>', 'training steps', integer('--steps'), 150)
   .option('--seed <n>', 'random seed', integer('--seed'), 1)
   .option('--out <dir>', 'output folder', 'runs/smoke')
@@ -39,6 +89,62 @@ program
     }
   });
 
+/** Loads the config, starts the runtime, runs the stages with progress and Ctrl-C handling, prints the outcome. */
+async function runCommand(flags: PipelineFlags, stages?: readonly StageName[]): Promise<void> {
+  const started = performance.now();
+  const configFile = resolveConfigPath(flags.config);
+  const config = await loadPipelineConfig(configFile);
+  const outDir = path.resolve(flags.out ?? path.join('runs', config.name));
+  const progress = createReporter(flags.progress);
+  const runtime = await initRuntime({ backend: flags.backend, onLog: (line) => progress.log(line) });
+  progress.log(`[umd-train] config ${configFile} (${config.name}); out ${outDir}; backend ${runtime.backend}`);
+
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: stop now
+    progress.log('[umd-train] stopping after the current step (a checkpoint is written); Ctrl-C again to stop at once');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const run = await runPipeline({
+      config,
+      outDir,
+      ...(flags.data ? { dataDir: flags.data } : {}),
+      resume: flags.resume,
+      signal: controller.signal,
+      progress,
+      ...(stages ? { stages } : {}),
+    });
+    progress.end();
+    const minutes = ((performance.now() - started) / 60_000).toFixed(1);
+    console.log(`\nReport: ${run.report.reportPath}`);
+    for (const line of run.report.headline) console.log(`  ${line}`);
+    if (run.abortedAt) {
+      const command = [`umd-train ${stages ? stages.join(' ') : 'run'}`, `--config ${flags.config}`, `--out ${outDir}`];
+      if (flags.data) command.push(`--data ${flags.data}`);
+      console.log(`\nStopped during ${run.abortedAt} after ${minutes} min. Resume with:\n  ${[...command, '--resume'].join(' ')}`);
+      process.exitCode = 130;
+    } else {
+      console.log(`\nDone in ${minutes} min (${run.outcomes.map((outcome) => `${outcome.stage} ${outcome.status}`).join(', ')}).`);
+      if (run.report.belowFloor) {
+        const message = `the tuned model does not beat the ${run.report.belowFloor}: it has not learnt to use the image.`;
+        if (flags.checkFloor) {
+          console.error(`FAILED (--check-floor): ${message}`);
+          process.exitCode = 1;
+        } else console.log(`Note: ${message}`);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function createReporter(mode: PipelineFlags['progress']): ProgressReporter {
+  const tty = mode === 'bar' || (mode === 'auto' && process.stdout.isTTY === true);
+  return tty ? createTtyReporter(process.stdout) : createPlainReporter({ write: (line) => console.log(line) });
+}
+
 try {
   await program.parseAsync();
 } catch (error) {
@@ -46,6 +152,7 @@ try {
     console.error(`${error.name}: ${error.message}`);
     process.exitCode = 1;
   } else {
-    throw error;
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exitCode = 1;
   }
 }

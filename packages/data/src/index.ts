@@ -22,6 +22,8 @@ export type { LoadMelindaOptions, MelindaLabelField } from './datasets/load-meli
 export { loadJsonl } from './datasets/load-jsonl.js';
 export type { JsonlSample, JsonlTask, LoadJsonlOptions } from './datasets/load-jsonl.js';
 export { summarizeDataset } from './datasets/summarize-dataset.js';
+export { carveValidation } from './datasets/carve-validation.js';
+export type { CarvedSplits, CarveValidationOptions } from './datasets/carve-validation.js';
 export type { DatasetSummary, DatasetSummaryInput, SplitSummary, SummarizeDatasetOptions } from './datasets/summarize-dataset.js';
 
 // Answer vocabulary.

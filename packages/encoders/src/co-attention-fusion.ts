@@ -40,7 +40,7 @@ export interface FusionOutput {
   readonly text: tf.Tensor3D;
   /** [B, 1 + Lv, D] image stream after the last layer and its LayerNorm. */
   readonly image: tf.Tensor3D;
-  /** [B, 2D] the pooled pair `[text CLS ; image CLS]`. */
+  /** [B, 2D] the pooled pair: `[text CLS ; image CLS]`, or with `pooling: 'mean'` the mean of each stream's tokens. */
   readonly pooled: tf.Tensor2D;
   /** Each layer's output when `keepLayers` was set (M3AE's MIM decoder reads a middle layer), else empty. */
   readonly layers: readonly FusionLayerOutput[];
@@ -51,7 +51,16 @@ export interface FusionInputs {
   readonly textMask?: tf.Tensor;
   /** Also return every layer's output (`layers`). */
   readonly keepLayers?: boolean;
+  /** How `pooled` summarises each stream. Default `'cls'`. */
+  readonly pooling?: FusionPooling;
 }
+
+/**
+ * `cls`: each stream's first token (M3AE, for models whose CLS was trained to summarise, e.g. imported BERT/CLIP
+ * weights). `mean`: the mean over the text stream's real tokens (padding excluded) and over all image tokens — far
+ * more input-dependent in models trained from scratch, whose CLS features barely differ between inputs.
+ */
+export type FusionPooling = 'cls' | 'mean';
 
 /**
  * One stream of a co-attention layer (pre-LN): self-attention, cross-attention to the other stream, MLP.
@@ -174,8 +183,15 @@ export class CoAttentionFusion extends Module {
       const textOut = this.textNorm.forward(t) as tf.Tensor3D;
       const imageOut = this.imageNorm.forward(i) as tf.Tensor3D;
       const [B] = textOut.shape;
-      const pooled = tf.concat([tf.reshape(tf.slice(textOut, [0, 0, 0], [B, 1, D]), [B, D]), tf.reshape(tf.slice(imageOut, [0, 0, 0], [B, 1, D]), [B, D])], 1);
+      const pooled = inputs.pooling === 'mean' ? tf.concat([maskedMean(textOut, inputs.textMask), tf.mean(imageOut, 1)], 1) : tf.concat([tf.reshape(tf.slice(textOut, [0, 0, 0], [B, 1, D]), [B, D]), tf.reshape(tf.slice(imageOut, [0, 0, 0], [B, 1, D]), [B, D])], 1);
       return { text: textOut, image: imageOut, pooled: pooled as tf.Tensor2D, layers };
     });
   }
+}
+
+/** x [B, N, D], mask [B, N] (1 = real) or none -> [B, D], the mean over the real positions. */
+function maskedMean(x: tf.Tensor3D, mask: tf.Tensor | undefined): tf.Tensor2D {
+  if (!mask) return tf.mean(x, 1);
+  const weights = tf.expandDims(tf.cast(mask, 'float32'), 2); // [B, N, 1]
+  return tf.div(tf.sum(tf.mul(x, weights), 1), tf.maximum(tf.sum(weights, 1), 1)) as tf.Tensor2D;
 }

@@ -97,6 +97,20 @@ describe('UmdModel', () => {
     model.dispose();
   });
 
+  it("pools the CLS pair by default and, with pooling 'mean', the mean of the real text tokens and of all image tokens", () => {
+    const random = new SeededRandom(6);
+    const model = new UmdModel(microConfig, random);
+    const inputs = batch(random, 2, 6);
+    const cls = model.forward(inputs).fusion;
+    const mean = model.forward({ ...inputs, pooling: 'mean' }).fusion;
+    const D = microConfig.fusion.dim;
+    expectTensorClose(cls.pooled, tf.concat([tf.reshape(tf.slice(cls.text, [0, 0, 0], [2, 1, D]), [2, D]), tf.reshape(tf.slice(cls.image, [0, 0, 0], [2, 1, D]), [2, D])], 1), { atol: 1e-6 });
+    // batch() pads the last 2 of 6 tokens: the text half averages the first 4 only.
+    const textMean = tf.mean(tf.slice(mean.text, [0, 0, 0], [2, 4, D]), 1);
+    expectTensorClose(mean.pooled, tf.concat([textMean, tf.mean(mean.image, 1)], 1), { atol: 1e-6 });
+    model.dispose();
+  });
+
   it('is deterministic for a seed', () => {
     const run = (): number[] => {
       const random = new SeededRandom(5);

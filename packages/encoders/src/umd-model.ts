@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { Module, ModuleDict, tidyStruct, type SeededRandom } from '@umd/core';
 
-import { CoAttentionFusion, type FusionConfig, type FusionOutput } from './co-attention-fusion.js';
+import { CoAttentionFusion, type FusionConfig, type FusionOutput, type FusionPooling } from './co-attention-fusion.js';
 import { TextTransformer, type TextConfig } from './text-transformer.js';
 import { VisionTransformer, type VitConfig } from './vision-transformer.js';
 
@@ -25,6 +25,8 @@ export interface UmdModelInputs {
   readonly typeIds?: tf.Tensor;
   /** Return every fusion layer's output too. */
   readonly keepFusionLayers?: boolean;
+  /** How the fusion output's `pooled` pair is formed. Default `'cls'`. */
+  readonly pooling?: FusionPooling;
 }
 
 export interface UmdModelOutput {
@@ -32,7 +34,7 @@ export interface UmdModelOutput {
   readonly vision: tf.Tensor3D;
   /** [B, T, Dt] the text encoder's tokens. */
   readonly text: tf.Tensor3D;
-  /** The fused streams and the pooled pair `[text CLS ; image CLS]` [B, 2D]. */
+  /** The fused streams and the pooled pair [B, 2D] (`[text CLS ; image CLS]` by default; see `pooling`). */
   readonly fusion: FusionOutput;
 }
 
@@ -69,6 +71,7 @@ export class UmdModel extends Module {
       const fusion = this.fusion.forward(text, vision, {
         ...(inputs.attentionMask ? { textMask: inputs.attentionMask } : {}),
         keepLayers: inputs.keepFusionLayers ?? false,
+        ...(inputs.pooling ? { pooling: inputs.pooling } : {}),
       });
       return { vision, text, fusion };
     });

@@ -1,6 +1,47 @@
 /**
- * @umd/tasks: Downstream heads, losses and predictions: medical VQA, image-text classification and image-text retrieval.
- *
- * Skeleton: the public API is filled in by issue #7. Named exports only (see STYLE.md b3).
+ * @umd/tasks: downstream heads, losses and predictions — medical VQA (classification over the answer vocabulary),
+ * image-text classification and two-stage image-text retrieval — and the fine-tuning step and run. Named exports
+ * only (see STYLE.md b3).
  */
-export {};
+// Tasks and heads.
+export { taskKinds, validateTaskSpec } from './task-spec.js';
+export type { TaskSpec } from './task-spec.js';
+export { createTaskTuning } from './task-tuning.js';
+export type { RetrievalTuningOptions, TaskHeads, TaskTuning, TaskTuningOptions } from './task-tuning.js';
+export { ClassifierHead } from './heads/classifier-head.js';
+export { ItmHead } from './heads/itm-head.js';
+export { RetrievalProjection } from './heads/retrieval-projection.js';
+export type { RetrievalEmbeddings } from './heads/retrieval-projection.js';
+
+// Models from checkpoints.
+export { loadPretrainedModel } from './load-pretrained-model.js';
+export type { LoadPretrainedModelOptions, PretrainedModel } from './load-pretrained-model.js';
+
+// Losses, the step and predictions.
+export type { TaskBatch } from './task-batch.js';
+export { maskedCrossEntropy } from './masked-cross-entropy.js';
+export { contrastiveLoss } from './contrastive-loss.js';
+export { defaultFinetuneMultipliers, finetuneParameterGroups } from './finetune-parameter-groups.js';
+export type { FinetuneMultipliers } from './finetune-parameter-groups.js';
+export { finetuneStep } from './finetune-step.js';
+export type { AuxiliaryLoss, FinetuneStepOptions, FinetuneStepResult, StepCoordination } from './finetune-step.js';
+export { predictTask, taskLogits } from './predict-task.js';
+export { scoreRetrieval } from './score-retrieval.js';
+export type { RetrievalScores, RetrievalTexts, ScoreRetrievalOptions } from './score-retrieval.js';
+
+// Runs and evaluation.
+export { runTaskTuning } from './run-task-tuning.js';
+export type {
+  BestValidation,
+  EvaluationEndEvent,
+  GmCoordOptions,
+  RunTaskTuningOptions,
+  TaskLearningRate,
+  TaskMetricsLine,
+  TaskStepEndEvent,
+  TaskTuningEvent,
+  TaskTuningRun,
+} from './run-task-tuning.js';
+export { evaluateTask, loadTaskTuning } from './evaluate-task.js';
+export type { EvaluateTaskOptions, TaskEvaluation, TaskMetrics, TaskPrediction } from './evaluate-task.js';
+export type { TaskSample } from './task-samples.js';

@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+import path from 'node:path';
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { backendNames, initRuntime, InvalidConfigError, UmdError, type BackendName } from '@umd/core';
+import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@umd/trainer';
+
+import { paperTasks, paperVariants, type PaperTask, type PaperVariant } from './paper/paper-grid.js';
+import { paperProfileNames, paperProfiles, type PaperProfileName } from './paper/paper-profiles.js';
+import { formatSeconds } from './paper/render-paper-results.js';
+import { runPaperBenchmark } from './paper/run-paper-benchmark.js';
+import { runPerf } from './perf/run-perf.js';
+
+function positiveInteger(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    return parsed;
+  };
+}
+
+function listOf<T extends string>(name: string, allowed: readonly T[]) {
+  return (value: string): T[] => {
+    const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const unknown = items.filter((item) => !(allowed as readonly string[]).includes(item));
+    if (unknown.length > 0 || items.length === 0) throw new InvalidArgumentError(`${name}: expected a comma-separated list of ${allowed.join(', ')}; got '${value}'.`);
+    return items as T[];
+  };
+}
+
+/** `quick` and `full` are public; `micro` (tests) is accepted but not advertised. */
+function profileName(value: string): PaperProfileName {
+  if (!(paperProfileNames as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected quick or full; got '${value}'.`);
+  return value as PaperProfileName;
+}
+
+interface PaperFlags {
+  readonly data?: string;
+  readonly phantom: boolean;
+  readonly profile: PaperProfileName;
+  readonly seeds?: number;
+  readonly out?: string;
+  readonly split: 'validate' | 'test';
+  readonly tasks?: PaperTask[];
+  readonly variants?: PaperVariant[];
+  readonly floors: boolean;
+  readonly resume: boolean;
+  readonly imageCache: string;
+  readonly backend: BackendName;
+  readonly progress: 'auto' | 'bar' | 'plain';
+}
+
+interface PerfFlags {
+  readonly quick: boolean;
+  readonly reference: boolean;
+  readonly packages?: string[];
+  readonly backend?: BackendName;
+}
+
+const program = new Command('umd-bench')
+  .description('UMD-TS benchmarks: the paper benchmark (ablation grid × seeds on real data, beside floors and published numbers) and the performance workloads.')
+  .showHelpAfterError();
+
+program
+  .command('paper')
+  .description(
+    'Run the ablation grid (scratch → MR data level → MR full → + TD-Calib → + GM-Coord, and a text-only floor model) on VQA-RAD, SLAKE, ' +
+      'MedPix retrieval and MedPix classification; write <out>/results.md and results.json. Resumable: run the same command again.',
+  )
+  .addOption(new Option('--data <dir>', 'folder with vqa-rad/, slake/ and medpix-2.0/').env('UMD_DATA_DIR'))
+  .addOption(new Option('--phantom', 'run on the built-in phantom data instead of --data (tests)').default(false).hideHelp())
+  .addOption(new Option('--profile <name>', 'quick (about 15 min on 2 cores: a smoke of the protocol) or full (hours: the benchmark)').argParser(profileName).default('quick'))
+  .option('--seeds <n>', 'seeds per cell (default: the profile’s, quick 1, full 3)', positiveInteger('--seeds'))
+  .option('-o, --out <dir>', 'output folder (default runs/bench-<profile>)')
+  .addOption(new Option('--split <split>', 'the split reported; model selection always uses validation, test is evaluated once').choices(['validate', 'test']).default('validate'))
+  .option('--tasks <list>', `tasks, comma-separated (default all: ${paperTasks.join(', ')})`, listOf('--tasks', paperTasks))
+  .option('--variants <list>', `variants, comma-separated (default all: ${paperVariants.join(', ')})`, listOf('--variants', paperVariants))
+  .option('--no-floors', 'leave out the text-only floor model row (the floors computed without a model stay)')
+  .option('--no-resume', 'start over even when <out>/bench-state.json exists (default: continue it; its grid and profile must match)')
+  .option('--image-cache <dir>', "decoded-image cache ('none' for none)", '.cache/umd-images')
+  .addOption(new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)').choices([...backendNames]).env('UMD_BACKEND').default('auto'))
+  .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
+  .action(async (flags: PaperFlags) => paperCommand(flags));
+
+program
+  .command('perf')
+  .description(
+    'Run the performance workloads of @umd/core, @umd/encoders, @umd/mr-pretrain and @umd/data, each script in its own process, and print one ' +
+      'JSON line per workload: { package, workload, ms, samplesPerSecond?, imagesPerSecond?, peakRssMiB, backend, threads, details }.',
+  )
+  .option('--quick', 'fewer timed runs and without the slowest workloads (a few minutes)', false)
+  .option('--reference', "also run @umd/core's PyTorch reference (needs python3 with torch)", false)
+  .option('--packages <list>', 'only these packages (core, encoders, mr-pretrain, data), comma-separated', (value: string) => value.split(','))
+  .addOption(new Option('--backend <name>', 'tfjs backend for every workload (default: each script’s)').choices([...backendNames]))
+  .action(async (flags: PerfFlags) => perfCommand(flags));
+
+async function paperCommand(flags: PaperFlags): Promise<void> {
+  if (!flags.phantom && flags.data === undefined) {
+    throw new InvalidConfigError('--data', undefined, 'the folder holding vqa-rad/, slake/ and medpix-2.0/ (or set UMD_DATA_DIR); see apps/trainer/README.md "Data"');
+  }
+  const profile = paperProfiles[flags.profile];
+  const outDir = path.resolve(flags.out ?? path.join('runs', `bench-${profile.name}`));
+  const progress = createReporter(flags.progress);
+  const runtime = await initRuntime({ backend: flags.backend, onLog: (line) => progress.log(line) });
+  progress.log(`[umd-bench] backend ${runtime.backend}${runtime.threads ? ` (${runtime.threads} threads)` : ''}`);
+
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: stop now (the last checkpoint stays valid)
+    progress.log('[umd-bench] stopping after the current step (a checkpoint is written); Ctrl-C again to stop at once');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const run = await runPaperBenchmark({
+      profile,
+      data: flags.phantom ? { kind: 'phantom' } : { kind: 'real', dir: flags.data! },
+      outDir,
+      ...(flags.tasks ? { tasks: flags.tasks } : {}),
+      ...(flags.variants ? { variants: flags.variants } : {}),
+      ...(flags.seeds ? { seeds: flags.seeds } : {}),
+      floors: flags.floors,
+      split: flags.split,
+      resume: flags.resume,
+      imageCache: flags.imageCache === 'none' ? null : flags.imageCache,
+      signal: controller.signal,
+      progress,
+    });
+    progress.end();
+    console.log(`\n${run.markdown}`);
+    console.log(`Results: ${run.resultsPath} (and results.json); state: ${run.stateFile}`);
+    console.log(
+      `This session: ${formatSeconds(run.seconds)} wall; ${run.ran.length} units run, ${run.skipped.length} complete from earlier sessions skipped` +
+        `${run.failed.length > 0 ? `, ${run.failed.length} failed (${run.failed.join(', ')})` : ''}.`,
+    );
+    if (run.status === 'aborted') {
+      console.log(`\nStopped. Resume with:\n  ${resumeCommand(flags, outDir)}`);
+      process.exitCode = 130;
+    } else if (run.status === 'failed') {
+      console.error(`\n${run.failed.length} unit${run.failed.length === 1 ? '' : 's'} failed (errors in ${run.stateFile}); run the same command again to retry.`);
+      process.exitCode = 1;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** The command that continues this benchmark (the same grid and profile, resuming by default). */
+function resumeCommand(flags: PaperFlags, outDir: string): string {
+  const parts = ['umd-bench paper'];
+  if (flags.phantom) parts.push('--phantom');
+  else parts.push(`--data ${flags.data}`);
+  parts.push(`--profile ${flags.profile}`, `--out ${outDir}`, `--split ${flags.split}`);
+  if (flags.seeds) parts.push(`--seeds ${flags.seeds}`);
+  if (flags.tasks) parts.push(`--tasks ${flags.tasks.join(',')}`);
+  if (flags.variants) parts.push(`--variants ${flags.variants.join(',')}`);
+  if (!flags.floors) parts.push('--no-floors');
+  return parts.join(' ');
+}
+
+async function perfCommand(flags: PerfFlags): Promise<void> {
+  const run = await runPerf({
+    quick: flags.quick,
+    reference: flags.reference,
+    ...(flags.packages ? { packages: flags.packages } : {}),
+    ...(flags.backend ? { backend: flags.backend } : {}),
+    onRecord: (record) => console.log(JSON.stringify(record)),
+    onLog: (line) => console.error(line),
+  });
+  for (const failure of run.failures) console.error(`${failure.name}: ${failure.message}`);
+  if (run.failures.length > 0) process.exitCode = 1;
+}
+
+function createReporter(mode: PaperFlags['progress']): ProgressReporter {
+  const tty = mode === 'bar' || (mode === 'auto' && process.stdout.isTTY === true);
+  return tty ? createTtyReporter(process.stdout) : createPlainReporter({ write: (line) => console.log(line) });
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (UmdError.isInstance(error)) console.error(`${error.name}: ${error.message}`);
+  else console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+}

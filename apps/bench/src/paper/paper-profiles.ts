@@ -1,0 +1,68 @@
+import type { PaperProfile } from './paper-profile.js';
+
+/** The profiles `umd-bench paper --profile` accepts (`micro` is hidden: tests only). */
+export const paperProfileNames = ['quick', 'full', 'micro'] as const;
+export type PaperProfileName = (typeof paperProfileNames)[number];
+
+const phantomDefaults = { trainImages: 300, validateImages: 60, testImages: 60, size: 64 } as const;
+
+/**
+ * The profiles. Times are for the whole grid (4 tasks, 5 variants + the text-only floor model) on 2 CPU cores (wasm):
+ * - `quick` (about 15 min, 1 seed): a smoke of the protocol — 30 pre-training steps per MR variant, 10 calibration
+ *   steps per task, 1 epoch on at most 320 training samples per cell, model selection on at most 200 validation
+ *   samples. The numbers are NOT results.
+ * - `full` (several hours, 3 seeds): 45 min of MR pre-training per variant on MedPix 2.0 train, 200 calibration steps
+ *   per task, 3 epochs on the whole training split per cell.
+ * - `micro` (seconds, phantom data): a 16-wide model with its own small vocabulary, two steps of everything; for
+ *   tests of the machinery.
+ */
+export const paperProfiles: Readonly<Record<PaperProfileName, PaperProfile>> = {
+  quick: {
+    name: 'quick',
+    summary:
+      'quick: 30 MR pre-training steps per variant (batch 32), 10 TD-Calib steps per task, 1 tuning epoch on ≤ 320 training samples per cell, selection on ≤ 200 validation samples',
+    smoke: true,
+    seeds: 1,
+    model: { preset: 'tiny' },
+    tokenizer: { kind: 'bert-base-uncased' },
+    pretrain: { steps: 30, batchSize: 32, learningRate: 5e-4, checkpointEvery: 10, pictureEvery: 0 },
+    calibrate: { steps: 10, batchSize: 32, regularizer: false, regularizerDecaySteps: 10 },
+    finetune: { epochs: 1, batchSize: 32, learningRate: 1e-4, gmCoordAlpha: 0.5, maxTrainSamples: 320, maxValidationSamples: 200 },
+    evaluate: { bootstrapResamples: 200 },
+    phantom: phantomDefaults,
+  },
+  full: {
+    name: 'full',
+    summary:
+      'full: 45 min of MR pre-training per variant on MedPix 2.0 train (batch 32), 200 TD-Calib steps per task, 3 tuning epochs on the whole training split per cell, selection on the whole validation split',
+    smoke: false,
+    seeds: 3,
+    model: { preset: 'tiny' },
+    tokenizer: { kind: 'bert-base-uncased' },
+    pretrain: { minutes: 45, batchSize: 32, learningRate: 3e-4, checkpointEvery: 250, pictureEvery: 250 },
+    calibrate: { steps: 200, batchSize: 32, regularizer: false, regularizerDecaySteps: 300 },
+    finetune: { epochs: 3, batchSize: 32, learningRate: 5e-5, gmCoordAlpha: 0.5 },
+    evaluate: { bootstrapResamples: 1000 },
+    phantom: phantomDefaults,
+  },
+  micro: {
+    name: 'micro',
+    summary: 'micro: a 16-wide model with a trained 150-piece vocabulary, 2 pre-training steps, 1 calibration step, 1 epoch on ≤ 16 samples (tests of the machinery only)',
+    smoke: true,
+    seeds: 1,
+    model: {
+      preset: 'tiny',
+      overrides: {
+        vision: { imageSize: 32, patchSize: 8, dim: 16, depth: 1, heads: 2, mlpDim: 32 },
+        text: { maxPositions: 16, dim: 16, depth: 1, heads: 2, mlpDim: 32 },
+        fusion: { dim: 16, depth: 1, heads: 2, mlpDim: 32 },
+      },
+    },
+    tokenizer: { kind: 'trained', vocabSize: 150 },
+    pretrain: { steps: 2, batchSize: 4, learningRate: 1e-3, checkpointEvery: 1, pictureEvery: 0 },
+    calibrate: { steps: 1, batchSize: 4, regularizer: false, regularizerDecaySteps: 4 },
+    finetune: { epochs: 1, batchSize: 8, learningRate: 1e-3, gmCoordAlpha: 0.5, maxTrainSamples: 16, maxValidationSamples: 8 },
+    evaluate: { bootstrapResamples: 20 },
+    phantom: { trainImages: 8, validateImages: 4, testImages: 4, size: 32 },
+  },
+};

@@ -1,0 +1,3 @@
+/** A stand-in performance script that fails before printing a figure. */
+console.error('fixture: no backend available');
+process.exit(3);

@@ -1,0 +1,44 @@
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { PerfWorkloadError } from '../errors/perf-workload-error.js';
+import { runPerf } from './run-perf.js';
+
+const fixtures = path.join(import.meta.dirname, '__fixtures__');
+
+describe('runPerf', () => {
+  it('runs each script in its own process and adds the peak RSS the process reached', async () => {
+    const logs: string[] = [];
+    const run = await runPerf({
+      repoRoot: fixtures,
+      onLog: (line) => logs.push(line),
+      _internal: {
+        scripts: [
+          { packageName: '@umd/fixture', script: 'print-workloads.ts', args: () => [] },
+          { packageName: '@umd/broken', script: 'fail-workload.ts', args: () => [] },
+        ],
+      },
+    });
+    expect(run.records.map((record) => record.workload)).toEqual(['fixture-step', 'tokenize']);
+    const [step, tokenize] = run.records;
+    expect(step).toMatchObject({ package: '@umd/fixture', ms: 25, samplesPerSecond: 320, backend: 'wasm', threads: 2 });
+    // The script holds 64 MiB of Float64Arrays when it prints: its peak RSS must be above that.
+    expect(step!.peakRssMiB).toBeGreaterThan(64);
+    expect(tokenize!.peakRssMiB).toBeGreaterThanOrEqual(step!.peakRssMiB!);
+    expect(logs).toContain('[@umd/fixture] allocated 8 blocks');
+    expect(run.failures).toHaveLength(1);
+    expect(run.failures[0]).toBeInstanceOf(PerfWorkloadError);
+    expect(run.failures[0]!.message).toMatch(/@umd\/broken workload fail-workload\.ts failed \(exit 3\).*fixture: no backend available/);
+  });
+
+  it('filters packages by short or full name', async () => {
+    const run = await runPerf({
+      repoRoot: fixtures,
+      packages: ['broken'],
+      _internal: { scripts: [{ packageName: '@umd/fixture', script: 'print-workloads.ts', args: () => [] }, { packageName: '@umd/broken', script: 'fail-workload.ts', args: () => [] }] },
+    });
+    expect(run.records).toEqual([]);
+    expect(run.failures.map((failure) => failure.packageName)).toEqual(['@umd/broken']);
+  });
+});

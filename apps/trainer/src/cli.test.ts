@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs `umd-train` from source, as `pnpm umd-train` does (each spawn costs a few seconds: two in this file). */
+function umdTrain(args: readonly string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--conditions=@umd/source', '--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: appDir,
+    encoding: 'utf8',
+    env: { ...process.env, UMD_BACKEND: 'cpu', ...env },
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('umd-train (spawned)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'trainer-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 1 with the config error, naming the key and the allowed values', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    await writeFile(file, 'name: bad\nfinetune:\n  epoch: 3\ndata:\n  dataset: vqarad\n');
+    const { status, stderr, stdout } = umdTrain(['run', '--config', file, '--out', path.join(dir, 'out')]);
+    expect(status).toBe(1);
+    expect(stderr).toContain(`UMD_ConfigError: Invalid config ${file} (2 problems)`);
+    expect(stderr).toContain("finetune.epoch: unknown key. Did you mean 'epochs'?");
+    expect(stderr).toContain("data.dataset: expected one of 'phantom', 'vqa-rad'");
+    expect(stdout).not.toContain('Report:');
+  });
+
+  it('exits 1 naming the missing dataset folder and the README section', () => {
+    const missing = path.join(dir, 'no-data');
+    const { status, stderr } = umdTrain(['pretrain', '--config', 'vqa-rad', '--out', path.join(dir, 'vqa-rad'), '--progress', 'plain'], { UMD_DATA_DIR: missing });
+    expect(status).toBe(1);
+    expect(stderr).toContain(`UMD_DatasetNotFoundError: medpix: ${path.join(missing, 'medpix-2.0')} does not exist.`);
+    expect(stderr).toContain('"Data" in apps/trainer/README.md');
+  });
+});

@@ -1,0 +1,94 @@
+import path from 'node:path';
+
+import { writeFileAtomic } from '@umd/core';
+import { evaluateTask } from '@umd/tasks';
+
+import type { EvaluationSplit } from '../config/pipeline-config-schema.js';
+import type { TaskSample } from '../datasets.js';
+import { StageInputError } from '../errors/stage-input-error.js';
+import type { FinetuneResult } from './run-finetune-stage.js';
+import { runStage, type StageOutcome } from './run-stage.js';
+import { metricsWithIntervals, type SplitScores } from './split-scores.js';
+import type { StageContext } from './stage-context.js';
+import { textOnlyFloor } from './text-only-floor.js';
+import { upstreamResult } from './upstream-result.js';
+
+/** What the evaluate stage records. */
+export interface EvaluateResult {
+  readonly task: 'vqa' | 'classification' | 'retrieval';
+  /** The tuned checkpoint evaluated (relative to the output folder). */
+  readonly checkpoint: string;
+  readonly splits: readonly SplitScores[];
+  /** Data facts (where validation came from, out-of-vocabulary answers, skipped records, splits not present). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Stage 4: scores the tuned model (finetune's best checkpoint) on `evaluate.splits` with `evaluateTask`, adds 95%
+ * bootstrap intervals and the text-only floor of each split, and writes `<out>/evaluate/predictions-<split>.jsonl`
+ * and `metrics.json`. The test split is touched here only. A split the dataset lacks is skipped with a note.
+ *
+ * @throws StageInputError when the finetune stage has not completed in this output folder
+ */
+export async function runEvaluateStage(context: StageContext): Promise<StageOutcome<EvaluateResult>> {
+  return runStage<EvaluateResult>(context, 'evaluate', async (session) => {
+    const { config, progress } = context;
+    const finetune = await upstreamResult<FinetuneResult>(context, 'evaluate', 'finetune', 'a tuned checkpoint');
+    const checkpoint = finetune.checkpoint;
+    if (checkpoint === undefined) throw new StageInputError('evaluate', 'a tuned checkpoint', 'finetune', context.outDir);
+    const [data, tokenizer] = [await context.taskData(), await context.tokenizer()];
+    const notes = [...data.notes];
+    const splits: SplitScores[] = [];
+    const wanted = config.evaluate.splits;
+    progress.begin('evaluate', wanted.length);
+    for (const [index, split] of wanted.entries()) {
+      if (context.signal?.aborted) return { result: { task: data.task.kind, checkpoint, splits, notes }, aborted: true };
+      const samples = split === 'validate' ? data.validation : data.test;
+      if (!samples || samples.length === 0) {
+        notes.push(`${split}: not in this copy of the dataset, not scored`);
+        continue;
+      }
+      splits.push(await scoreSplit(context, session.dir, checkpoint, split, samples, tokenizer));
+      progress.update(index + 1, { [split]: `${(100 * Object.values(splits.at(-1)!.metrics)[0]!.value).toFixed(1)}%` });
+    }
+    progress.end();
+    const result: EvaluateResult = { task: data.task.kind, checkpoint, splits, notes };
+    await writeFileAtomic(path.join(session.dir, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);
+    return { result, aborted: false };
+  });
+}
+
+async function scoreSplit(
+  context: StageContext,
+  dir: string,
+  checkpoint: string,
+  split: EvaluationSplit,
+  samples: readonly TaskSample[],
+  tokenizer: Awaited<ReturnType<StageContext['tokenizer']>>,
+): Promise<SplitScores> {
+  const { config } = context;
+  const data = await context.taskData();
+  const evaluation = await evaluateTask({
+    checkpoint: path.resolve(context.outDir, checkpoint),
+    samples,
+    tokenizer,
+    batchSize: config.finetune.batchSize,
+    image: context.image,
+    ...(config.finetune.blindImage ? { blindImage: true } : {}),
+  });
+  const file = path.join(dir, `predictions-${split}.jsonl`);
+  await writeFileAtomic(file, evaluation.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + '\n');
+  const metrics = metricsWithIntervals(data.task, evaluation.metrics, evaluation.predictions, config.evaluate.bootstrapResamples, config.seed);
+  const confusion =
+    evaluation.metrics.kind === 'classification' && data.task.kind === 'classification'
+      ? { labels: data.task.labels, matrix: evaluation.metrics.confusion }
+      : undefined;
+  return {
+    split,
+    samples: samples.length,
+    metrics,
+    floor: textOnlyFloor(data.task, data.train, samples),
+    ...(confusion ? { confusion } : {}),
+    predictions: path.relative(context.outDir, file),
+  };
+}

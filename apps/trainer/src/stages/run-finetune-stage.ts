@@ -1,0 +1,142 @@
+import path from 'node:path';
+
+import type { WordPieceTokenizer } from '@umd/data';
+import { runTaskTuning, type RunTaskTuningOptions } from '@umd/tasks';
+import { createReconstructionRegularizer, type ReconstructionRegularizer } from '@umd/td-calib';
+
+import { StageInputError } from '../errors/stage-input-error.js';
+import type { CalibrateResult } from './run-calibrate-stage.js';
+import type { PretrainResult } from './run-pretrain-stage.js';
+import { runStage, type StageOutcome } from './run-stage.js';
+import type { StageContext } from './stage-context.js';
+import { upstreamResult } from './upstream-result.js';
+
+/** What the finetune stage records. Paths are relative to the output folder. */
+export interface FinetuneResult {
+  /** `finetune/best.safetensors`: the best validation pass (absent when stopped before the first one). */
+  readonly checkpoint?: string;
+  /** Where the weights came from: a fresh model, MR pre-training, or TD-Calib. */
+  readonly start: 'scratch' | 'pretrain' | 'calibrate';
+  readonly steps: number;
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  /** The best validation pass: its step, epoch (0-based, as `@umd/tasks` counts) and selection metric (overall accuracy, accuracy or mean recall). */
+  readonly best?: { readonly step: number; readonly epoch: number; readonly metric: number };
+  /** Every validation pass (epochs 0-based). */
+  readonly history: readonly { readonly step: number; readonly epoch: number; readonly metric: number }[];
+  readonly medianStepMs: number;
+  /** `finetune/metrics.jsonl`: one line per step (loss, terms, lr). */
+  readonly metrics: string;
+  /** `finetune/coordination.jsonl`: GM-Coord's coefficients per step, when on. */
+  readonly coordination?: string;
+  /** TD-Calib's reconstruction regularizer was on. */
+  readonly regularizer: boolean;
+}
+
+/**
+ * Stage 3, task tuning (`runTaskTuning` from `@umd/tasks`): VQA, classification or retrieval on the dataset's
+ * training split, model selection on its validation split only, from the calibrated checkpoint (when `calibrate`
+ * is among the config's stages), else the pre-trained one (when `pretrain` is), else from scratch. GM-Coord and
+ * TD-Calib's decaying reconstruction regularizer plug in as configured. Writes `<out>/finetune/`.
+ *
+ * @throws StageInputError when an earlier stage the config names has not completed in this output folder
+ */
+export async function runFinetuneStage(context: StageContext): Promise<StageOutcome<FinetuneResult>> {
+  return runStage<FinetuneResult>(context, 'finetune', async (session) => {
+    const { config, progress } = context;
+    const settings = config.finetune;
+    const [data, tokenizer] = [await context.taskData(), await context.tokenizer()];
+    const source = await startingPoint(context);
+    const regularizer = source.start === 'calibrate' && config.calibrate.regularizer.enabled;
+    progress.log(
+      `[finetune] ${data.task.kind} on ${data.train.length} training / ${data.validation.length} validation samples, from ${source.start}` +
+        `${settings.gmCoord.enabled ? `, GM-Coord ${settings.gmCoord.strategy} α ${settings.gmCoord.alpha}` : ''}${regularizer ? ', reconstruction regularizer' : ''}`,
+    );
+    const created: ReconstructionRegularizer[] = []; // runTaskTuning does not free the regularizer's teacher: we do
+    const options: RunTaskTuningOptions = {
+      task: data.task,
+      train: data.train,
+      validation: data.validation,
+      tokenizer,
+      ...(source.checkpoint ? { checkpoint: source.checkpoint } : { modelConfig: await context.modelConfig() }),
+      batchSize: settings.batchSize,
+      epochs: settings.epochs,
+      learningRate: { base: settings.learningRate, multipliers: settings.learningRateMultipliers },
+      seed: config.seed,
+      outDir: session.dir,
+      resume: session.resume,
+      ...(settings.gmCoord.enabled ? { gmCoord: { strategy: settings.gmCoord.strategy, alpha: settings.gmCoord.alpha } } : {}),
+      ...(regularizer && source.checkpoint ? { auxiliary: reconstructionRegularizer(context, source.checkpoint, tokenizer, created) } : {}),
+      ...(settings.blindImage ? { blindImage: true } : {}),
+      image: context.image,
+      ...(context.signal ? { signal: context.signal } : {}),
+      onEvent: (event) => {
+        if (event.type === 'train-start') progress.begin('finetune', event.maxSteps, event.startStep);
+        else if (event.type === 'step-end') progress.update(event.step, { epoch: `${event.epoch + 1}/${settings.epochs}`, loss: event.loss.toFixed(3) });
+        else if (event.type === 'train-end') progress.end();
+        else if (event.type === 'evaluation-end') {
+          progress.log(`[finetune] epoch ${event.epoch + 1} (step ${event.step}): validation ${(100 * event.metric).toFixed(1)}%${event.best ? ' (best)' : ''}`);
+        }
+      },
+    };
+    let run: Awaited<ReturnType<typeof runTaskTuning>>;
+    try {
+      run = await runTaskTuning(options);
+    } finally {
+      for (const item of created) item.dispose();
+    }
+    const relative = (file: string) => path.relative(context.outDir, file);
+    const result: FinetuneResult = {
+      ...(run.bestCheckpoint ? { checkpoint: relative(run.bestCheckpoint) } : {}),
+      start: source.start,
+      steps: run.step,
+      totalSteps: run.totalSteps,
+      stepsPerEpoch: run.stepsPerEpoch,
+      ...(run.best ? { best: { step: run.best.step, epoch: run.best.epoch, metric: run.best.metric } } : {}),
+      history: run.history,
+      medianStepMs: run.medianStepMs,
+      metrics: relative(run.metricsPath),
+      ...(run.coordinationPath ? { coordination: relative(run.coordinationPath) } : {}),
+      regularizer,
+    };
+    return { result, aborted: run.reason === 'aborted' };
+  });
+}
+
+/** The checkpoint tuning starts from, by the config's stages: calibrated, else pre-trained, else none (scratch). */
+async function startingPoint(context: StageContext): Promise<{ start: FinetuneResult['start']; checkpoint?: string }> {
+  const { stages } = context.config;
+  if (stages.includes('calibrate')) {
+    const calibrated = await upstreamResult<CalibrateResult>(context, 'finetune', 'calibrate', 'a calibrated checkpoint');
+    return { start: 'calibrate', checkpoint: path.resolve(context.outDir, calibrated.checkpoint) };
+  }
+  if (stages.includes('pretrain')) {
+    const pretrained = await upstreamResult<PretrainResult>(context, 'finetune', 'pretrain', 'a pre-trained checkpoint');
+    if (!pretrained.checkpoint) throw new StageInputError('finetune', 'a pre-trained checkpoint', 'pretrain', context.outDir);
+    return { start: 'pretrain', checkpoint: path.resolve(context.outDir, pretrained.checkpoint) };
+  }
+  return { start: 'scratch' };
+}
+
+/** TD-Calib's decaying reconstruction loss for `runTaskTuning`'s `auxiliary` (built on the tuned model); each one built is added to `created`. */
+function reconstructionRegularizer(
+  context: StageContext,
+  checkpoint: string,
+  tokenizer: WordPieceTokenizer,
+  created: ReconstructionRegularizer[],
+): RunTaskTuningOptions['auxiliary'] {
+  const { start, decaySteps } = context.config.calibrate.regularizer;
+  const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
+  return (model) => {
+    const regularizer = createReconstructionRegularizer({
+      model,
+      checkpoint,
+      start,
+      decaySteps,
+      seed: context.config.seed,
+      tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
+    });
+    created.push(regularizer);
+    return regularizer;
+  };
+}

@@ -1,0 +1,35 @@
+import { InvalidConfigError } from '@umd/core';
+import { describe, expect, it } from 'vitest';
+
+import { generatePhantomDataset } from '../phantom/generate-phantom-dataset.js';
+import { carveValidation } from './carve-validation.js';
+
+describe('carveValidation', () => {
+  const samples = generatePhantomDataset({ seed: 1, counts: { train: 40, validate: 0, test: 0 }, size: 32, tasks: ['vqa'] }).splits.train;
+  const imagesOf = (list: readonly { imageId: string }[]): Set<string> => new Set(list.map((sample) => sample.imageId));
+
+  it('moves a seeded share of the images, with all their samples, to validation', () => {
+    const { train, validation } = carveValidation(samples, { fraction: 0.25, seed: 7, by: 'image' });
+    expect(train.length + validation.length).toBe(samples.length);
+    expect(imagesOf(validation).size).toBe(10); // 25% of 40 images
+    for (const imageId of imagesOf(validation)) expect(imagesOf(train).has(imageId)).toBe(false);
+    expect(samples.filter((sample) => imagesOf(validation).has(sample.imageId)).map((sample) => sample.id)).toEqual(validation.map((sample) => sample.id));
+    expect(validation.every((sample) => sample.split === 'validate')).toBe(true);
+    expect(train.every((sample) => sample.split === 'train' && samples.includes(sample))).toBe(true);
+    expect(samples.every((sample) => sample.split === 'train')).toBe(true); // the input is not modified
+  });
+
+  it('is deterministic for a seed and differs between seeds', () => {
+    const ids = (seed: number): string[] => carveValidation(samples, { fraction: 0.25, seed, by: 'image' }).validation.map((sample) => sample.id);
+    expect(ids(7)).toEqual(ids(7));
+    expect(ids(8)).not.toEqual(ids(7));
+  });
+
+  it('keeps at least one image on each side and rejects what cannot be carved', () => {
+    expect(imagesOf(carveValidation(samples, { fraction: 0.001, seed: 1, by: 'image' }).validation).size).toBe(1);
+    expect(imagesOf(carveValidation(samples, { fraction: 0.999, seed: 1, by: 'image' }).train).size).toBe(1);
+    expect(() => carveValidation(samples, { fraction: 1, seed: 1, by: 'image' })).toThrow(InvalidConfigError);
+    expect(() => carveValidation(samples, { fraction: 0.5, seed: 1, by: 'question' as 'image' })).toThrow(/'image'/);
+    expect(() => carveValidation(samples.filter((sample) => sample.imageId === samples[0]!.imageId), { fraction: 0.5, seed: 1, by: 'image' })).toThrow(/at least 2 distinct images/);
+  });
+});

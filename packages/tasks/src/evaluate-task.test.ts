@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidConfigError, SeededRandom } from '@umd/core';
+import { useBackend } from '@umd/core/testing';
+import { createImagePipeline, type ClassificationSample, type VqaSample } from '@umd/data';
+import { UmdModel } from '@umd/encoders';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { microTaskConfig, phantomSplits, textTokenizer } from './__fixtures__/phantom-fixtures.js';
+import { evaluateTask } from './evaluate-task.js';
+import { predictTask } from './predict-task.js';
+import { createTaskCollate } from './task-collate.js';
+import { createTaskTuning } from './task-tuning.js';
+
+describe('evaluateTask', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  const vqa = phantomSplits('vqa', { train: 0, validate: 6 }).validate;
+  const classification = phantomSplits('classification', { train: 0, validate: 12 }).validate;
+  const tokenizer = textTokenizer([...vqa.map((s) => s.question), ...classification.map((s) => s.text)]);
+  const config = microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 });
+
+  /** The predictions the model makes for `samples`, straight from predictTask on one batch. */
+  async function predictAll(tuning: Parameters<typeof predictTask>[0], samples: readonly (VqaSample | ClassificationSample)[]): Promise<Int32Array> {
+    const collate = createTaskCollate({ pipeline: createImagePipeline({ size: 32, channels: 1 }), tokenizer, maxLength: tuning.model.text.maxLength });
+    const batch = await collate(samples);
+    const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
+    const predictions = predictTask(tuning, { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data });
+    images.dispose();
+    return predictions;
+  }
+
+  it('VQA: scores the predicted answers; answers outside the vocabulary are counted and never correct', async () => {
+    const random = new SeededRandom(1);
+    const model = new UmdModel(config, random);
+    const answers = ['no', 'yes', 'ct']; // "mri", organs, sizes… are outside
+    const tuning = createTaskTuning({ model, task: { kind: 'vqa', answers }, random });
+    const result = await evaluateTask({ tuning, samples: vqa, tokenizer, batchSize: 4 });
+    const predicted = await predictAll(tuning, vqa);
+    expect(result.predictions.map((p) => p.kind === 'vqa' && p.prediction)).toEqual(Array.from(predicted, (k) => answers[k]));
+    const correct = vqa.filter((sample, i) => answers[predicted[i]!] === sample.answer).length;
+    expect(result.metric).toBeCloseTo(correct / vqa.length, 10);
+    expect(result.metrics.kind === 'vqa' && result.metrics.outsideVocabulary).toBe(vqa.filter((s) => !answers.includes(s.answer)).length);
+    expect(result.metrics.kind === 'vqa' && result.metrics.open.total + result.metrics.closed.total).toBe(vqa.length);
+    expect(result.predictions.filter((p) => p.kind === 'vqa' && p.correct && !answers.includes(p.answer))).toEqual([]);
+    model.dispose();
+  });
+
+  it('classification: accuracy over every sample (unknown labels count as wrong) and macro-F1 over the known ones', async () => {
+    const random = new SeededRandom(2);
+    const model = new UmdModel(config, random);
+    const labels = ['normal', 'liver', 'heart', 'spleen', 'left lung']; // 'right lung' is not a class here
+    const tuning = createTaskTuning({ model, task: { kind: 'classification', labels }, random });
+    const result = await evaluateTask({ tuning, samples: classification, tokenizer, batchSize: 5 });
+    const predicted = await predictAll(tuning, classification);
+    const correct = classification.filter((sample, i) => labels[predicted[i]!] === sample.label).length;
+    expect(result.metric).toBeCloseTo(correct / classification.length, 10);
+    if (result.metrics.kind !== 'classification') throw new Error('expected classification metrics');
+    expect(result.metrics.outsideLabels).toBe(classification.filter((s) => !labels.includes(s.label)).length);
+    expect(result.metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(classification.length - result.metrics.outsideLabels);
+    expect(Number.isFinite(result.metrics.macroF1)).toBe(true);
+    model.dispose();
+  });
+
+  it('rejects a missing or double model, samples of another task and an empty split', async () => {
+    const random = new SeededRandom(3);
+    const model = new UmdModel(config, random);
+    const tuning = createTaskTuning({ model, task: { kind: 'vqa', answers: ['yes', 'no'] }, random });
+    await expect(evaluateTask({ samples: vqa, tokenizer })).rejects.toThrow(InvalidConfigError);
+    await expect(evaluateTask({ tuning, checkpoint: 'x.safetensors', samples: vqa, tokenizer })).rejects.toThrow(/exactly one/);
+    await expect(evaluateTask({ tuning, samples: classification, tokenizer })).rejects.toThrow(/'vqa' samples/);
+    await expect(evaluateTask({ tuning, samples: [], tokenizer })).rejects.toThrow(/at least one sample/);
+    model.dispose();
+  });
+});

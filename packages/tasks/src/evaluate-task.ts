@@ -1,0 +1,299 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { CheckpointMismatchError, InvalidConfigError, SeededRandom, assignWeights, readCheckpoint, type TensorRecord } from '@umd/core';
+import {
+  createBatchLoader,
+  createImagePipeline,
+  type CaptionSample,
+  type ImageNormalization,
+  type ImagePipeline,
+  type ImagePipelineConfig,
+  type WordPieceTokenizer,
+} from '@umd/data';
+import { UmdModel } from '@umd/encoders';
+import {
+  classificationMetrics,
+  retrievalRecall,
+  vqaAccuracy,
+  type Accuracy,
+  type ClassificationMetrics,
+  type RetrievalRecall,
+} from '@umd/evaluation';
+
+import { checkpointModelConfig, checkpointNormalization } from './load-pretrained-model.js';
+import { predictTask } from './predict-task.js';
+import { scoreRetrieval } from './score-retrieval.js';
+import { createTaskCollate, type TaskSampleBatch } from './task-collate.js';
+import { checkTaskSamples, taskTargets, type TaskSample } from './task-samples.js';
+import { taskClasses, validateTaskSpec, type TaskSpec } from './task-spec.js';
+import { createTaskTuning, type TaskTuning } from './task-tuning.js';
+
+/** Metrics of one evaluation, by task (from `@umd/evaluation`). */
+export type TaskMetrics =
+  | {
+      readonly kind: 'vqa';
+      readonly overall: Accuracy;
+      readonly open: Accuracy;
+      readonly closed: Accuracy;
+      /** Questions whose answer is not in the vocabulary (counted, never correct). */
+      readonly outsideVocabulary: number;
+    }
+  | ({
+      readonly kind: 'classification';
+      /** Samples whose label is not one of the task's labels (counted as wrong in `accuracy`, left out of the rest). */
+      readonly outsideLabels: number;
+    } & ClassificationMetrics)
+  | ({
+      readonly kind: 'retrieval';
+      readonly nImages: number;
+      readonly nTexts: number;
+      readonly topK: number;
+      readonly pairsScored: number;
+      readonly firstStageMs: number;
+      readonly rerankMs: number;
+    } & RetrievalRecall);
+
+/** One prediction, by task. */
+export type TaskPrediction =
+  | { readonly kind: 'vqa'; readonly id: string; readonly prediction: string; readonly answer: string; readonly answerType: 'open' | 'closed'; readonly correct: boolean }
+  | { readonly kind: 'classification'; readonly id: string; readonly prediction: string; readonly label: string; readonly correct: boolean }
+  /** Per caption: the 1-based rank of its image among all images (text → image). */
+  | { readonly kind: 'retrieval'; readonly id: string; readonly imageId: string; readonly rank: number; readonly topImageId: string };
+
+/** The result of evaluating a model on one split. */
+export interface TaskEvaluation {
+  /**
+   * The model-selection metric: overall accuracy (VQA), accuracy (classification) or mean recall (retrieval), in
+   * [0, 1].
+   */
+  readonly metric: number;
+  readonly metrics: TaskMetrics;
+  /** In the order of the samples (retrieval: of the captions). */
+  readonly predictions: readonly TaskPrediction[];
+  readonly samples: number;
+  readonly ms: number;
+}
+
+/** How to read and batch the samples of an evaluation. */
+export interface EvaluationInputs {
+  readonly pipeline: ImagePipeline;
+  readonly tokenizer: WordPieceTokenizer;
+  readonly batchSize: number;
+  /** Every image replaced by zeros. */
+  readonly blindImage?: boolean;
+  /** Retrieval: candidates re-ranked per image and per caption. */
+  readonly topK?: number;
+}
+
+/** Options of {@link evaluateTask}. */
+export interface EvaluateTaskOptions {
+  /** A tuning in memory (e.g. `runTaskTuning`'s model), or… */
+  readonly tuning?: TaskTuning;
+  /** …a tuned checkpoint (`best.safetensors` of a run): architecture, task and normalisation come from it. */
+  readonly checkpoint?: string;
+  /** Any split; test evaluation is the caller's decision. */
+  readonly samples: readonly TaskSample[];
+  readonly tokenizer: WordPieceTokenizer;
+  /** Default 32. */
+  readonly batchSize?: number;
+  /** Pipeline settings besides size, channels and crop (always centre). */
+  readonly image?: Omit<ImagePipelineConfig, 'size' | 'channels' | 'crop'>;
+  /** Default: the checkpoint's when it has one, else the pipeline's default. */
+  readonly imageNormalization?: ImageNormalization;
+  /** Evaluate the floor: every image replaced by zeros. */
+  readonly blindImage?: boolean;
+  /** Retrieval: candidates re-ranked with the fused head per image and per caption. Default 20. */
+  readonly topK?: number;
+}
+
+/**
+ * Evaluates a tuned model on any split: predictions and metrics from `@umd/evaluation` — VQA accuracy overall / open
+ * / closed (answers outside the vocabulary never count as correct), classification accuracy and macro-F1, retrieval
+ * Recall@1/5/10 both ways and their mean (two-stage scoring, {@link scoreRetrieval}). Which split is evaluated, and
+ * when the test split is touched, is the caller's decision.
+ *
+ * @throws InvalidConfigError without exactly one of `tuning` / `checkpoint`, for samples of another task or none
+ * @throws CheckpointMismatchError when the checkpoint is not a tuned one (no `config.task`) or does not fit
+ */
+export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEvaluation> {
+  if ((options.tuning === undefined) === (options.checkpoint === undefined)) {
+    throw new InvalidConfigError('evaluateTask(tuning, checkpoint)', 'both or neither', 'exactly one of a TaskTuning and a tuned checkpoint path');
+  }
+  const loaded = options.checkpoint === undefined ? undefined : await loadTaskTuning(options.checkpoint);
+  const tuning = options.tuning ?? loaded!.tuning;
+  try {
+    const { imageSize, channels } = tuning.model.config.vision;
+    const normalization = options.imageNormalization ?? loaded?.imageNormalization;
+    const pipeline = createImagePipeline({
+      ...options.image,
+      size: imageSize,
+      channels,
+      crop: { kind: 'centre' },
+      ...(normalization ? { normalization } : {}),
+    });
+    return await evaluateTuning(tuning, options.samples, {
+      pipeline,
+      tokenizer: options.tokenizer,
+      batchSize: options.batchSize ?? 32,
+      ...(options.blindImage ? { blindImage: true } : {}),
+      ...(options.topK === undefined ? {} : { topK: options.topK }),
+    });
+  } finally {
+    loaded?.tuning.model.dispose();
+  }
+}
+
+/**
+ * Rebuilds a tuning from a tuned checkpoint (written by `runTaskTuning`): model and task from `config.model` and
+ * `config.task`, every weight of the model and its heads loaded. The caller owns `tuning.model`.
+ *
+ * @throws CheckpointMismatchError when the checkpoint lacks `config.model` or `config.task`, or its weights do not fit
+ */
+export async function loadTaskTuning(checkpoint: string): Promise<{ tuning: TaskTuning; imageNormalization?: ImageNormalization }> {
+  const file = await readCheckpoint(checkpoint);
+  const modelConfig = checkpointModelConfig(file.metadata);
+  const task = (file.metadata.config as { task?: TaskSpec } | undefined)?.task;
+  if (!modelConfig || !task) {
+    throw new CheckpointMismatchError(checkpoint, [
+      { kind: 'field', name: modelConfig ? 'config.task' : 'config.model', checkpoint: 'absent', expected: 'a tuned checkpoint (runTaskTuning writes config.model and config.task)' },
+    ]);
+  }
+  validateTaskSpec(task);
+  const imageNormalization = checkpointNormalization(file.metadata, checkpoint);
+  const random = new SeededRandom(0); // every weight is overwritten
+  const model = new UmdModel(modelConfig, random);
+  try {
+    const tuning = createTaskTuning({ model, task, random, ...headSettings(file.metadata.config) });
+    const weights: Record<string, TensorRecord> = {};
+    for (const [name, record] of Object.entries(file.weights)) if (!name.startsWith('extra/')) weights[name] = record;
+    assignWeights(model.parameterMap(), weights, checkpoint);
+    return { tuning, ...(imageNormalization ? { imageNormalization } : {}) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** The head settings a tuned checkpoint's config records (defaults when absent). */
+function headSettings(config: unknown): { retrieval?: TaskTuning['retrieval']; hiddenMultiplier?: number; pooling: TaskTuning['pooling'] } {
+  const { retrieval, hiddenMultiplier, pooling } = (config ?? {}) as { retrieval?: TaskTuning['retrieval']; hiddenMultiplier?: number; pooling?: TaskTuning['pooling'] };
+  // Checkpoints written before `pooling` existed were tuned with the CLS pair.
+  return { ...(retrieval ? { retrieval } : {}), ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }), pooling: pooling ?? 'cls' };
+}
+
+/**
+ * Evaluates `tuning` on `samples` with the given pipeline and tokenizer (the run reuses its own, and their caches).
+ *
+ * @throws InvalidConfigError for samples of another task or none
+ */
+export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskSample[], inputs: EvaluationInputs): Promise<TaskEvaluation> {
+  const { task } = tuning;
+  if (samples.length === 0) throw new InvalidConfigError('samples', 0, 'at least one sample to evaluate');
+  checkTaskSamples(task, samples, 'samples');
+  const started = performance.now();
+  if (task.kind === 'retrieval') {
+    const result = await evaluateRetrieval(tuning, samples as readonly CaptionSample[], inputs);
+    return { ...result, samples: samples.length, ms: performance.now() - started };
+  }
+  const predicted = new Int32Array(samples.length);
+  const collate = createTaskCollate<TaskSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
+  const loader = createBatchLoader({ samples, batchSize: inputs.batchSize, seed: 0, shuffle: false, collate });
+  let offset = 0;
+  for await (const batch of loader.epoch()) {
+    predicted.set(predictBatch(tuning, batch), offset);
+    offset += batch.samples.length;
+  }
+  const classes = taskClasses(task);
+  const targets = taskTargets(task, samples)!;
+  if (task.kind === 'vqa') {
+    const records = samples.map((sample, i) => {
+      const vqa = sample as Extract<TaskSample, { task: 'vqa' }>;
+      return { id: vqa.id, prediction: classes[predicted[i]!]!, answer: vqa.answer, answerType: vqa.answerType };
+    });
+    const accuracy = vqaAccuracy(records);
+    const predictions = records.map((record): TaskPrediction => ({ kind: 'vqa', ...record, correct: record.prediction === record.answer }));
+    const outsideVocabulary = targets.filter((target) => target < 0).length;
+    return { metric: accuracy.overall.accuracy, metrics: { kind: 'vqa', ...accuracy, outsideVocabulary }, predictions, samples: samples.length, ms: performance.now() - started };
+  }
+  const inside = [...targets.keys()].filter((i) => targets[i]! >= 0);
+  const metrics = classificationMetrics(inside.map((i) => predicted[i]!), inside.map((i) => targets[i]!), classes.length);
+  const accuracy = (metrics.accuracy * inside.length) / samples.length; // samples outside the labels count as wrong
+  const predictions = samples.map((sample, i): TaskPrediction => {
+    const label = (sample as Extract<TaskSample, { task: 'classification' }>).label;
+    const prediction = classes[predicted[i]!]!;
+    return { kind: 'classification', id: sample.id, prediction, label, correct: prediction === label };
+  });
+  return {
+    metric: accuracy,
+    metrics: { kind: 'classification', ...metrics, accuracy, outsideLabels: samples.length - inside.length },
+    predictions,
+    samples: samples.length,
+    ms: performance.now() - started,
+  };
+}
+
+function predictBatch(tuning: TaskTuning, batch: TaskSampleBatch): Int32Array {
+  const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
+  try {
+    return predictTask(tuning, { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data });
+  } finally {
+    images.dispose();
+  }
+}
+
+/** Every distinct image (by `imageId`) against every caption; recall with each caption's own image as the match. */
+async function evaluateRetrieval(
+  tuning: TaskTuning,
+  samples: readonly CaptionSample[],
+  inputs: EvaluationInputs,
+): Promise<Omit<TaskEvaluation, 'samples' | 'ms'>> {
+  const imageIndex = new Map<string, number>();
+  const imageSamples: CaptionSample[] = [];
+  const textImage = samples.map((sample) => {
+    let index = imageIndex.get(sample.imageId);
+    if (index === undefined) {
+      index = imageSamples.length;
+      imageIndex.set(sample.imageId, index);
+      imageSamples.push(sample);
+    }
+    return index;
+  });
+  const collate = createTaskCollate<CaptionSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
+  const images = await collate(imageSamples);
+  const texts = inputs.tokenizer.encodeBatch(samples.map((sample) => sample.caption), { maxLength: tuning.model.text.maxLength });
+  const topK = inputs.topK ?? 20;
+  const imageTensor = tf.tensor4d(images.images.data, images.images.shape as [number, number, number, number]);
+  let scored;
+  try {
+    scored = await scoreRetrieval(tuning, imageTensor, { tokenIds: texts.inputIds, attentionMask: texts.attentionMask }, { topK, batchSize: inputs.batchSize });
+  } finally {
+    imageTensor.dispose();
+  }
+  const N = imageSamples.length;
+  const M = samples.length;
+  const recall = retrievalRecall(scored.scores, N, M, { textImage });
+  const predictions = samples.map((sample, t): TaskPrediction => {
+    const own = scored.scores[textImage[t]! * M + t]!;
+    let rank = 1;
+    let top = 0;
+    for (let i = 0; i < N; i++) {
+      const score = scored.scores[i * M + t]!;
+      if (i !== textImage[t] && score >= own) rank += 1;
+      if (score > scored.scores[top * M + t]!) top = i;
+    }
+    return { kind: 'retrieval', id: sample.id, imageId: sample.imageId, rank, topImageId: imageSamples[top]!.imageId };
+  });
+  return {
+    metric: recall.meanRecall,
+    metrics: {
+      kind: 'retrieval',
+      ...recall,
+      nImages: N,
+      nTexts: M,
+      topK,
+      pairsScored: scored.pairsScored,
+      firstStageMs: scored.firstStageMs,
+      rerankMs: scored.rerankMs,
+    },
+    predictions,
+  };
+}

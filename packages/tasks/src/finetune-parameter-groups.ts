@@ -1,0 +1,38 @@
+import { InvalidConfigError, type AdamWParameterGroup } from '@umd/core';
+import type { UmdModel } from '@umd/encoders';
+
+/** Learning-rate multipliers per part of the model (M3AE: `lr_mult_cross_modal` 5, `lr_mult_head` 50). */
+export interface FinetuneMultipliers {
+  /** `vision.*` and `text.*`. Default 1. */
+  readonly encoders?: number;
+  /** `fusion.*`. Default 5. */
+  readonly fusion?: number;
+  /** `heads.*`. Default 50. */
+  readonly heads?: number;
+}
+
+/** The defaults of {@link FinetuneMultipliers}, M3AE's. */
+export const defaultFinetuneMultipliers = { encoders: 1, fusion: 5, heads: 50 } as const satisfies Required<FinetuneMultipliers>;
+
+/**
+ * AdamW parameter groups for task tuning: the freshly initialised heads and the fusion layers learn faster than the
+ * pre-trained encoders, as in M3AE. Pass them as `new AdamW(model.parameters(), { learningRate, groups })`; the
+ * optimizer's rate is the encoders' base rate times `encoders`.
+ *
+ * @returns groups for `heads.`, `fusion.`, `vision.` and `text.` (only prefixes some parameter of `model` has)
+ * @throws InvalidConfigError for a multiplier that is not a finite number ≥ 0
+ */
+export function finetuneParameterGroups(model: UmdModel, multipliers: FinetuneMultipliers = {}): AdamWParameterGroup[] {
+  const resolved = { ...defaultFinetuneMultipliers, ...multipliers };
+  for (const [key, value] of Object.entries(resolved)) {
+    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw new InvalidConfigError(`multipliers.${key}`, value, 'a finite number ≥ 0');
+  }
+  const names = model.parameters().map((parameter) => parameter.name);
+  const groups: AdamWParameterGroup[] = [
+    { prefix: 'heads.', learningRateMultiplier: resolved.heads },
+    { prefix: 'fusion.', learningRateMultiplier: resolved.fusion },
+    { prefix: 'vision.', learningRateMultiplier: resolved.encoders },
+    { prefix: 'text.', learningRateMultiplier: resolved.encoders },
+  ];
+  return groups.filter((group) => names.some((name) => name.startsWith(group.prefix)));
+}

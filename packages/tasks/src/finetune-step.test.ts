@@ -1,0 +1,206 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW, InvalidConfigError, SeededRandom, type NamedTensors } from '@umd/core';
+import { expectStableTensorCount, useBackend } from '@umd/core/testing';
+import { UmdModel } from '@umd/encoders';
+import { createCoordinator } from '@umd/gm-coord';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { microTaskConfig, randomTaskBatch } from './__fixtures__/phantom-fixtures.js';
+import { finetuneParameterGroups } from './finetune-parameter-groups.js';
+import { finetuneStep, type AuxiliaryLoss, type FinetuneStepResult } from './finetune-step.js';
+import type { TaskSpec } from './task-spec.js';
+import { createTaskTuning, type TaskTuning } from './task-tuning.js';
+
+const vocabSize = 40;
+const config = microTaskConfig(vocabSize, { dim: 16, patchSize: 16 });
+const vqa: TaskSpec = { kind: 'vqa', answers: ['yes', 'no', 'ct', 'mri'] };
+
+function setUp(task: TaskSpec, seed: number, optimizerOptions: Partial<ConstructorParameters<typeof AdamW>[1]> = {}): { tuning: TaskTuning; optimizer: AdamW; dispose: () => void } {
+  const random = new SeededRandom(seed);
+  const model = new UmdModel(config, random);
+  const tuning = createTaskTuning({ model, task, random });
+  const optimizer = new AdamW(model.parameters(), { learningRate: 2e-3, weightDecay: 0, ...optimizerOptions });
+  return {
+    tuning,
+    optimizer,
+    dispose: () => {
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+function read(result: FinetuneStepResult): Record<string, number> {
+  const values: Record<string, number> = { loss: result.loss.dataSync()[0]! };
+  for (const [name, scalar] of Object.entries(result.terms)) values[name] = scalar.dataSync()[0]!;
+  tf.dispose([result.loss, ...Object.values(result.terms)]);
+  return values;
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+describe('finetuneStep', () => {
+  beforeAll(() => useBackend('cpu'));
+  afterEach(() => vi.restoreAllMocks());
+
+  for (const task of [vqa, { kind: 'classification', labels: ['normal', 'liver', 'heart'] }, { kind: 'retrieval' }] as TaskSpec[]) {
+    // Retrieval starts on a plateau: at init the CLS features barely differ between samples (std-0.02 projections at
+    // width 16), so InfoNCE sits at ln B for about 30 steps before it falls.
+    const steps = task.kind === 'retrieval' ? 50 : 15;
+    it(`the ${task.kind} loss falls over ${steps} steps on a fixed batch`, () => {
+      const { tuning, optimizer, dispose } = setUp(task, 1);
+      const batch = randomTaskBatch(new SeededRandom(2), { batchSize: 6, length: 8, vocabSize, classes: tuning.numClasses || 2 });
+      const start = tuning.random.state();
+      const history: Record<string, number>[] = [];
+      for (let step = 0; step < steps; step++) {
+        tuning.random.restore(start); // the same retrieval negatives every step
+        history.push(read(finetuneStep(tuning, optimizer, task.kind === 'retrieval' ? { ...batch, targets: undefined } : batch)));
+      }
+      const keys = task.kind === 'retrieval' ? ['loss', 'itm', 'contrastive'] : ['loss', task.kind];
+      expect(Object.keys(history[0]!).sort()).toEqual([...keys].sort());
+      for (const key of keys) {
+        const series = history.map((values) => values[key]!);
+        expect(series.every(Number.isFinite)).toBe(true);
+        const factor = key === 'itm' ? 0.95 : 0.8; // ITM first learns its 1:2 prior (ln 3 − ⅔ ln 2 ≈ 0.64 from 0.69)
+        expect(mean(series.slice(-3)), `${key}: ${series.map((v) => v.toFixed(3)).join(' ')}`).toBeLessThan(factor * mean(series.slice(0, 3)));
+      }
+      const last = history.at(-1)!;
+      if (task.kind === 'retrieval') expect(last.loss).toBeCloseTo(last.itm! + last.contrastive!, 5);
+      batch.images.dispose();
+      dispose();
+    });
+  }
+
+  it('per-group learning-rate multipliers scale the first AdamW step per group (heads 50×, fusion 5×, encoders 1×)', () => {
+    const random = new SeededRandom(3);
+    const model = new UmdModel(config, random);
+    const tuning = createTaskTuning({ model, task: vqa, random });
+    const lr = 1e-4;
+    const optimizer = new AdamW(model.parameters(), { learningRate: lr, weightDecay: 0, groups: finetuneParameterGroups(model) });
+    const before = new Map([...model.parameterMap()].map(([name, variable]) => [name, Float32Array.from(variable.dataSync())]));
+    const batch = randomTaskBatch(random, { batchSize: 4, length: 6, vocabSize, classes: 4 });
+    read(finetuneStep(tuning, optimizer, batch));
+    // Adam's first update is lr·g/(|g| + ε): every element with a gradient moves by the group's rate (ε aside).
+    const largestStep = (prefix: string): number => {
+      let largest = 0;
+      for (const [name, variable] of model.parameterMap()) {
+        if (!name.startsWith(prefix)) continue;
+        const now = variable.dataSync();
+        const was = before.get(name)!;
+        for (let i = 0; i < now.length; i++) largest = Math.max(largest, Math.abs(now[i]! - was[i]!));
+      }
+      return largest;
+    };
+    expect(largestStep('heads.') / lr).toBeCloseTo(50, 1);
+    expect(largestStep('fusion.') / lr).toBeCloseTo(5, 2);
+    expect(largestStep('vision.') / lr).toBeCloseTo(1, 3);
+    expect(largestStep('text.') / lr).toBeCloseTo(1, 3);
+    batch.images.dispose();
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('masks samples with target −1 out of the loss', () => {
+    const { tuning, optimizer, dispose } = setUp(vqa, 4, { learningRate: 0 });
+    const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 4 });
+    const targets = Int32Array.from([1, -1, 3, -1]);
+    const masked = read(finetuneStep(tuning, optimizer, { ...batch, targets })).vqa!;
+    const logits = tuning.classify!(tuning.model.forward({ images: batch.images, tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'), attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]) }).fusion.pooled);
+    const logProbabilities = tf.logSoftmax(logits).arraySync() as number[][];
+    expect(masked).toBeCloseTo(-(logProbabilities[0]![1]! + logProbabilities[2]![3]!) / 2, 5);
+    expect(Math.abs(read(finetuneStep(tuning, optimizer, { ...batch, targets: Int32Array.from([-1, -1, -1, -1]) })).vqa!)).toBe(0);
+    tf.dispose(logits);
+    batch.images.dispose();
+    dispose();
+  });
+
+  it('GM-Coord scales the encoder gradients of exactly one modality and nothing else', () => {
+    const batch = randomTaskBatch(new SeededRandom(6), { batchSize: 8, length: 6, vocabSize, classes: 4 });
+    const capture = (optimizer: AdamW): Record<string, Float32Array> => {
+      const applied: Record<string, Float32Array> = {};
+      vi.spyOn(optimizer, 'applyGradients').mockImplementation((grads: NamedTensors) => {
+        for (const [name, gradient] of Object.entries(grads)) applied[name] = Float32Array.from(gradient.dataSync());
+      });
+      return applied;
+    };
+    const plain = setUp(vqa, 7);
+    const plainGradients = capture(plain.optimizer);
+    read(finetuneStep(plain.tuning, plain.optimizer, batch));
+    const coordinated = setUp(vqa, 7); // the same weights
+    const coordinatedGradients = capture(coordinated.optimizer);
+    const coordinator = createCoordinator({ modalities: ['text', 'vision'], strategy: { kind: 'ogm-ge', alpha: 5, noise: false } });
+    const result = finetuneStep(coordinated.tuning, coordinated.optimizer, batch, { coordinator });
+    const { coefficients, scores } = result.coordination!;
+    read(result);
+
+    const slowed = Object.keys(coefficients).filter((modality) => coefficients[modality]! < 1);
+    expect(slowed).toHaveLength(1);
+    const [modality] = slowed as [string];
+    expect(scores[modality]).toBeGreaterThan(scores[modality === 'text' ? 'vision' : 'text']!); // the leader is slowed
+    expect(Object.keys(coordinatedGradients).sort()).toEqual(Object.keys(plainGradients).sort());
+    for (const [name, gradient] of Object.entries(coordinatedGradients)) {
+      const k = name.startsWith(`${modality}.`) ? coefficients[modality]! : 1;
+      const expected = plainGradients[name]!.map((value) => k * value);
+      gradient.forEach((value, i) => expect(value, name).toBeCloseTo(expected[i]!, 6));
+    }
+    batch.images.dispose();
+    plain.dispose();
+    coordinated.dispose();
+  });
+
+  it('rejects GM-Coord on retrieval, and a classifying batch without targets', () => {
+    const { tuning, optimizer, dispose } = setUp({ kind: 'retrieval' }, 8);
+    const batch = randomTaskBatch(new SeededRandom(9), { batchSize: 4, length: 6, vocabSize });
+    const coordinator = createCoordinator({ modalities: ['text', 'vision'], strategy: { kind: 'ogm-ge', alpha: 1 } });
+    expect(() => finetuneStep(tuning, optimizer, batch, { coordinator })).toThrow(InvalidConfigError);
+    expect(() => finetuneStep(tuning, optimizer, batch, { coordinator })).toThrow(/GM-Coord is unsupported there/);
+    dispose();
+    const other = setUp(vqa, 10);
+    expect(() => other.tuning && finetuneStep(other.tuning, other.optimizer, { ...batch, targets: undefined })).toThrow(/batch.targets/);
+    batch.images.dispose();
+    other.dispose();
+  });
+
+  it('adds the auxiliary loss inside the tape, with the step number, and leaves it out when it returns undefined', () => {
+    const { tuning, optimizer, dispose } = setUp(vqa, 11);
+    const batch = randomTaskBatch(new SeededRandom(12), { batchSize: 4, length: 6, vocabSize, classes: 4 });
+    const steps: number[] = [];
+    const applied = vi.spyOn(optimizer, 'applyGradients');
+    const auxiliary: AuxiliaryLoss = {
+      name: 'reconstruction',
+      compute: (_batch, step) => {
+        steps.push(step);
+        if (step > 1) return undefined; // "decayed to 0"
+        const word = tuning.model.parameterMap().get('text.embeddings.word.weight')!;
+        return tf.mul(tf.sum(tf.square(word)), 0.5) as tf.Scalar;
+      },
+    };
+    const first = read(finetuneStep(tuning, optimizer, batch, { auxiliary }));
+    expect(first.loss).toBeCloseTo(first.vqa! + first.reconstruction!, 4);
+    expect(first.reconstruction).toBeGreaterThan(0);
+    const second = read(finetuneStep(tuning, optimizer, batch, { auxiliary }));
+    expect(Object.keys(second).sort()).toEqual(['loss', 'vqa']);
+    expect(steps).toEqual([1, 2]);
+    // The auxiliary term reached the gradient: the word embeddings moved by its gradient (w) too.
+    expect(Object.keys(applied.mock.calls[0]![0])).toContain('text.embeddings.word.weight');
+    batch.images.dispose();
+    dispose();
+  });
+
+  it('leaks no tensors over steps (VQA with GM-Coord noise and an auxiliary loss; retrieval), and dispose frees everything', async () => {
+    const start = tf.memory().numTensors;
+    for (const task of [vqa, { kind: 'retrieval' } as const]) {
+      const { tuning, optimizer, dispose } = setUp(task, 13);
+      const batch = randomTaskBatch(new SeededRandom(14), { batchSize: 4, length: 6, vocabSize, classes: 4 });
+      const coordinator = createCoordinator({ modalities: ['text', 'vision'], strategy: { kind: 'ogm-ge', alpha: 0.5 } });
+      const auxiliary: AuxiliaryLoss = { name: 'aux', compute: () => tf.mul(tf.scalar(0.1), tf.sum(tuning.model.parameterMap().get('fusion.modalityEmbedding')!)) as tf.Scalar };
+      await expectStableTensorCount(() => {
+        const { loss, terms } = task.kind === 'vqa' ? finetuneStep(tuning, optimizer, batch, { coordinator, auxiliary }) : finetuneStep(tuning, optimizer, { ...batch, targets: undefined });
+        return [loss, ...Object.values(terms)];
+      });
+      batch.images.dispose();
+      dispose();
+    }
+    expect(tf.memory().numTensors).toBe(start);
+  });
+});

@@ -1,0 +1,183 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidConfigError, tidyStruct, valueAndGrads, type AdamW, type NamedTensors } from '@umd/core';
+import type { Coordination, Coordinator } from '@umd/gm-coord';
+import { modulateGradients, unimodalLogits } from '@umd/gm-coord/tfjs';
+
+import { maskedCrossEntropy } from './masked-cross-entropy.js';
+import { retrievalLosses } from './retrieval-losses.js';
+import { batchTensors, tokenIdArray, type BatchTensors, type TaskBatch } from './task-batch.js';
+import type { TaskTuning } from './task-tuning.js';
+
+/** An extra loss added inside the step's gradient tape (TD-Calib's decaying reconstruction loss plugs in here). */
+export interface AuxiliaryLoss {
+  /**
+   * Called INSIDE the gradient tape of the step, with the 1-based step being taken; returns a weighted scalar (added
+   * to the task loss) or undefined (e.g. its weight decayed to 0). Do not dispose what it creates: the step's tidy does.
+   */
+  compute(batch: TaskBatch, step: number): tf.Scalar | undefined;
+  /** Its key in `terms` and in `metrics.jsonl`. */
+  readonly name: string;
+}
+
+/** Options of {@link finetuneStep}. */
+export interface FinetuneStepOptions {
+  /**
+   * GM-Coord: modalities `text` and `vision`. The step computes each modality's unimodal logits from its half of the
+   * pooled pair with the task head (OGM-GE), feeds the coordinator, and scales the dominant modality's ENCODER
+   * gradients (`vision.*` or `text.*`) before the optimizer. Not for retrieval (no class head).
+   */
+  readonly coordinator?: Coordinator;
+  readonly auxiliary?: AuxiliaryLoss;
+  /** Seed of GM-Coord's GE noise (when its strategy adds noise). Default 0. */
+  readonly noiseSeed?: number;
+}
+
+/** What GM-Coord did in one step. */
+export interface StepCoordination {
+  /** Gradient coefficient per modality (`text`, `vision`): 1 = unchanged. */
+  readonly coefficients: Readonly<Record<string, number>>;
+  /** OGM-GE's score per modality: Σ over the batch of the unimodal prediction's true-class probability. */
+  readonly scores: Readonly<Record<string, number>>;
+  /** Mean cross-entropy of each modality's unimodal prediction. */
+  readonly losses: Readonly<Record<string, number>>;
+  /** The coordinator's full answer (ratios, window, noise), for traces. */
+  readonly coordination: Coordination;
+}
+
+export interface FinetuneStepResult {
+  /** The total loss (task terms + auxiliary), a scalar the caller owns. */
+  readonly loss: tf.Scalar;
+  /**
+   * Each term as a scalar the caller owns: `vqa` or `classification` (cross-entropy), or `itm` and `contrastive`
+   * (retrieval, unweighted); plus the auxiliary loss under its name (weighted), when it returned one.
+   */
+  readonly terms: Record<string, tf.Scalar>;
+  /** Present when a coordinator was given and the batch had a target to score. */
+  readonly coordination?: StepCoordination;
+}
+
+const modalities = ['text', 'vision'] as const;
+const encoderGroups = { text: 'text.', vision: 'vision.' } as const;
+
+/**
+ * One synchronous task-tuning step: forward pass, task loss (softmax cross-entropy over the classes, samples with
+ * target −1 masked out; retrieval: ITM on matched pairs and in-batch negatives + InfoNCE), the auxiliary loss if any,
+ * gradients of `model.parameters()`, GM-Coord's modulation of the encoder gradients if a coordinator is given, and
+ * the optimizer update (its parameter groups set the per-group learning rates, see {@link finetuneParameterGroups}).
+ *
+ * With a coordinator the step reads the unimodal signals back (one sync point); retrieval reads its similarity
+ * matrix back to draw negatives. For core's `trainLoop`, dispose the terms and return the loss.
+ *
+ * @returns the loss and terms (the caller owns them); the batch is borrowed
+ * @throws ShapeMismatchError when the batch does not fit; InvalidConfigError for targets missing on a classifying
+ *   task, or a coordinator on retrieval or with modalities other than `text` and `vision`
+ */
+export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBatch, options: FinetuneStepOptions = {}): FinetuneStepResult {
+  const { model, task } = tuning;
+  const { coordinator, auxiliary } = options;
+  if (coordinator) checkCoordinator(tuning, coordinator);
+  const targets = batch.targets;
+  if (task.kind !== 'retrieval' && targets === undefined) {
+    throw new InvalidConfigError('batch.targets', undefined, `class indices [B] for task '${task.kind}' (−1 = outside the vocabulary)`);
+  }
+  const tokenIds = task.kind === 'retrieval' ? tokenIdArray(batch) : undefined;
+  const step = optimizer.step + 1;
+
+  return tidyStruct('tasks/finetune-step', () => {
+    const inputs = batchTensors(batch, 'finetuneStep');
+    const terms: Record<string, tf.Scalar> = {};
+    let pooled: tf.Tensor2D | undefined;
+    const { value, grads } = valueAndGrads(() => {
+      const weighted: tf.Scalar[] = [];
+      const add = (name: string, loss: tf.Scalar, weight: number): void => {
+        terms[name] = tf.keep(loss); // survives the tape's tidy; returned to the caller
+        weighted.push(weight === 1 ? loss : tf.mul(loss, weight));
+      };
+      if (task.kind === 'retrieval') {
+        const losses = retrievalLosses(tuning, inputs, batch, tokenIds!);
+        add('itm', losses.itm, tuning.retrieval.itmWeight);
+        add('contrastive', losses.contrastive, tuning.retrieval.contrastiveWeight);
+      } else {
+        const out = model.forward({ images: inputs.images, tokenIds: inputs.tokenIds, attentionMask: inputs.attentionMask, pooling: tuning.pooling });
+        if (coordinator) pooled = tf.keep(out.fusion.pooled); // read after the tape, for the unimodal signals
+        add(task.kind, maskedCrossEntropy(tuning.classify!(out.fusion.pooled), targets!), 1);
+      }
+      const extra = auxiliary?.compute(batch, step);
+      if (extra) add(auxiliary!.name, extra, 1);
+      return tf.addN(weighted) as tf.Scalar;
+    }, model.parameters());
+
+    let coordination: StepCoordination | undefined;
+    let applied: NamedTensors = grads;
+    if (coordinator && pooled) {
+      coordination = coordinate(tuning, coordinator, pooled, targets!, grads, inputs);
+      pooled.dispose();
+      if (coordination) applied = modulateGradients(grads, coordination.coordination, { groups: encoderGroups, seed: options.noiseSeed ?? 0 });
+    }
+    optimizer.applyGradients(applied);
+    return { loss: value, terms, ...(coordination ? { coordination } : {}) };
+  });
+}
+
+function checkCoordinator(tuning: TaskTuning, coordinator: Coordinator): void {
+  if (tuning.task.kind === 'retrieval') {
+    throw new InvalidConfigError(
+      'coordinator',
+      'GM-Coord on retrieval',
+      "a task with a class head ('vqa' or 'classification'): retrieval has no unimodal prediction to score, so GM-Coord is unsupported there",
+    );
+  }
+  const names = [...coordinator.modalities].sort();
+  if (names.length !== 2 || names[0] !== 'text' || names[1] !== 'vision') {
+    throw new InvalidConfigError('coordinator.modalities', coordinator.modalities, "['text', 'vision'] (the halves of the pooled pair)");
+  }
+}
+
+/**
+ * OGM-GE's signals from the pooled pair [text CLS ; image CLS]: the task head applied with the other half zeroed, its
+ * true-class probability summed over the valid samples (score) and its mean cross-entropy (loss), plus each encoder's
+ * gradient RMS; one read-back, then the coordinator's update. Undefined when no sample has a valid target.
+ */
+function coordinate(
+  tuning: TaskTuning,
+  coordinator: Coordinator,
+  pooled: tf.Tensor2D,
+  targets: Int32Array,
+  grads: NamedTensors,
+  inputs: BatchTensors,
+): StepCoordination | undefined {
+  const K = tuning.numClasses;
+  const D = tuning.model.config.fusion.dim;
+  const valid = Float32Array.from(targets, (target) => (target >= 0 && target < K ? 1 : 0));
+  const count = valid.reduce((sum, value) => sum + value, 0);
+  if (count === 0) return undefined;
+  const segments = [{ modality: 'text', width: D }, { modality: 'vision', width: D }]; // pooled = [text CLS ; image CLS]
+  const packed = tf.tidy('tasks/unimodal-signals', () => {
+    const logits = unimodalLogits(tuning.classify!, pooled, segments);
+    const classes = tf.tensor1d(Int32Array.from(targets, (target) => (target >= 0 && target < K ? target : 0)), 'int32');
+    const oneHot = tf.mul(tf.oneHot(classes, K), tf.tensor2d(valid, [inputs.batchSize, 1])); // [B, K], 0 rows for −1
+    const values: tf.Tensor[] = [];
+    for (const modality of modalities) {
+      const z = logits[modality]!;
+      values.push(tf.sum(tf.mul(tf.softmax(z), oneHot)), tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(z), oneHot))), count));
+      const own = Object.keys(grads).filter((name) => name.startsWith(encoderGroups[modality]));
+      const size = own.reduce((total, name) => total + grads[name]!.size, 0);
+      const squares = own.map((name) => tf.sum(tf.square(grads[name]!)));
+      values.push(squares.length === 0 ? tf.scalar(0) : tf.sqrt(tf.div(tf.addN(squares), size)));
+    }
+    return tf.stack(values);
+  });
+  const numbers = packed.dataSync();
+  packed.dispose();
+  const scores: Record<string, number> = {};
+  const losses: Record<string, number> = {};
+  const signals: Record<string, { score: number; loss: number; gradientNorm: number }> = {};
+  modalities.forEach((modality, m) => {
+    const [score, loss, gradientNorm] = [numbers[3 * m]!, numbers[3 * m + 1]!, numbers[3 * m + 2]!];
+    scores[modality] = score;
+    losses[modality] = loss;
+    signals[modality] = { score, loss, gradientNorm };
+  });
+  const coordination = coordinator.update(signals);
+  return { coefficients: coordination.coefficients, scores, losses, coordination };
+}

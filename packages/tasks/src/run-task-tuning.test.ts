@@ -1,0 +1,143 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidConfigError } from '@umd/core';
+import { useBackend } from '@umd/core/testing';
+import { buildAnswerVocabulary, type VqaSample, type WordPieceTokenizer } from '@umd/data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { microTaskConfig, phantomSplits, textTokenizer } from './__fixtures__/phantom-fixtures.js';
+import { evaluateTask } from './evaluate-task.js';
+import { runTaskTuning, type RunTaskTuningOptions, type TaskTuningEvent } from './run-task-tuning.js';
+
+async function readLines(file: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(file, 'utf8');
+  return text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+const withoutTimes = (lines: Record<string, unknown>[]): Record<string, unknown>[] =>
+  lines.map(({ ms: _ms, ...rest }) => (rest['metrics'] ? { ...rest, metrics: { ...(rest['metrics'] as object), ...{ firstStageMs: 0, rerankMs: 0 } } } : rest));
+
+describe('runTaskTuning (phantom, micro model)', () => {
+  let root: string;
+  let vqa: { train: readonly VqaSample[]; validate: readonly VqaSample[] };
+  let tokenizer: WordPieceTokenizer;
+  let answers: readonly string[];
+
+  beforeAll(async () => {
+    await useBackend('cpu');
+    root = await mkdtemp(path.join(os.tmpdir(), 'tasks-run-'));
+    vqa = phantomSplits('vqa', { train: 8, validate: 4 });
+    const captions = phantomSplits('caption', { train: 8, validate: 4 });
+    tokenizer = textTokenizer([...vqa.train, ...vqa.validate].map((s) => s.question).concat([...captions.train, ...captions.validate].map((s) => s.caption)));
+    answers = buildAnswerVocabulary({ train: vqa.train }).answers;
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const vqaOptions = (outDir: string, overrides: Partial<RunTaskTuningOptions> = {}): RunTaskTuningOptions => ({
+    task: { kind: 'vqa', answers },
+    train: vqa.train,
+    validation: vqa.validate,
+    tokenizer,
+    modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
+    batchSize: 8,
+    epochs: 2,
+    learningRate: { base: 1e-3, multipliers: { heads: 2, fusion: 1 } },
+    seed: 4,
+    outDir,
+    evaluateEvery: 3,
+    checkpointEvery: 2,
+    gmCoord: { alpha: 0.5 }, // OGM-GE with GE noise: its state and noise must resume exactly too
+    ...overrides,
+  });
+
+  it('trains, evaluates, keeps the best validation checkpoint, and resumes with the same losses', async () => {
+    const startTensors = tf.memory().numTensors;
+    const whole = path.join(root, 'whole');
+    const events: TaskTuningEvent[] = [];
+    const run = await runTaskTuning(vqaOptions(whole, { onEvent: (event) => events.push(event) }));
+    const stepsPerEpoch = Math.floor(vqa.train.length / 8);
+    expect(run).toMatchObject({ step: 2 * stepsPerEpoch, reason: 'completed', totalSteps: 2 * stepsPerEpoch, stepsPerEpoch });
+    expect(tf.memory().numTensors).toBe(startTensors);
+
+    const metrics = await readLines(run.metricsPath);
+    expect(metrics.map((line) => line['step'])).toEqual(Array.from({ length: run.totalSteps }, (_, i) => i + 1));
+    for (const line of metrics) expect(Number.isFinite(line['vqa']) && line['loss'] === line['vqa']).toBe(true);
+    // Validation every 3 steps and at every epoch's end.
+    const evaluated = [...new Set([3, 6, 9, stepsPerEpoch, 2 * stepsPerEpoch].filter((step) => step <= run.totalSteps))].sort((a, b) => a - b);
+    expect(run.history.map((entry) => entry.step)).toEqual(evaluated);
+    expect(events.filter((event) => event.type === 'evaluation-end').map((event) => event.step)).toEqual(evaluated);
+    const bestMetric = Math.max(...run.history.map((entry) => entry.metric));
+    expect(run.best!.metric).toBe(bestMetric);
+    expect(run.best!.step).toBe(run.history.find((entry) => entry.metric === bestMetric)!.step); // the first pass reaching it
+    expect(run.best!.predictions).toHaveLength(vqa.validate.length);
+    expect(run.best!.metrics.kind === 'vqa' && run.best!.metrics.overall.total).toBe(vqa.validate.length);
+    const coordination = await readLines(run.coordinationPath!);
+    expect(coordination).toHaveLength(run.totalSteps);
+    expect(Object.keys(coordination[0]!['coefficients'] as object).sort()).toEqual(['text', 'vision']);
+
+    // The best checkpoint holds the model of the best pass: evaluating it reproduces that pass exactly.
+    const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: vqa.validate, tokenizer, batchSize: 16 });
+    expect(again.metric).toBe(run.best!.metric);
+    expect(again.predictions).toEqual(run.best!.predictions);
+    expect(tf.memory().numTensors).toBe(startTensors);
+
+    // Interrupted after step 3 (a checkpoint is written on abort), then resumed: everything after matches the whole run.
+    const split = path.join(root, 'split');
+    const controller = new AbortController();
+    const first = await runTaskTuning(
+      vqaOptions(split, { onEvent: (event) => event.type === 'step-end' && event.step === 3 && controller.abort(), signal: controller.signal }),
+    );
+    expect(first).toMatchObject({ step: 3, reason: 'aborted' });
+    const second = await runTaskTuning(vqaOptions(split, { resume: true }));
+    expect(second).toMatchObject({ step: run.totalSteps, reason: 'completed' });
+    expect(withoutTimes(await readLines(second.metricsPath))).toEqual(withoutTimes(metrics));
+    expect(withoutTimes(await readLines(second.validationPath))).toEqual(withoutTimes(await readLines(run.validationPath)));
+    expect(await readLines(second.coordinationPath!)).toEqual(coordination);
+    expect(second.history).toEqual(run.history);
+    expect(second.best).toEqual(run.best);
+    expect(await readdir(path.join(split, 'checkpoints'))).toHaveLength(2); // keepCheckpoints default
+    expect(tf.memory().numTensors).toBe(startTensors);
+  });
+
+  it('tunes retrieval (ITM + InfoNCE) and selects by mean recall', async () => {
+    const captions = phantomSplits('caption', { train: 8, validate: 4 });
+    const run = await runTaskTuning({
+      task: { kind: 'retrieval' },
+      train: captions.train,
+      validation: captions.validate,
+      tokenizer,
+      modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
+      batchSize: 4,
+      steps: 3,
+      learningRate: { base: 1e-3 },
+      seed: 5,
+      outDir: path.join(root, 'retrieval'),
+      retrieval: { projectionDim: 8 },
+      topK: 2,
+    });
+    const metrics = await readLines(run.metricsPath);
+    expect(Object.keys(metrics[0]!).sort()).toEqual(['contrastive', 'epoch', 'itm', 'loss', 'lr', 'ms', 'step']);
+    const best = run.best!;
+    expect(best.metrics.kind).toBe('retrieval');
+    if (best.metrics.kind !== 'retrieval') return;
+    expect(best.metric).toBe(best.metrics.meanRecall);
+    expect([best.metrics.nImages, best.metrics.nTexts, best.metrics.topK]).toEqual([4, 4, 2]);
+    expect(best.predictions.map((prediction) => prediction.kind === 'retrieval' && prediction.rank).every((rank) => Number(rank) >= 1 && Number(rank) <= 4)).toBe(true);
+    const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: captions.validate, tokenizer, topK: 2 });
+    expect(again.metric).toBe(best.metric);
+  });
+
+  it('validates its options', async () => {
+    const outDir = path.join(root, 'invalid');
+    await expect(runTaskTuning(vqaOptions(outDir, { task: { kind: 'retrieval' } }))).rejects.toThrow(InvalidConfigError);
+    await expect(runTaskTuning(vqaOptions(outDir, { steps: 3 }))).rejects.toThrow(/exactly one of them/);
+    const captions = phantomSplits('caption', { train: 8, validate: 2 });
+    await expect(
+      runTaskTuning({ ...vqaOptions(outDir), task: { kind: 'retrieval' }, train: captions.train, validation: captions.validate }),
+    ).rejects.toThrow(/GM-Coord needs a class head/);
+  });
+});

@@ -1,0 +1,500 @@
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW, InvalidConfigError, SeededRandom, saveCheckpoint, trainLoop, type Resumable, type TrainEvent } from '@umd/core';
+import { createBatchLoader, createImagePipeline, type ImageNormalization, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
+import type { FusionPooling, UmdModel, UmdModelConfig } from '@umd/encoders';
+import { createCoordinator, strategyKinds, type Coordinator, type CoordinatorState, type StrategyConfig } from '@umd/gm-coord';
+
+import { evaluateTuning, type TaskEvaluation, type TaskMetrics, type TaskPrediction } from './evaluate-task.js';
+import { finetuneParameterGroups, type FinetuneMultipliers } from './finetune-parameter-groups.js';
+import { finetuneStep, type AuxiliaryLoss, type StepCoordination } from './finetune-step.js';
+import { loadPretrainedModel } from './load-pretrained-model.js';
+import { createTaskCollate } from './task-collate.js';
+import { checkTaskSamples, taskTargets, type TaskSample } from './task-samples.js';
+import { validateTaskSpec, type TaskSpec } from './task-spec.js';
+import { createTaskTuning, type RetrievalTuningOptions } from './task-tuning.js';
+
+/** Learning rate of a tuning run: linear warm-up from 0, then a linear (M3AE) or cosine decay to `min`. */
+export interface TaskLearningRate {
+  /** The encoders' peak rate; fusion and heads get `multipliers` times it. */
+  readonly base: number;
+  /** Warm-up steps. Default: `warmupFraction` of the run. */
+  readonly warmupSteps?: number;
+  /** Warm-up as a fraction of the run's steps, when `warmupSteps` is not given. Default 0.1 (M3AE). */
+  readonly warmupFraction?: number;
+  /** Final rate. Default 0. */
+  readonly min?: number;
+  /** Decay after the warm-up. Default `linear` (M3AE's polynomial decay of power 1). */
+  readonly decay?: 'linear' | 'cosine';
+  /** AdamW's decoupled weight decay. Default 0.01 (M3AE). */
+  readonly weightDecay?: number;
+  /** Per-group multipliers. Default M3AE's: encoders 1, fusion 5, heads 50. */
+  readonly multipliers?: FinetuneMultipliers;
+}
+
+/** GM-Coord during tuning (see `@umd/gm-coord`); the coordinator's modalities are `text` and `vision`. */
+export interface GmCoordOptions {
+  /** Default `ogm-ge`. */
+  readonly strategy?: StrategyConfig['kind'];
+  /** Modulation strength α ≥ 0 (OGM-GE used 0.1–1). */
+  readonly alpha: number;
+  /** OGM-GE's Gaussian noise on modulated gradients. Default: the strategy's (on for `ogm-ge`). */
+  readonly noise?: boolean;
+  /** EMA on the status signals. Default 0. */
+  readonly emaDecay?: number;
+  /** Steps before modulation starts (status is still tracked). Default 0. */
+  readonly warmupSteps?: number;
+  /** Step from which modulation stops. Default never. */
+  readonly stopStep?: number;
+  /** Floor on the coefficients. Default 0. */
+  readonly minCoefficient?: number;
+}
+
+/** Options of {@link runTaskTuning}. */
+export interface RunTaskTuningOptions {
+  readonly task: TaskSpec;
+  /** VqaSample[] (vqa), ClassificationSample[] (classification) or CaptionSample[] (retrieval). */
+  readonly train: readonly TaskSample[];
+  /** Model selection happens on these only. */
+  readonly validation: readonly TaskSample[];
+  /** Its vocabulary must fit the model's `text.vocabSize`. */
+  readonly tokenizer: WordPieceTokenizer;
+  /** MR pre-training or TD-Calib checkpoint to start from; absent: from scratch with `modelConfig`. */
+  readonly checkpoint?: string;
+  readonly modelConfig?: UmdModelConfig;
+  /** Samples per step (every batch is full: the last partial batch of an epoch is dropped). */
+  readonly batchSize: number;
+  /** Epochs of the training set; give this or `steps`. */
+  readonly epochs?: number;
+  /** Optimizer steps; give this or `epochs`. */
+  readonly steps?: number;
+  readonly learningRate: TaskLearningRate;
+  /** Seeds the heads, the loader's order, retrieval negatives and GE noise. */
+  readonly seed: number;
+  /** Receives `metrics.jsonl`, `validation.jsonl`, `checkpoints/`, `best.safetensors`, `best-validation.json`, `coordination.jsonl`. */
+  readonly outDir: string;
+  /** Continue from the newest checkpoint in `outDir/checkpoints` (a fresh start if there is none). */
+  readonly resume?: boolean;
+  /** GM-Coord on the encoder gradients (not for retrieval). */
+  readonly gmCoord?: GmCoordOptions;
+  /**
+   * Builds an auxiliary loss added inside every step's tape (TD-Calib's decaying reconstruction loss). Called once,
+   * after the task heads exist and before the optimizer is created, so heads it registers in `model.heads` train too.
+   */
+  readonly auxiliary?: (model: UmdModel) => AuxiliaryLoss;
+  /** The floor baseline: every image replaced by zeros, so the model never sees one ("question-only" / "caption-only"). */
+  readonly blindImage?: boolean;
+  /** Image pipeline settings besides size and channels (from the model). Normalisation: the checkpoint's when it has one. */
+  readonly image?: Omit<ImagePipelineConfig, 'size' | 'channels'>;
+  /** Also evaluate every this many steps (validation runs after every epoch and after the last step anyway). */
+  readonly evaluateEvery?: number;
+  /** Batch size of evaluation. Default 2 × batchSize. */
+  readonly evaluationBatchSize?: number;
+  /** Checkpoint every this many steps (and at the end). Default: once per epoch. */
+  readonly checkpointEvery?: number;
+  /** Resume checkpoints kept (the best one is kept apart). Default 2. */
+  readonly keepCheckpoints?: number;
+  /** Retrieval: candidates re-ranked with the fused head in validation. Default 20. */
+  readonly topK?: number;
+  readonly retrieval?: RetrievalTuningOptions;
+  /** Hidden width of the class head in units of 2D. Default 2 (VQA) / 1 (classification). */
+  readonly hiddenMultiplier?: number;
+  /** How the heads pool the fused streams (`createTaskTuning`'s `pooling`). Default `'cls'`. */
+  readonly pooling?: FusionPooling;
+  readonly onEvent?: (event: TaskTuningEvent) => void;
+  /** Stops after the current step, writing a checkpoint first. */
+  readonly signal?: AbortSignal;
+}
+
+/** `step-end` of core's loop with the step's terms, its epoch and GM-Coord's coefficients when on. */
+export type TaskStepEndEvent = Extract<TrainEvent, { type: 'step-end' }> & {
+  readonly epoch: number;
+  readonly terms: Readonly<Record<string, number>>;
+  /** Training time of the step alone (data wait + step), without the validation pass some steps end with. */
+  readonly trainMs: number;
+  readonly coefficients?: Readonly<Record<string, number>>;
+};
+
+/** A validation pass. */
+export interface EvaluationEndEvent {
+  readonly type: 'evaluation-end';
+  readonly step: number;
+  readonly epoch: number;
+  readonly metric: number;
+  readonly metrics: TaskMetrics;
+  /** Whether this pass is the best so far (and was saved). */
+  readonly best: boolean;
+  readonly ms: number;
+}
+
+/** Events of a tuning run, noun-verb named. */
+export type TaskTuningEvent =
+  | Exclude<TrainEvent, { type: 'step-end' }>
+  | TaskStepEndEvent
+  | EvaluationEndEvent
+  | { readonly type: 'best-save'; readonly step: number; readonly path: string; readonly metric: number };
+
+/** The best validation pass of a run. */
+export interface BestValidation {
+  readonly step: number;
+  readonly epoch: number;
+  readonly metric: number;
+  readonly metrics: TaskMetrics;
+  readonly predictions: readonly TaskPrediction[];
+}
+
+/** What {@link runTaskTuning} returns. */
+export interface TaskTuningRun {
+  readonly step: number;
+  readonly reason: 'completed' | 'aborted';
+  /** Steps of the whole run (epochs × batches per epoch, or `steps`). */
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  /** The best validation pass (undefined when the run stopped before the first one). */
+  readonly best: BestValidation | undefined;
+  /** Model weights of the best validation pass, with `config.model` and `config.task` (for `evaluateTask`). */
+  readonly bestCheckpoint: string | undefined;
+  readonly lastCheckpoint?: string;
+  /** Every validation pass of the run: step and selection metric. */
+  readonly history: readonly { readonly step: number; readonly epoch: number; readonly metric: number }[];
+  /** Median training time per step in this session (validation passes excluded). */
+  readonly medianStepMs: number;
+  /** Pre-trained checkpoint entries left out (`heads.*`, `extra/*`). */
+  readonly ignored: readonly string[];
+  readonly imageNormalization: ImageNormalization;
+  readonly metricsPath: string;
+  readonly validationPath: string;
+  /** GM-Coord's per-step trace (JSON lines), when on. */
+  readonly coordinationPath?: string;
+  readonly checkpointDir: string;
+}
+
+/** One line of `metrics.jsonl`. */
+export type TaskMetricsLine = {
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly ms: number;
+} & Readonly<Record<string, number>>;
+
+interface BestRecord {
+  readonly step: number;
+  readonly epoch: number;
+  readonly metric: number;
+}
+
+/** The run's position that must survive a resume, stored as the checkpoint's `data`. */
+interface RunState {
+  readonly loader: unknown;
+  readonly best: BestRecord | null;
+  readonly history: BestRecord[];
+  readonly coordinator: CoordinatorState | null;
+}
+
+/**
+ * The whole tuning run on samples: tokenises, loads images (image pipeline at the model's size and channels, with the
+ * checkpoint's normalisation when present), trains with core's `trainLoop` (AdamW with M3AE's per-group multipliers,
+ * warm-up + decay, NaN guard, checkpoints, exact resume), evaluates on `validation` after every epoch and every
+ * `evaluateEvery` steps, keeps the best checkpoint BY VALIDATION ONLY (`best.safetensors`), and returns the best
+ * validation metrics and predictions. Writes `metrics.jsonl` (one line per step), `validation.jsonl` (one per pass),
+ * `best-validation.json` and, with GM-Coord, `coordination.jsonl`; on resume the lines after the checkpoint are
+ * dropped. Reports through `onEvent` only. Frees every tensor it creates.
+ *
+ * @throws InvalidConfigError for an invalid option (samples of another task, a tokenizer larger than the model's
+ *   vocabulary, GM-Coord on retrieval, neither or both of epochs/steps, …)
+ * @throws CheckpointMismatchError when the checkpoint does not fit; NonFiniteLossError when the loss diverges
+ */
+export async function runTaskTuning(options: RunTaskTuningOptions): Promise<TaskTuningRun> {
+  const { task, tokenizer, batchSize, learningRate, outDir, seed } = options;
+  validateOptions(options);
+  const checkpointDir = path.join(outDir, 'checkpoints');
+  const metricsPath = path.join(outDir, 'metrics.jsonl');
+  const validationPath = path.join(outDir, 'validation.jsonl');
+  const coordinationPath = options.gmCoord ? path.join(outDir, 'coordination.jsonl') : undefined;
+  const bestPath = path.join(outDir, 'best.safetensors');
+  const bestJsonPath = path.join(outDir, 'best-validation.json');
+  mkdirSync(checkpointDir, { recursive: true });
+
+  const pretrained = await loadPretrainedModel({
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    ...(options.modelConfig ? { modelConfig: options.modelConfig } : {}),
+    seed,
+  });
+  const { model } = pretrained;
+  const owned: { dispose(): void }[] = [model];
+  try {
+    const modelConfig = model.config;
+    if (tokenizer.vocabSize > modelConfig.text.vocabSize) {
+      throw new InvalidConfigError('tokenizer', tokenizer.vocabSize, `a vocabulary of at most model.text.vocabSize = ${modelConfig.text.vocabSize}`);
+    }
+    const random = new SeededRandom(`tasks:${seed}`);
+    const tuning = createTaskTuning({
+      model, task, random,
+      ...(options.hiddenMultiplier === undefined ? {} : { hiddenMultiplier: options.hiddenMultiplier }),
+      ...(options.retrieval ? { retrieval: options.retrieval } : {}),
+      ...(options.pooling ? { pooling: options.pooling } : {}),
+    });
+    const auxiliary = options.auxiliary?.(model);
+    const { imageSize, channels } = modelConfig.vision;
+    const normalization = options.image?.normalization ?? pretrained.imageNormalization;
+    const imageConfig = { memoryCacheMiB: 64, ...options.image, size: imageSize, channels, ...(normalization ? { normalization } : {}) };
+    const pipeline = createImagePipeline(imageConfig);
+    const evaluationPipeline = createImagePipeline({ ...imageConfig, crop: { kind: 'centre' } });
+    const maxLength = model.text.maxLength;
+    const loader = createBatchLoader({
+      samples: options.train,
+      batchSize,
+      seed,
+      dropLast: true, // full batches: retrieval draws in-batch negatives, and step times stay comparable
+      collate: createTaskCollate<TaskSample>({ pipeline, tokenizer, maxLength, blindImage: options.blindImage ?? false }),
+    });
+    const stepsPerEpoch = loader.batchesPerEpoch;
+    const totalSteps = options.steps ?? options.epochs! * stepsPerEpoch;
+    const warmupSteps = learningRate.warmupSteps ?? Math.round((learningRate.warmupFraction ?? 0.1) * totalSteps);
+    const optimizer = new AdamW(model.parameters(), {
+      learningRate: learningRate.base,
+      weightDecay: learningRate.weightDecay ?? 0.01,
+      groups: finetuneParameterGroups(model, learningRate.multipliers),
+    });
+    owned.push(optimizer);
+    const coordinator = options.gmCoord ? buildCoordinator(options.gmCoord) : undefined;
+
+    // State that must survive a resume rides in the checkpoint's `data` field.
+    let best: BestRecord | null = null;
+    let history: BestRecord[] = [];
+    let bestValidation: BestValidation | undefined;
+    const runState: Resumable = {
+      state: (): RunState => ({ loader: loader.state(), best, history, coordinator: coordinator?.state() ?? null }),
+      restore: (state: unknown) => {
+        const saved = state as RunState;
+        loader.restore(saved.loader);
+        best = saved.best;
+        history = [...saved.history];
+        if (coordinator && saved.coordinator) coordinator.restore(saved.coordinator);
+        bestValidation = best ? readBestValidation(bestJsonPath, best) : undefined;
+      },
+    };
+    const config = {
+      model: modelConfig,
+      task,
+      ...(normalization ? { imageNormalization: normalization } : {}),
+      retrieval: tuning.retrieval,
+      pooling: tuning.pooling,
+      ...(options.hiddenMultiplier === undefined ? {} : { hiddenMultiplier: options.hiddenMultiplier }),
+      batchSize, totalSteps, learningRate, seed,
+      blindImage: options.blindImage ?? false,
+      ...(options.gmCoord ? { gmCoord: options.gmCoord } : {}),
+      ...(options.checkpoint ? { pretrained: options.checkpoint } : {}),
+    };
+
+    const evaluate = async (step: number, epoch: number): Promise<void> => {
+      const evaluation: TaskEvaluation = await evaluateTuning(tuning, options.validation, {
+        pipeline: evaluationPipeline,
+        tokenizer,
+        batchSize: options.evaluationBatchSize ?? 2 * batchSize,
+        ...(options.blindImage ? { blindImage: true } : {}),
+        ...(options.topK === undefined ? {} : { topK: options.topK }),
+      });
+      const record = { step, epoch, metric: evaluation.metric };
+      history.push(record);
+      const improved = best === null || evaluation.metric > best.metric;
+      appendFileSync(validationPath, `${JSON.stringify({ ...record, metrics: evaluation.metrics, best: improved })}\n`);
+      if (improved) {
+        best = record;
+        bestValidation = { ...record, metrics: evaluation.metrics, predictions: evaluation.predictions };
+        await saveCheckpoint(bestPath, { weights: model.parameterMap(), metadata: { step, config, bestMetric: evaluation.metric } });
+        writeFileSync(bestJsonPath, JSON.stringify(bestValidation));
+      }
+      options.onEvent?.({ type: 'evaluation-end', ...record, metrics: evaluation.metrics, best: improved, ms: evaluation.ms });
+      if (improved) options.onEvent?.({ type: 'best-save', step, path: bestPath, metric: evaluation.metric });
+    };
+
+    // What the step learnt, read after the loop's own sync point (the loss read-back).
+    let pending: { names: string[]; values: tf.Tensor1D; epoch: number; trainMs: number; coordination?: StepCoordination } | undefined;
+    const stepTimes: number[] = [];
+    const onEvent = (event: TrainEvent): void => {
+      if (event.type === 'train-start') {
+        keepLinesUpTo(metricsPath, event.startStep);
+        keepLinesUpTo(validationPath, event.startStep);
+        if (coordinationPath) keepLinesUpTo(coordinationPath, event.startStep);
+        options.onEvent?.(event);
+        return;
+      }
+      if (event.type !== 'step-end') {
+        options.onEvent?.(event);
+        return;
+      }
+      const terms: Record<string, number> = {};
+      const current = pending;
+      pending = undefined;
+      if (current) {
+        const values = current.values.dataSync(); // already computed: the loss was read first
+        current.names.forEach((name, i) => (terms[name] = values[i]!));
+        current.values.dispose();
+        stepTimes.push(current.trainMs);
+      }
+      const epoch = current?.epoch ?? 0;
+      const trainMs = current?.trainMs ?? event.stepMs;
+      appendFileSync(metricsPath, `${JSON.stringify({ step: event.step, epoch, loss: event.loss, ...terms, lr: event.learningRate, ms: round(trainMs) })}\n`);
+      const coordination = current?.coordination;
+      if (coordinationPath && coordination) {
+        const { coordination: full } = coordination;
+        appendFileSync(
+          coordinationPath,
+          `${JSON.stringify({ step: event.step, active: full.active, coefficients: coordination.coefficients, scores: coordination.scores, losses: coordination.losses, ratios: full.ratios })}\n`,
+        );
+      }
+      options.onEvent?.({ ...event, epoch, terms, trainMs, ...(coordination ? { coefficients: coordination.coefficients } : {}) });
+    };
+
+    const result = await trainLoop({
+      model,
+      optimizer,
+      maxSteps: totalSteps,
+      schedule: {
+        baseLearningRate: learningRate.base,
+        schedule: { kind: learningRate.decay ?? 'linear', warmupSteps, totalSteps, minLearningRate: learningRate.min ?? 0 },
+      },
+      random,
+      data: runState,
+      checkpoint: { dir: checkpointDir, every: options.checkpointEvery ?? stepsPerEpoch, keepLast: options.keepCheckpoints ?? 2 },
+      ...(options.resume ? { resume: true } : {}),
+      config,
+      samplesPerStep: batchSize,
+      onEvent,
+      ...(options.signal ? { signal: options.signal } : {}),
+      trainStep: async (step) => {
+        const started = performance.now();
+        const { value, epoch, lastInEpoch } = await loader.next();
+        const images = tf.tensor4d(value.images.data, value.images.shape as [number, number, number, number]);
+        let loss: tf.Scalar;
+        try {
+          const targets = taskTargets(task, value.samples);
+          const out = finetuneStep(
+            tuning,
+            optimizer,
+            {
+              images,
+              tokenIds: value.inputIds.data,
+              attentionMask: value.attentionMask.data,
+              wordIds: value.wordIds.data,
+              ...(targets ? { targets } : {}),
+              imageIds: value.samples.map((sample) => sample.imageId),
+            },
+            { ...(coordinator ? { coordinator } : {}), ...(auxiliary ? { auxiliary } : {}), noiseSeed: seed },
+          );
+          loss = out.loss;
+          const names = Object.keys(out.terms);
+          pending = {
+            names,
+            values: tf.stack(names.map((name) => out.terms[name]!)) as tf.Tensor1D,
+            epoch,
+            trainMs: 0,
+            ...(out.coordination ? { coordination: out.coordination } : {}),
+          };
+          tf.dispose(Object.values(out.terms));
+        } finally {
+          images.dispose();
+        }
+        await loss.data(); // finish the step's work before timing it and before validation
+        pending.trainMs = performance.now() - started;
+        if (lastInEpoch || step === totalSteps || (options.evaluateEvery !== undefined && step % options.evaluateEvery === 0)) {
+          await evaluate(step, epoch);
+        }
+        return loss;
+      },
+    });
+    return {
+      step: result.step,
+      reason: result.reason,
+      totalSteps,
+      stepsPerEpoch,
+      best: bestValidation,
+      bestCheckpoint: best ? bestPath : undefined,
+      ...(result.lastCheckpoint ? { lastCheckpoint: result.lastCheckpoint } : {}),
+      history,
+      medianStepMs: median(stepTimes),
+      ignored: pretrained.ignored,
+      imageNormalization: pipeline.normalization,
+      metricsPath,
+      validationPath,
+      ...(coordinationPath ? { coordinationPath } : {}),
+      checkpointDir,
+    };
+  } finally {
+    for (const item of owned.reverse()) item.dispose();
+  }
+}
+
+function validateOptions(options: RunTaskTuningOptions): void {
+  const { task, batchSize, epochs, steps, learningRate } = options;
+  validateTaskSpec(task);
+  checkTaskSamples(task, options.train, 'train');
+  checkTaskSamples(task, options.validation, 'validation');
+  if (options.validation.length === 0) throw new InvalidConfigError('validation', 0, 'at least one sample (model selection uses validation only)');
+  if (!(Number.isInteger(batchSize) && batchSize >= 2)) throw new InvalidConfigError('batchSize', batchSize, 'an integer ≥ 2');
+  if (options.train.length < batchSize) throw new InvalidConfigError('train', options.train.length, `at least batchSize = ${batchSize} samples`);
+  if ((epochs === undefined) === (steps === undefined)) throw new InvalidConfigError('epochs, steps', { epochs, steps }, 'exactly one of them');
+  if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1)) throw new InvalidConfigError('epochs', epochs, 'an integer ≥ 1');
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new InvalidConfigError('steps', steps, 'an integer ≥ 1');
+  if (!(learningRate.base > 0 && Number.isFinite(learningRate.base))) throw new InvalidConfigError('learningRate.base', learningRate.base, 'a finite number > 0');
+  const fraction = learningRate.warmupFraction;
+  if (fraction !== undefined && !(fraction >= 0 && fraction <= 1)) throw new InvalidConfigError('learningRate.warmupFraction', fraction, 'a number in [0, 1]');
+  if (options.evaluateEvery !== undefined && !(Number.isInteger(options.evaluateEvery) && options.evaluateEvery >= 1)) {
+    throw new InvalidConfigError('evaluateEvery', options.evaluateEvery, 'an integer ≥ 1');
+  }
+  if (options.gmCoord && task.kind === 'retrieval') {
+    throw new InvalidConfigError('gmCoord', options.gmCoord, "undefined for retrieval (GM-Coord needs a class head to score each modality's unimodal prediction)");
+  }
+}
+
+function buildCoordinator(options: GmCoordOptions): Coordinator {
+  const kind = options.strategy ?? 'ogm-ge';
+  if (!(strategyKinds as readonly string[]).includes(kind)) throw new InvalidConfigError('gmCoord.strategy', kind, strategyKinds.join(', '));
+  return createCoordinator({
+    modalities: ['text', 'vision'],
+    strategy: { kind, alpha: options.alpha, ...(options.noise === undefined ? {} : { noise: options.noise }) } as StrategyConfig,
+    ...(options.emaDecay === undefined ? {} : { emaDecay: options.emaDecay }),
+    ...(options.warmupSteps === undefined ? {} : { warmupSteps: options.warmupSteps }),
+    ...(options.stopStep === undefined ? {} : { stopStep: options.stopStep }),
+    ...(options.minCoefficient === undefined ? {} : { minCoefficient: options.minCoefficient }),
+  });
+}
+
+/** The saved best pass, when it is the one the checkpoint's state names. */
+function readBestValidation(file: string, best: BestRecord): BestValidation | undefined {
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as BestValidation;
+    return saved.step === best.step && saved.metric === best.metric ? saved : undefined;
+  } catch {
+    return undefined; // written after the checkpoint's pass and lost: the run re-evaluates as it goes
+  }
+}
+
+/** Drops the JSON lines with `step` after `step` (a resume rewinds to its checkpoint; a fresh start empties the file). */
+function keepLinesUpTo(file: string, step: number): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = '';
+  }
+  const kept = text
+    .split('\n')
+    .filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step <= step)
+    .map((line) => `${line}\n`)
+    .join('');
+  writeFileSync(file, kept);
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;

@@ -1,0 +1,124 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidConfigError, type Module, type SeededRandom } from '@umd/core';
+import type { FusionPooling, UmdModel } from '@umd/encoders';
+
+import { ClassifierHead } from './heads/classifier-head.js';
+import { ItmHead } from './heads/itm-head.js';
+import { RetrievalProjection } from './heads/retrieval-projection.js';
+import { taskClasses, validateTaskSpec, type TaskSpec } from './task-spec.js';
+
+/** The task heads, each registered in `model.heads` under its key; only the task's own are present. */
+export interface TaskHeads {
+  /** `heads.vqa`: M3AE's VQA head (hidden width 2·2D by default). */
+  readonly vqa?: ClassifierHead;
+  /** `heads.classifier`: the image-text classification head (hidden width 2D by default). */
+  readonly classifier?: ClassifierHead;
+  /** `heads.itm`: the fused matching head (retrieval). */
+  readonly itm?: ItmHead;
+  /** `heads.retrieval`: projections of the unimodal CLS features for the cosine first stage (retrieval). */
+  readonly retrieval?: RetrievalProjection;
+}
+
+/** Retrieval settings: the losses that train the two stages and how negatives are drawn. */
+export interface RetrievalTuningOptions {
+  /** Width P of the shared space of the first stage. Default 64. */
+  readonly projectionDim?: number;
+  /** InfoNCE temperature τ (logits = cosine / τ); also used to weight hard negatives. Default 0.07. */
+  readonly temperature?: number;
+  /**
+   * Draw the in-batch ITM negatives in proportion to softmax(first-stage similarity / τ) (ALBEF's hard negatives)
+   * rather than uniformly. Default true.
+   */
+  readonly hardNegatives?: boolean;
+  /** Weight of the InfoNCE term. Default 1. */
+  readonly contrastiveWeight?: number;
+  /** Weight of the ITM term. Default 1. */
+  readonly itmWeight?: number;
+}
+
+/** Options of {@link createTaskTuning}. */
+export interface TaskTuningOptions {
+  /** Receives the heads (create the optimizer afterwards). */
+  readonly model: UmdModel;
+  readonly task: TaskSpec;
+  /** Initialises the heads, then draws the retrieval negatives (pass the run's generator so resume is exact). */
+  readonly random: SeededRandom;
+  /** Hidden width of the classifier head as a multiple of 2D. Default 2 for VQA, 1 for classification (as M3AE). */
+  readonly hiddenMultiplier?: number;
+  /**
+   * How the heads see the fused streams (see `FusionPooling` in @umd/encoders). Default `'cls'` (M3AE's pooled pair).
+   * `'mean'` averages each stream's tokens: in from-scratch and MR-pre-trained `tiny` models the CLS features barely
+   * differ between inputs (about 1% of their magnitude across a batch), so the mean is the more input-dependent summary.
+   */
+  readonly pooling?: FusionPooling;
+  readonly retrieval?: RetrievalTuningOptions;
+}
+
+/** Everything {@link finetuneStep}, {@link predictTask} and {@link scoreRetrieval} need besides the optimizer. */
+export interface TaskTuning {
+  readonly model: UmdModel;
+  readonly task: TaskSpec;
+  readonly heads: TaskHeads;
+  readonly random: SeededRandom;
+  /** K: answers or labels; 0 for retrieval. */
+  readonly numClasses: number;
+  /** The class head as a function, pooled [B, 2D] → logits [B, K]; undefined for retrieval. */
+  readonly classify: ((pooled: tf.Tensor2D) => tf.Tensor2D) | undefined;
+  /** The resolved retrieval settings (defaults filled in; unused by the other tasks). */
+  readonly retrieval: Required<RetrievalTuningOptions>;
+  /** How `fusion.pooled` is formed in every forward pass of the tuning. */
+  readonly pooling: FusionPooling;
+}
+
+/**
+ * Validates `task` and registers its heads in `model.heads`: `heads.vqa` (VQA), `heads.classifier` (classification),
+ * or `heads.itm` and `heads.retrieval` (retrieval). Create the optimizer from `model.parameters()` after this.
+ * The heads belong to the model: `model.dispose()` frees them.
+ *
+ * @throws InvalidConfigError for an invalid task or option, or when the model already has these heads
+ */
+export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
+  const { model, task, random } = options;
+  validateTaskSpec(task);
+  const pooledDim = 2 * model.config.fusion.dim;
+  const retrieval = resolveRetrievalOptions(options.retrieval);
+  const pooling = options.pooling ?? 'cls';
+  if (pooling !== 'mean' && pooling !== 'cls') throw new InvalidConfigError('pooling', pooling, "'mean' or 'cls'");
+  const register = <M extends Module>(name: string, head: M): M => {
+    if (model.heads.get(name)) throw new InvalidConfigError('model.heads', name, `a model without a '${name}' head (create the tuning once per model)`);
+    return model.heads.register<M>(name, head);
+  };
+  if (task.kind === 'retrieval') {
+    const heads: TaskHeads = {
+      itm: register('itm', new ItmHead(pooledDim, random)),
+      retrieval: register('retrieval', new RetrievalProjection(model.config.vision.dim, model.config.text.dim, retrieval.projectionDim, random)),
+    };
+    return { model, task, heads, random, numClasses: 0, classify: undefined, retrieval, pooling };
+  }
+  const multiplier = options.hiddenMultiplier ?? (task.kind === 'vqa' ? 2 : 1);
+  if (!(Number.isInteger(multiplier) && multiplier >= 1)) throw new InvalidConfigError('hiddenMultiplier', multiplier, 'an integer ≥ 1');
+  const numClasses = taskClasses(task).length;
+  const head = register(task.kind === 'vqa' ? 'vqa' : 'classifier', new ClassifierHead(pooledDim, multiplier * pooledDim, numClasses, random));
+  const heads: TaskHeads = task.kind === 'vqa' ? { vqa: head } : { classifier: head };
+  return { model, task, heads, random, numClasses, classify: (pooled) => head.forward(pooled), retrieval, pooling };
+}
+
+function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Required<RetrievalTuningOptions> {
+  const resolved = {
+    projectionDim: options.projectionDim ?? 64,
+    temperature: options.temperature ?? 0.07,
+    hardNegatives: options.hardNegatives ?? true,
+    contrastiveWeight: options.contrastiveWeight ?? 1,
+    itmWeight: options.itmWeight ?? 1,
+  };
+  if (!(Number.isInteger(resolved.projectionDim) && resolved.projectionDim > 0)) {
+    throw new InvalidConfigError('retrieval.projectionDim', resolved.projectionDim, 'a positive integer');
+  }
+  if (!(resolved.temperature > 0 && Number.isFinite(resolved.temperature))) {
+    throw new InvalidConfigError('retrieval.temperature', resolved.temperature, 'a finite number > 0');
+  }
+  for (const key of ['contrastiveWeight', 'itmWeight'] as const) {
+    if (!(resolved[key] >= 0 && Number.isFinite(resolved[key]))) throw new InvalidConfigError(`retrieval.${key}`, resolved[key], 'a finite number ≥ 0');
+  }
+  return resolved;
+}
