@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError, SeededRandom } from '@umd/core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { CheckpointMismatchError, InvalidConfigError, Linear, saveCheckpoint, SeededRandom } from '@umd/core';
 import { useBackend } from '@umd/core/testing';
 import { createImagePipeline, type ClassificationSample, type VqaSample } from '@umd/data';
 import { UmdModel } from '@umd/encoders';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, phantomSplits, textTokenizer } from './__fixtures__/phantom-fixtures.js';
-import { evaluateTask } from './evaluate-task.js';
+import { evaluateTask, loadTaskTuning } from './evaluate-task.js';
 import { predictTask } from './predict-task.js';
 import { createTaskCollate } from './task-collate.js';
 import { createTaskTuning } from './task-tuning.js';
@@ -58,6 +62,28 @@ describe('evaluateTask', () => {
     expect(result.metrics.outsideLabels).toBe(classification.filter((s) => !labels.includes(s.label)).length);
     expect(result.metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(classification.length - result.metrics.outsideLabels);
     expect(Number.isFinite(result.metrics.macroF1)).toBe(true);
+    model.dispose();
+  });
+
+  it('loadTaskTuning skips heads that only served during tuning (a reconstruction regularizer) and nothing else', async () => {
+    const task = { kind: 'vqa', answers: ['yes', 'no'] } as const;
+    const model = new UmdModel(config, new SeededRandom(1));
+    createTaskTuning({ model, task, random: new SeededRandom(2) });
+    model.heads.register('mimDecoder', new Linear(4, 4, new SeededRandom(3))); // as TD-Calib's regularizer leaves it
+    const dir = mkdtempSync(path.join(tmpdir(), 'umd-tasks-'));
+    const file = path.join(dir, 'tuned.safetensors');
+    await saveCheckpoint(file, { weights: model.parameterMap(), metadata: { step: 1, config: { model: config, task } } });
+    const { tuning } = await loadTaskTuning(file);
+    expect([...tuning.model.parameterMap().keys()].some((name) => name.startsWith('heads.mimDecoder'))).toBe(false);
+    expect(tuning.model.parameterMap().size).toBe(model.parameterMap().size - 2); // all but the decoder's weight and bias
+    tuning.model.dispose();
+
+    const stray = new Map(model.parameterMap());
+    stray.set('vision.stray', tf.zeros([2]) as tf.Variable);
+    const strayFile = path.join(dir, 'stray.safetensors');
+    await saveCheckpoint(strayFile, { weights: stray, metadata: { step: 1, config: { model: config, task } } });
+    await expect(loadTaskTuning(strayFile)).rejects.toBeInstanceOf(CheckpointMismatchError);
+    tf.dispose(stray.get('vision.stray')!);
     model.dispose();
   });
 

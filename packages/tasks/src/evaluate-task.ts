@@ -163,9 +163,15 @@ export async function loadTaskTuning(checkpoint: string): Promise<{ tuning: Task
   const model = new UmdModel(modelConfig, random);
   try {
     const tuning = createTaskTuning({ model, task, random, ...headSettings(file.metadata.config) });
+    // Left out: `extra/*` and the heads that only served during tuning (TD-Calib's reconstruction regularizer saves
+    // `heads.mimDecoder.*`, `heads.mlm.*`, … with the task heads); anything else must match exactly.
+    const targets = model.parameterMap();
     const weights: Record<string, TensorRecord> = {};
-    for (const [name, record] of Object.entries(file.weights)) if (!name.startsWith('extra/')) weights[name] = record;
-    assignWeights(model.parameterMap(), weights, checkpoint);
+    for (const [name, record] of Object.entries(file.weights)) {
+      if (name.startsWith('extra/') || (name.startsWith('heads.') && !targets.has(name))) continue;
+      weights[name] = record;
+    }
+    assignWeights(targets, weights, checkpoint);
     return { tuning, ...(imageNormalization ? { imageNormalization } : {}) };
   } catch (error) {
     model.dispose();

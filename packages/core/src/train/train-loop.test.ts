@@ -238,6 +238,23 @@ describe('trainLoop', () => {
     run.dispose();
   });
 
+  it('lets a timer abort it between steps (Ctrl-C handlers and time budgets are macrotasks)', async () => {
+    const run = setup();
+    const controller = new AbortController();
+    let steps = 0;
+    setTimeout(() => controller.abort(), 0);
+    const result = await trainLoop({
+      model: run.model, optimizer: run.optimizer, maxSteps: 10_000, random: run.random, signal: controller.signal,
+      trainStep: (step) => {
+        steps += 1;
+        return run.trainStep(step);
+      },
+    });
+    expect(result.reason).toBe('aborted');
+    expect(steps).toBeLessThan(5);
+    run.dispose();
+  });
+
   it('keeps the tensor count constant from step to step', async () => {
     const run = setup();
     let step = 0;

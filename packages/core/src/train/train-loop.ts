@@ -149,6 +149,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
   let elapsedMs = 0;
   let step = startStep;
   while (step < maxSteps) {
+    // Let timers and signal handlers (Ctrl-C, a time budget) run between steps: a step's promises alone resolve as
+    // microtasks and would starve them until the next file write.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) break;
     const learningRate = options.schedule
       ? learningRateAt(step, options.schedule.baseLearningRate, options.schedule.schedule)
