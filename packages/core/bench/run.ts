@@ -3,10 +3,23 @@
  * warm-up, with a read-back on every run so asynchronous backends are timed fully).
  *
  *   pnpm --filter @umd/core bench [--backend wasm] [--runs 10] [--only block-train,matmul-1024] [--profile]
- *                                 [--reference]   # also run the PyTorch reference script when python3+torch exist
+ *                                 [--reference]   # also run the PyTorch references (python3 + torch) and print ratios
+ *                                 [--paths selected]   # only the path initRuntime selected (default: all, A/B)
+ *
+ * On wasm the matMul and block workloads run with each kernel set, interleaved run by run (A/B in one process, so a
+ * machine shared with other jobs slows all variants alike). The unsuffixed workload is the path initRuntime selected;
+ * `-fallback` is what a machine without the native addon gets (UMD_NATIVE_BLAS=0: plain-layout wasm matMul; Sum,
+ * Slice/SplitV, Identity and the fused AdamW update on the heap in JavaScript); `-plain-wasm` has only the
+ * plain-layout matMul fix (tfjs' own kernels otherwise, AdamW op by op: UMD before the heap kernels); `-stock-matmul` (block-train only) is tfjs' own matMul
+ * kernel everywhere (the 3.7 s baseline). `load` is the 1-minute load average when the workload ended.
+ *
+ * With --reference, `block-train` and `matmul-1024` are also run by bench/reference/block_train.py, and the tiny MR
+ * pre-training step by packages/mr-pretrain/bench/run.ts (its own process) and bench/reference/mr_pretrain_tiny.py;
+ * each comparison ends with a `…-vs-pytorch` line holding `ratio` = tfjs ms / PyTorch ms.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +27,12 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { AdamW, Embedding, initRuntime, SeededRandom, TransformerBlock, valueAndGrads, type BackendName } from '../src/index.js';
+import { adamWUpdateKernelName, adamWUpdateKernels } from '../src/optim/adamw-update-kernel.js';
+import { heapGatherKernel } from '../src/runtime/heap-gather-kernel.js';
+import { heapSliceKernels } from '../src/runtime/heap-slice-kernels.js';
+import { plainLayoutMatMulKernel } from '../src/runtime/plain-layout-mat-mul-kernel.js';
+import { sharedIdentityKernels } from '../src/runtime/shared-identity-kernels.js';
+import { stridedSumKernel } from '../src/runtime/strided-sum-kernel.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,29 +41,97 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     reference: { type: 'boolean', default: false },
+    paths: { type: 'string', default: 'all' },
   },
 });
 const runs = Number(args.runs);
 const only = args.only?.split(',');
 const wanted = (name: string): boolean => !only || only.includes(name);
+const here = path.dirname(fileURLToPath(import.meta.url));
 
-// Capture tfjs' own wasm matMul kernel before the runtime wraps it, to measure the fix in the same run.
+// Capture tfjs' own wasm kernels before the runtime wraps or replaces them, to measure every path in one run.
 await import('@tensorflow/tfjs-backend-wasm');
-const stockMatMulKernel = tf.getKernel(tf.BatchMatMul, 'wasm');
+const replaced = [tf.BatchMatMul, tf.Sum, tf.Slice, tf.SplitV, tf.Concat, tf.GatherV2, tf.Exp, tf.Erf, tf.Identity, tf.Cast, adamWUpdateKernelName];
+const stock = new Map(replaced.map((name) => [name, tf.getKernel(name, 'wasm')]));
 const runtime = await initRuntime({ backend: args.backend as BackendName, onLog: (line) => console.error(line) });
-const fixedMatMulKernel = tf.getKernel(tf.BatchMatMul, 'wasm');
 
-function time(step: () => tf.Tensor | void, warmup = 2): { ms_median: number; ms_p90: number; runs: number } {
-  for (let i = 0; i < warmup; i++) readBack(step());
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    readBack(step());
-    times.push(performance.now() - start);
+interface Variant {
+  readonly suffix: string;
+  /** The kernel each of {@link replaced} has while this variant runs (undefined: none registered). */
+  readonly kernels: ReadonlyMap<string, tf.KernelConfig | undefined>;
+}
+const kernelsNow = (): Map<string, tf.KernelConfig | undefined> => new Map(replaced.map((name) => [name, tf.getKernel(name, runtime.tfjsBackend)]));
+const selected: Variant = { suffix: '', kernels: kernelsNow() };
+const variants: Variant[] = [selected];
+const stockKernel = (name: string): tf.KernelConfig => stock.get(name)!;
+const wasmReady = runtime.backend === 'wasm' && tf.getKernel(tf.Transpose, 'wasm') !== undefined && replaced.every((name) => name === adamWUpdateKernelName || stock.get(name));
+/** tfjs' own kernels, with `changes` on top. */
+const stockWith = (changes: readonly tf.KernelConfig[]): Map<string, tf.KernelConfig | undefined> => {
+  const kernels = new Map(replaced.map((name) => [name, stock.get(name)]));
+  for (const kernel of changes) kernels.set(kernel.kernelName, kernel);
+  return kernels;
+};
+if (wasmReady && args.paths !== 'selected') {
+  const plainMatMul = plainLayoutMatMulKernel(stockKernel(tf.BatchMatMul), tf.getKernel(tf.Transpose, 'wasm')!);
+  if (runtime.matMul === 'native-blas') {
+    const fallback = [
+      plainMatMul,
+      stridedSumKernel(stockKernel(tf.Sum)),
+      ...heapSliceKernels({ slice: stockKernel(tf.Slice), splitV: stockKernel(tf.SplitV), concat: stockKernel(tf.Concat) }),
+      heapGatherKernel(stockKernel(tf.GatherV2)),
+      ...sharedIdentityKernels({ identity: stockKernel(tf.Identity), cast: stockKernel(tf.Cast) }),
+      ...adamWUpdateKernels().filter((kernel) => kernel.backendName === 'wasm'),
+    ];
+    variants.push({ suffix: '-fallback', kernels: stockWith(fallback) });
   }
-  times.sort((a, b) => a - b);
-  const at = (q: number): number => Number(times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(2));
-  return { ms_median: at(0.5), ms_p90: at(0.9), runs };
+  variants.push({ suffix: '-plain-wasm', kernels: stockWith([plainMatMul]) });
+}
+const stockVariant: Variant = { suffix: '-stock-matmul', kernels: stockWith([]) };
+
+function useVariant(variant: Variant): void {
+  for (const [name, kernel] of variant.kernels) {
+    const current = tf.getKernel(name, runtime.tfjsBackend);
+    if (current === kernel) continue;
+    if (current) tf.unregisterKernel(name, runtime.tfjsBackend);
+    if (kernel) tf.registerKernel(kernel);
+  }
+}
+
+interface Timing {
+  ms_median: number;
+  ms_p90: number;
+  /** Median CPU time of the whole process (every thread) per run: insensitive to other jobs on the machine. */
+  cpu_ms_median: number;
+  runs: number;
+}
+
+/** Times `step` under each variant, interleaved run by run after `warmup` runs of each. */
+function timeVariants(list: readonly Variant[], step: () => tf.Tensor | void, warmup = 2): Timing[] {
+  const times: number[][] = list.map(() => []);
+  const cpuTimes: number[][] = list.map(() => []);
+  for (let i = 0; i < warmup; i++) {
+    for (const variant of list) {
+      useVariant(variant);
+      readBack(step());
+    }
+  }
+  for (let i = 0; i < runs; i++) {
+    list.forEach((variant, v) => {
+      useVariant(variant);
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      readBack(step());
+      times[v]!.push(performance.now() - start);
+      const used = process.cpuUsage(cpu);
+      cpuTimes[v]!.push((used.user + used.system) / 1000);
+    });
+  }
+  useVariant(selected);
+  const quantile = (values: number[], q: number): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2));
+  };
+  return times.map((wall, v) => ({ ms_median: quantile(wall, 0.5), ms_p90: quantile(wall, 0.9), cpu_ms_median: quantile(cpuTimes[v]!, 0.5), runs }));
 }
 
 function readBack(result: tf.Tensor | void): void {
@@ -55,30 +142,51 @@ function readBack(result: tf.Tensor | void): void {
 }
 
 function emit(line: Record<string, unknown>): void {
-  console.log(JSON.stringify({ ...line, backend: runtime.backend, tfjs: runtime.tfjsVersion }));
+  const matMul = runtime.matMul === undefined ? {} : { matmul: runtime.matMul };
+  console.log(JSON.stringify({ backend: runtime.backend, threads: runtime.threads, ...matMul, ...line, tfjs: runtime.tfjsVersion, load: +os.loadavg()[0]!.toFixed(2) }));
 }
+
+const gflops = (flops: number, ms: number): number => +(flops / ms / 1e6).toFixed(2);
 
 if (wanted('matmul-1024')) {
   const a = tf.randomNormal([1024, 1024]);
   const b = tf.randomNormal([1024, 1024]);
   for (const [transposeA, transposeB] of [[false, false], [false, true]] as const) {
-    const t = time(() => tf.matMul(a, b, transposeA, transposeB));
-    emit({ workload: transposeB ? 'matmul-1024-transposeB' : 'matmul-1024', ...t, gflops: +((2 * 1024 ** 3) / t.ms_median / 1e6).toFixed(2) });
+    const timings = timeVariants(variants, () => tf.matMul(a, b, transposeA, transposeB));
+    timings.forEach((t, v) => {
+      const workload = `${transposeB ? 'matmul-1024-transposeB' : 'matmul-1024'}${variants[v]!.suffix}`;
+      emit({ workload, ...matMulField(v), ...t, gflops: gflops(2 * 1024 ** 3, t.ms_median) });
+    });
   }
   tf.dispose([a, b]);
 }
 
 if (wanted('attention-matmul')) {
-  // The attention shape of block-train: [B·H, T, Dh] x [B·H, Dh, T], B=16, H=4, T=Dh=64.
+  // The attention shape of block-train: [B, H, T, Dh] x [B, H, Dh, T], B=16, H=4, T=Dh=64.
   const q = tf.randomNormal([16, 4, 64, 64]);
   const k = tf.randomNormal([16, 4, 64, 64]);
-  const t = time(() => tf.matMul(q, k));
-  emit({ workload: 'attention-matmul', shape: '[16,4,64,64]x[16,4,64,64]', ...t, gflops: +((2 * 64 * 64 ** 3) / t.ms_median / 1e6).toFixed(2) });
+  const timings = timeVariants(variants, () => tf.matMul(q, k));
+  timings.forEach((t, v) => {
+    emit({ workload: `attention-matmul${variants[v]!.suffix}`, ...matMulField(v), shape: '[16,4,64,64]x[16,4,64,64]', ...t, gflops: gflops(2 * 64 * 64 ** 3, t.ms_median) });
+  });
   tf.dispose([q, k]);
 }
 
+function matMulField(v: number): Record<string, string> {
+  if (runtime.matMul === undefined) return {};
+  return { matmul: v === 0 ? runtime.matMul : 'wasm' };
+}
+
+/** Multiply-adds ×2 of one pre-LN block training step: forward matMuls, and twice that for the backward. */
+function blockFlops(o: { batch: number; seq: number; dim: number; mlp: number }): number {
+  const tokens = o.batch * o.seq;
+  const linear = 2 * tokens * (o.dim * 3 * o.dim + o.dim * o.dim + 2 * o.dim * o.mlp);
+  const attention = 2 * 2 * o.batch * o.seq * o.seq * o.dim;
+  return 3 * (linear + attention);
+}
+
 /** One pre-LN block, forward + backward + AdamW step; the issue's reference workload. */
-async function blockTrain(workload: string, options: { batch: number; seq: number; dim: number; heads: number; mlp: number }): Promise<void> {
+async function blockTrain(workload: string, list: readonly Variant[], options: { batch: number; seq: number; dim: number; heads: number; mlp: number }): Promise<number | undefined> {
   const random = new SeededRandom(0);
   const block = new TransformerBlock({ dim: options.dim, heads: options.heads, mlpDim: options.mlp }, random);
   const optimizer = new AdamW(block.parameters(), { learningRate: 1e-4, weightDecay: 0.01 });
@@ -90,54 +198,64 @@ async function blockTrain(workload: string, options: { batch: number; seq: numbe
       optimizer.applyGradients(grads);
       return value;
     });
-  const t = time(step);
-  emit({ workload, ...options, ...t, tensors: tf.memory().numTensors });
-  if (args.profile) await profile(workload, step);
+  const timings = timeVariants(list, step);
+  timings.forEach((t, v) => {
+    emit({ workload: `${workload}${list[v]!.suffix}`, ...matMulField(list[v] === selected ? 0 : 1), ...options, ...t, gflops: gflops(blockFlops(options), t.ms_median), tensors: tf.memory().numTensors });
+  });
+  if (args.profile) {
+    for (const variant of list) {
+      useVariant(variant);
+      await profile(`${workload}${variant.suffix}`, step);
+    }
+    useVariant(selected);
+  }
   optimizer.dispose();
   block.dispose();
   tf.dispose([x, target]);
+  return timings[0]?.ms_median;
 }
 
-/** Prints the ten kernels that take most of one step's time (tf.profile). */
-async function profile(workload: string, step: () => tf.Tensor): Promise<void> {
-  let result: tf.Tensor | undefined;
-  const info = await tf.profile(() => {
-    result = step();
-    return result;
-  });
-  result?.dispose();
-  {
-    const byKernel = new Map<string, { ms: number; calls: number }>();
+/**
+ * Prints the ten kernels that take most of a step's time (tf.profile, per step, summed over 3 steps to smooth out a
+ * shared machine), and the number of kernels one step runs.
+ */
+async function profile(workload: string, step: () => tf.Tensor, steps = 3): Promise<void> {
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  let kernels = 0;
+  for (let i = 0; i < steps; i++) {
+    let result: tf.Tensor | undefined;
+    const info = await tf.profile(() => {
+      result = step();
+      return result;
+    });
+    result?.dispose();
+    kernels = info.kernels.length;
     for (const kernel of info.kernels) {
       const entry = byKernel.get(kernel.name) ?? { ms: 0, calls: 0 };
-      entry.ms += Number(kernel.kernelTimeMs);
-      entry.calls += 1;
+      entry.ms += Number(kernel.kernelTimeMs) / steps;
+      entry.calls += 1 / steps;
       byKernel.set(kernel.name, entry);
     }
-    const total = [...byKernel.values()].reduce((sum, entry) => sum + entry.ms, 0);
-    const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10);
-    for (const [name, entry] of top) {
-      emit({ workload: `${workload}-profile`, kernel: name, ms: +entry.ms.toFixed(2), share: +(entry.ms / total).toFixed(3), calls: entry.calls });
-    }
+  }
+  const total = [...byKernel.values()].reduce((sum, entry) => sum + entry.ms, 0);
+  emit({ workload: `${workload}-profile`, kernel: '(all)', ms: +total.toFixed(2), calls: kernels });
+  const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10);
+  for (const [name, entry] of top) {
+    emit({ workload: `${workload}-profile`, kernel: name, ms: +entry.ms.toFixed(2), share: +(entry.ms / total).toFixed(3), calls: Math.round(entry.calls) });
   }
 }
 
 const block = { batch: 16, seq: 64, dim: 256, heads: 4, mlp: 1024 };
-if (wanted('block-train')) await blockTrain('block-train', block);
-if (wanted('block-train-stock-matmul') && stockMatMulKernel && fixedMatMulKernel && runtime.backend === 'wasm') {
-  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-  tf.registerKernel(stockMatMulKernel);
-  await blockTrain('block-train-stock-matmul', block);
-  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-  tf.registerKernel(fixedMatMulKernel);
-}
+const tfjsMs: Record<string, number | undefined> = {};
+if (wanted('block-train')) tfjsMs['block-train'] = await blockTrain('block-train', variants, block);
+if (wanted('block-train-stock-matmul') && wasmReady && args.paths !== 'selected') await blockTrain('block-train', [stockVariant], block);
 
 if (wanted('embedding-train')) {
   // Embedding backward (scatter-add) over a BERT-sized vocabulary: batch 32 x 64 tokens, V 30522, D 256.
   const random = new SeededRandom(1);
   const embedding = new Embedding(30522, 256, random);
   const ids = tf.tensor2d(Int32Array.from({ length: 32 * 64 }, () => random.integer(30522)), [32, 64], 'int32');
-  const t = time(() =>
+  const [t] = timeVariants([variants[0]!], () =>
     tf.tidy(() => {
       const { value, grads } = valueAndGrads(() => tf.mean(tf.square(embedding.forward(ids))), embedding.parameters());
       tf.dispose(grads);
@@ -150,11 +268,42 @@ if (wanted('embedding-train')) {
 }
 
 if (args.reference) {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'reference', 'block_train.py');
-  for (const workload of ['block-train', 'matmul-1024']) {
-    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-    const result = spawnSync(python, [script, '--workload', workload], { encoding: 'utf8' });
-    if (result.status === 0) process.stdout.write(result.stdout);
-    else console.error(`[bench] PyTorch reference skipped (${workload}): ${(result.stderr || String(result.error)).trim().split('\n').pop()}`);
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const pytorch = (script: string, extra: string[]): Record<string, unknown> | undefined => {
+    const result = spawnSync(python, [path.join(here, 'reference', script), ...extra], { encoding: 'utf8' });
+    if (result.status !== 0) {
+      console.error(`[bench] PyTorch reference skipped (${script} ${extra.join(' ')}): ${(result.stderr || String(result.error)).trim().split('\n').pop()}`);
+      return undefined;
+    }
+    process.stdout.write(result.stdout);
+    return JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  };
+  const compare = (workload: string, tfjs: number | undefined, reference: Record<string, unknown> | undefined): void => {
+    const torchMs = reference?.['ms_median'];
+    if (tfjs === undefined || typeof torchMs !== 'number') return;
+    emit({ workload: `${workload}-vs-pytorch`, tfjs_ms: tfjs, pytorch_ms: torchMs, ratio: +(tfjs / torchMs).toFixed(2) });
+  };
+  if (wanted('block-train')) compare('block-train', tfjsMs['block-train'], pytorch('block_train.py', ['--workload', 'block-train']));
+  if (wanted('matmul-1024')) pytorch('block_train.py', ['--workload', 'matmul-1024']);
+  if (wanted('mr-pretrain-tiny')) {
+    // The tiny MR pre-training step lives in @umd/mr-pretrain (above core): run its bench in its own process.
+    const script = path.resolve(here, '../../mr-pretrain/bench/run.ts');
+    let tfjs: number | undefined;
+    if (existsSync(script)) {
+      const result = spawnSync(process.execPath, [...process.execArgv, script, '--preset', 'tiny', '--config', 'full', '--batch', '32', '--runs', String(Math.min(runs, 5))], {
+        cwd: path.dirname(path.dirname(script)),
+        encoding: 'utf8',
+        env: { ...process.env, UMD_BACKEND: args.backend },
+      });
+      const line = result.stdout.trim().split('\n').filter((text) => text.startsWith('{')).pop();
+      if (result.status === 0 && line) {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        console.log(JSON.stringify({ ...parsed, workload: 'mr-pretrain-tiny', load: +os.loadavg()[0]!.toFixed(2) }));
+        tfjs = typeof parsed['ms_median'] === 'number' ? parsed['ms_median'] : undefined;
+      } else {
+        console.error(`[bench] mr-pretrain step skipped: ${(result.stderr || String(result.error)).trim().split('\n').pop()}`);
+      }
+    }
+    compare('mr-pretrain-tiny', tfjs, pytorch('mr_pretrain_tiny.py', ['--batch', '32']));
   }
 }

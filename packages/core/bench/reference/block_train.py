@@ -12,6 +12,7 @@ then x + fc2(gelu_erf(fc1(LN2(x)))). float32, CPU. Prints ONE JSON line on stdou
 loads): Debian's OpenBLAS otherwise runs its own pool of all cores whatever torch.set_num_threads says.
 It also defaults OMP_WAIT_POLICY=PASSIVE: spinning OpenMP workers starve OpenBLAS's pthreads on few cores.
 "other_load" = mean cores used by OTHER processes while timing (/proc/stat); > ~0.1 = contended run.
+"cpu_ms_median" = median CPU time of this process (all threads) per run: comparable across loads.
 Exits with code 3 (message on stderr) when torch cannot be imported.
 """
 import argparse, json, math, os, statistics, sys, time
@@ -45,16 +46,18 @@ def cpu_busy_s():
 
 
 def time_ms(fn, runs):
-    """Sorted per-run wall times in ms, and the mean cores used by other processes meanwhile."""
+    """Sorted per-run wall times in ms, the median CPU ms of this process (all threads) per run, and the mean cores
+    used by other processes meanwhile."""
     for _ in range(WARMUP):
         fn()
-    ts, b0, c0, w0 = [], cpu_busy_s(), time.process_time(), time.perf_counter()
+    ts, cpu, b0, c0, w0 = [], [], cpu_busy_s(), time.process_time(), time.perf_counter()
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, p0 = time.perf_counter(), time.process_time()
         fn()
         ts.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - p0) * 1e3)
     b1, own, wall = cpu_busy_s(), time.process_time() - c0, time.perf_counter() - w0
-    return sorted(ts), (None if b0 is None else round(max(0.0, (b1 - b0 - own) / wall), 2))
+    return sorted(ts), round(statistics.median(cpu), 3), (None if b0 is None else round(max(0.0, (b1 - b0 - own) / wall), 2))
 
 
 def main():
@@ -76,10 +79,10 @@ def main():
 
     if a.workload == "matmul-1024":
         x, y = torch.randn(1024, 1024), torch.randn(1024, 1024)
-        ts, other = time_ms(lambda: torch.mm(x, y), a.runs)
+        ts, cpu, other = time_ms(lambda: torch.mm(x, y), a.runs)
         ms = statistics.median(ts)
         print(json.dumps({"workload": "matmul-1024", **info, "blas_threads": blas_threads(), "runs": a.runs,
-                          "ms_median": round(ms, 3), "gflops": round(2 * 1024**3 / (ms * 1e6), 2),
+                          "ms_median": round(ms, 3), "cpu_ms_median": cpu, "gflops": round(2 * 1024**3 / (ms * 1e6), 2),
                           "other_load": other}))
         return
 
@@ -108,11 +111,12 @@ def main():
         opt.step()
         opt.zero_grad(set_to_none=True)
 
-    ts, other = time_ms(step, a.runs)
+    ts, cpu, other = time_ms(step, a.runs)
     print(json.dumps({"workload": "block-train", **info, "blas_threads": blas_threads(),
                       "batch": a.batch, "seq": a.seq, "dim": a.dim, "heads": a.heads, "mlp": a.mlp,
                       "ms_median": round(statistics.median(ts), 3),
-                      "ms_p90": round(ts[math.ceil(0.9 * len(ts)) - 1], 3), "runs": a.runs, "other_load": other}))
+                      "ms_p90": round(ts[math.ceil(0.9 * len(ts)) - 1], 3), "cpu_ms_median": cpu, "runs": a.runs,
+                      "other_load": other}))
 
 
 if __name__ == "__main__":

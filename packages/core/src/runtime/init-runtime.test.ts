@@ -16,6 +16,11 @@ describe('initRuntime', () => {
     await expect(attempt).rejects.toThrow(/UMD_BACKEND.*"gpu".*auto, tensorflow-gpu, tensorflow, wasm, cpu/);
   });
 
+  it('rejects a bad UMD_BLAS_THREADS, naming the variable', async () => {
+    await expect(initRuntime({ env: { UMD_BLAS_THREADS: 'all' } })).rejects.toThrow(/UMD_BLAS_THREADS.*"all".*an integer from 1 to 256/);
+    await expect(initRuntime({ blasThreads: 0 })).rejects.toBeInstanceOf(InvalidConfigError);
+  });
+
   it('explains how to get tfjs-node when the tensorflow backend is requested but not installed', async () => {
     const attempt = initRuntime({ backend: 'tensorflow', _internal: { importModule: missing } });
     await expect(attempt).rejects.toBeInstanceOf(BackendUnavailableError);
@@ -33,6 +38,9 @@ describe('initRuntime', () => {
     expect(info.fixes).toContain('UnsortedSegmentSum kernel (embedding gradients)');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[umd\] backend wasm/);
+    // @umd/native-blas cannot be imported either: the wasm matMul runs, and the line says why.
+    expect(info.matMul).toBe('wasm');
+    expect(lines[0]).toMatch(/wasm matMul \(native BLAS unavailable: Cannot find package '@umd\/native-blas'\)/);
     // Asking again returns the same runtime without logging again.
     expect(await initRuntime({ env: {}, onLog: (line) => lines.push(line) })).toBe(info);
     expect(lines).toHaveLength(1);

@@ -5,11 +5,17 @@ import { SeededRandom } from '../random/seeded-random.js';
 import { expectTensorClose } from '../testing/expect-tensor-close.js';
 import { initRuntime } from './init-runtime.js';
 
+// The plain-layout kernel is the wasm matMul without the native BLAS: test it with the native path disabled, on the
+// single-threaded build (where batches go matrix by matrix).
+const info = await initRuntime({ backend: 'wasm', env: { UMD_NATIVE_BLAS: '0', UMD_WASM_THREADS: '1' } });
+
 const cases = [
   { a: [7, 5], b: [5, 3] },
   { a: [4, 16, 9], b: [4, 9, 12] },
   { a: [2, 3, 8, 33], b: [2, 3, 33, 5] },
   { a: [2, 6, 17], b: [17, 65] }, // broadcast b
+  { a: [5, 3], b: [2, 4, 3, 7] }, // broadcast a
+  { a: [16, 4, 64, 16], b: [16, 4, 16, 64] }, // attention scores
 ];
 
 /** C = op(A)·op(B) on `backend` for inputs given in plain layout (transposed here when a flag is set). */
@@ -29,9 +35,14 @@ async function product(backend: 'cpu' | 'wasm', aPlain: number[][] | Float32Arra
 }
 
 describe('plain-layout matMul kernel (wasm)', () => {
+  it('is the matMul path without the native BLAS', () => {
+    expect(info.matMul).toBe('wasm');
+    expect(info.threads).toBe(1);
+  });
+
   for (const shapes of cases) {
-    for (const [ta, tb] of [[false, true], [true, false], [true, true]] as const) {
-      it(`computes ${JSON.stringify(shapes)} with transposeA=${ta}, transposeB=${tb} like the cpu backend`, async () => {
+    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      it(`computes ${JSON.stringify(shapes)} with transposeA=${ta}, transposeB=${tb} like the cpu backend (batches matrix by matrix)`, async () => {
         const random = new SeededRandom(`${shapes.a}-${ta}-${tb}`);
         const a = random.normalArray(shapes.a.reduce((x, y) => x * y, 1));
         const b = random.normalArray(shapes.b.reduce((x, y) => x * y, 1));
@@ -42,6 +53,29 @@ describe('plain-layout matMul kernel (wasm)', () => {
       });
     }
   }
+
+  it('multiplies a batch matrix by matrix on XNNPACK (single-threaded build), through temporary tensor ids that it removes again', async () => {
+    await initRuntime({ backend: 'wasm' });
+    const tfjs = (tf.backend() as unknown as { wasm: { tfjs: { registerTensor: (...args: number[]) => void; disposeData: (id: number) => void } } }).wasm.tfjs;
+    const { registerTensor, disposeData } = tfjs;
+    const registered: number[] = [];
+    const disposed: number[] = [];
+    tfjs.registerTensor = (...args: number[]) => (registered.push(args[0]!), registerTensor(...args));
+    tfjs.disposeData = (id: number) => (disposed.push(id), disposeData(id));
+    try {
+      const a = tf.ones([3, 4, 5]);
+      const b = tf.ones([5, 2]); // broadcast: b is not registered again
+      const out = tf.matMul(a, b);
+      expect(Array.from(out.dataSync())).toEqual(new Array(24).fill(5));
+      tf.dispose([a, b, out]);
+    } finally {
+      tfjs.registerTensor = registerTensor;
+      tfjs.disposeData = disposeData;
+    }
+    const temporaries = registered.slice(3); // a, b, out
+    expect(temporaries).toHaveLength(3 * 2); // each matrix of a and of the output
+    expect(temporaries.every((id) => disposed.includes(id))).toBe(true);
+  });
 
   it('is installed and leaves no temporaries behind', async () => {
     const info = await initRuntime({ backend: 'wasm' });
