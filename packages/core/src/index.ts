@@ -55,6 +55,7 @@ export type { WriteFileAtomicOptions } from './checkpoint/write-file-atomic.js';
 // Training loop.
 export { latestCheckpoint, trainLoop } from './train/train-loop.js';
 export type { Resumable, TrainEvent, TrainLoopOptions, TrainResult } from './train/train-loop.js';
+export { keepJsonLinesUpTo } from './train/keep-json-lines-up-to.js';
 
 // Errors.
 export { UmdError } from './errors/umd-error.js';

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, InvalidConfigError, SeededRandom, trainLoop, type TrainEvent } from '@umd/core';
+import { AdamW, InvalidConfigError, keepJsonLinesUpTo, SeededRandom, trainLoop, type TrainEvent } from '@umd/core';
 import {
   createBatchLoader,
   createImagePipeline,
@@ -153,7 +153,7 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
 
   const onEvent = (event: TrainEvent): void => {
     if (event.type === 'train-start') {
-      keepMetricsUpTo(metricsPath, event.startStep);
+      keepJsonLinesUpTo(metricsPath, event.startStep);
       options.onEvent?.(event);
       return;
     }
@@ -265,22 +265,6 @@ async function loadPictureInputs(options: RunMrPretrainingOptions, pretraining: 
     masking,
     normalization: pipeline.normalization,
   };
-}
-
-/** Drops the lines of `metrics.jsonl` after `step` (a resume rewinds to its checkpoint; a fresh start empties it). */
-function keepMetricsUpTo(file: string, step: number): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text = '';
-  }
-  const kept = text
-    .split('\n')
-    .filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step <= step)
-    .map((line) => `${line}\n`)
-    .join('');
-  writeFileSync(file, kept);
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;

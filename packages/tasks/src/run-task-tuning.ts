@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, InvalidConfigError, SeededRandom, saveCheckpoint, trainLoop, type Resumable, type TrainEvent } from '@umd/core';
+import { AdamW, InvalidConfigError, keepJsonLinesUpTo, SeededRandom, saveCheckpoint, trainLoop, type Resumable, type TrainEvent } from '@umd/core';
 import { createBatchLoader, createImagePipeline, type ImageNormalization, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
 import type { FusionPooling, UmdModel, UmdModelConfig } from '@umd/encoders';
 import { createCoordinator, strategyKinds, type Coordinator, type CoordinatorState, type StrategyConfig } from '@umd/gm-coord';
@@ -317,9 +317,9 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
     const stepTimes: number[] = [];
     const onEvent = (event: TrainEvent): void => {
       if (event.type === 'train-start') {
-        keepLinesUpTo(metricsPath, event.startStep);
-        keepLinesUpTo(validationPath, event.startStep);
-        if (coordinationPath) keepLinesUpTo(coordinationPath, event.startStep);
+        keepJsonLinesUpTo(metricsPath, event.startStep);
+        keepJsonLinesUpTo(validationPath, event.startStep);
+        if (coordinationPath) keepJsonLinesUpTo(coordinationPath, event.startStep);
         options.onEvent?.(event);
         return;
       }
@@ -472,22 +472,6 @@ function readBestValidation(file: string, best: BestRecord): BestValidation | un
   } catch {
     return undefined; // written after the checkpoint's pass and lost: the run re-evaluates as it goes
   }
-}
-
-/** Drops the JSON lines with `step` after `step` (a resume rewinds to its checkpoint; a fresh start empties the file). */
-function keepLinesUpTo(file: string, step: number): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text = '';
-  }
-  const kept = text
-    .split('\n')
-    .filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step <= step)
-    .map((line) => `${line}\n`)
-    .join('');
-  writeFileSync(file, kept);
 }
 
 function median(values: readonly number[]): number {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -6,6 +6,7 @@ import {
   AdamW,
   CheckpointMismatchError,
   InvalidConfigError,
+  keepJsonLinesUpTo,
   latestCheckpoint,
   readCheckpoint,
   readSafetensorsHeader,
@@ -292,7 +293,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
       calibration: { from: path.resolve(options.checkpoint), imageNormalization },
     };
     const onEvent = (event: TrainEvent): void => {
-      if (event.type === 'train-start') keepMetricsUpTo(metricsPath, event.startStep);
+      if (event.type === 'train-start') keepJsonLinesUpTo(metricsPath, event.startStep);
       if (event.type !== 'step-end') {
         options.onEvent?.(event);
         return;
@@ -419,18 +420,3 @@ async function checkResumeStatistics(checkpointDir: string, normalization: Image
   }
 }
 
-/** Drops the lines of `metrics.jsonl` after `step` (a resume rewinds to its checkpoint; a fresh start empties it). */
-function keepMetricsUpTo(file: string, step: number): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text = '';
-  }
-  const kept = text
-    .split('\n')
-    .filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step <= step)
-    .map((line) => `${line}\n`)
-    .join('');
-  writeFileSync(file, kept);
-}
