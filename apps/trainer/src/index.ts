@@ -21,6 +21,7 @@ export type { PipelineOptions, StageContext } from './stages/stage-context.js';
 export { runPipeline, stageRunners } from './stages/run-pipeline.js';
 export type { PipelineRun, RunPipelineOptions } from './stages/run-pipeline.js';
 export type { StageOutcome } from './stages/run-stage.js';
+export { differencesOf } from './stages/run-stage.js';
 export { runPretrainStage } from './stages/run-pretrain-stage.js';
 export type { PretrainResult } from './stages/run-pretrain-stage.js';
 export { runCalibrateStage } from './stages/run-calibrate-stage.js';

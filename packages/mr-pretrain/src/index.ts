@@ -39,3 +39,5 @@ export type {
 } from './run-mr-pretraining.js';
 export { reconstructionGrid, writeGridPng } from './reconstruction-grid.js';
 export type { GridImage, ReconstructionInputs } from './reconstruction-grid.js';
+export { mrPretrainCollatedStep } from './mr-pretrain-collated-step.js';
+export type { StackedTerms } from './mr-pretrain-collated-step.js';

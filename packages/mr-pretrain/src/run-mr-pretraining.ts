@@ -14,7 +14,7 @@ import {
 import { UmdModel, type UmdModelConfig } from '@umd/encoders';
 
 import type { MrPretrainConfig, MrTerm } from './mr-pretrain-config.js';
-import { mrPretrainStep } from './mr-pretrain-step.js';
+import { mrPretrainCollatedStep, type StackedTerms } from './mr-pretrain-collated-step.js';
 import { createMrPretraining, type MrPretraining } from './mr-pretraining.js';
 import { randomPatchMasking } from './random-patch-masking.js';
 import { reconstructionGrid, writeGridPng, type ReconstructionInputs } from './reconstruction-grid.js';
@@ -142,7 +142,7 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
   const pictureInputs = pictureEvery > 0 ? await loadPictureInputs(options, pretraining) : undefined;
 
   // The step's terms, stacked into one tensor read after the loop's own sync point (the loss read-back).
-  let pending: { names: MrTerm[]; values: tf.Tensor1D } | undefined;
+  let pending: StackedTerms | undefined;
   let writes: Promise<void>[] = [];
   const pictures: string[] = [];
   const flushWrites = async (): Promise<void> => {
@@ -205,21 +205,9 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
       trainStep: async () => {
         await flushWrites();
         const { value } = await loader.next();
-        const images = tf.tensor4d(value.images.data, value.images.shape as [number, number, number, number]);
-        try {
-          const { loss, terms } = mrPretrainStep(pretraining, optimizer, {
-            images,
-            tokenIds: value.inputIds.data,
-            attentionMask: value.attentionMask.data,
-            wordIds: value.wordIds.data,
-          });
-          const names = (Object.keys(terms) as MrTerm[]).filter((name) => terms[name] !== undefined);
-          if (names.length > 0) pending = { names, values: tf.stack(names.map((name) => terms[name]!)) as tf.Tensor1D };
-          tf.dispose(Object.values(terms));
-          return loss;
-        } finally {
-          images.dispose();
-        }
+        const { loss, terms } = mrPretrainCollatedStep(pretraining, optimizer, value);
+        pending = terms;
+        return loss;
       },
     });
     await flushWrites();

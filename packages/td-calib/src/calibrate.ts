@@ -30,12 +30,13 @@ import {
 import { UmdModel } from '@umd/encoders';
 import {
   createMrPretraining,
-  mrPretrainStep,
+  mrPretrainCollatedStep,
   type MrLearningRate,
   type MrMetricsLine,
   type MrPretrainConfig,
   type MrPretrainEvent,
   type MrTerm,
+  type StackedTerms,
 } from '@umd/mr-pretrain';
 
 import { assertAllowedSplits, defaultAllowedSplits } from './assert-allowed-splits.js';
@@ -255,7 +256,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
   const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
   const pretraining = createMrPretraining({ model, config, random, totalSteps: steps, tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] } });
   let optimizer: AdamW | undefined;
-  let pending: { names: MrTerm[]; values: tf.Tensor1D } | undefined;
+  let pending: StackedTerms | undefined;
   const carried: [string, tf.Tensor][] = [];
   try {
     loadMrWeights(pretraining, loaded.weights, options.checkpoint);
@@ -329,21 +330,9 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
       ...(options.signal ? { signal: options.signal } : {}),
       trainStep: async () => {
         const { value } = await loader.next();
-        const images = tf.tensor4d(value.images.data, value.images.shape as [number, number, number, number]);
-        try {
-          const { loss, terms } = mrPretrainStep(pretraining, stepOptimizer, {
-            images,
-            tokenIds: value.inputIds.data,
-            attentionMask: value.attentionMask.data,
-            wordIds: value.wordIds.data,
-          });
-          const names = (Object.keys(terms) as MrTerm[]).filter((name) => terms[name] !== undefined);
-          if (names.length > 0) pending = { names, values: tf.stack(names.map((name) => terms[name]!)) as tf.Tensor1D };
-          tf.dispose(Object.values(terms));
-          return loss;
-        } finally {
-          images.dispose();
-        }
+        const { loss, terms } = mrPretrainCollatedStep(pretraining, stepOptimizer, value);
+        pending = terms;
+        return loss;
       },
     });
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { writeFileAtomic } from '@umd/core';
-import type { Floor, MetricValue } from '@umd/trainer';
+import { differencesOf, type Floor, type MetricValue } from '@umd/trainer';
 
 import { BenchGridMismatchError } from '../errors/bench-grid-mismatch-error.js';
 import { BenchStateError } from '../errors/bench-state-error.js';
@@ -128,16 +128,4 @@ export function assertSameGrid(state: BenchState, grid: BenchGridIdentity, file:
 /** The state with one unit's record replaced (the state itself is not changed). */
 export function withUnit(state: BenchState, id: string, record: UnitRecord): BenchState {
   return { ...state, units: { ...state.units, [id]: record } };
-}
-
-/** `profile.pretrain.steps: 30 -> 40` for every leaf that differs. */
-export function differencesOf(before: unknown, after: unknown, prefix = ''): string[] {
-  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (isObject(before) && isObject(after)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-    return keys.flatMap((key) => differencesOf(before[key], after[key], prefix === '' ? key : `${prefix}.${key}`));
-  }
-  const a = JSON.stringify(before);
-  const b = JSON.stringify(after);
-  return a === b ? [] : [`${prefix}: ${a ?? '(absent)'} -> ${b ?? '(absent)'}`];
 }

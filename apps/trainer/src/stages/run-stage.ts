@@ -95,8 +95,8 @@ export function stageInputs(config: PipelineConfig, stage: StageName): Record<st
   return inputs;
 }
 
-/** `finetune.epochs: 10 -> 3` for every leaf that differs. */
-function differencesOf(before: unknown, after: unknown, prefix = ''): string[] {
+/** `finetune.epochs: 10 -> 3` for every leaf that differs (apps/bench compares its grids with it too). */
+export function differencesOf(before: unknown, after: unknown, prefix = ''): string[] {
   const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
