@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import path from 'node:path';
 
+import { readFileSync } from 'node:fs';
+
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { backendNames, initRuntime, InvalidConfigError, UmdError, type BackendName } from '@umd/core';
+import { backendNames, initRuntime, InvalidConfigError, UmdError, writeFileAtomic, type BackendName } from '@umd/core';
+import { readLedger, renderLedgerMarkdown } from '@umd/evaluation';
 import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@umd/trainer';
 
 import { paperTasks, paperVariants, type PaperTask, type PaperVariant } from './paper/paper-grid.js';
@@ -93,6 +96,37 @@ program
   .option('--packages <list>', 'only these packages (core, encoders, mr-pretrain, data), comma-separated', (value: string) => value.split(','))
   .addOption(new Option('--backend <name>', 'tfjs backend for every workload (default: each script’s)').choices([...backendNames]))
   .action(async (flags: PerfFlags) => perfCommand(flags));
+
+program
+  .command('ledger')
+  .description(
+    'Render the results ledger page from its JSON lines (one line per run, written by the runs themselves): per dataset, each experiment with ' +
+      'mean ± 95% t-interval over seeds, then every run with its command, config, commit and machine. Never edit the page by hand.',
+  )
+  .option('--in <file>', 'the ledger (JSON lines)', 'docs/results/ledger.jsonl')
+  .option('--out <file>', 'the page to write', 'docs/results.md')
+  .option('--check', 'exit 1 when the page is not what the ledger renders (for CI)', false)
+  .action(async (flags: { in: string; out: string; check: boolean }) => ledgerCommand(flags));
+
+async function ledgerCommand(flags: { in: string; out: string; check: boolean }): Promise<void> {
+  const records = readLedger(flags.in);
+  const page = renderLedgerMarkdown(records, { title: 'Results ledger', source: flags.in });
+  if (flags.check) {
+    let current = '';
+    try {
+      current = readFileSync(flags.out, 'utf8');
+    } catch {
+      // absent: out of date
+    }
+    if (current !== page) {
+      console.error(`${flags.out} is not what ${flags.in} renders: run \`umd-bench ledger --in ${flags.in} --out ${flags.out}\``);
+      process.exitCode = 1;
+    } else console.log(`${flags.out}: up to date (${records.length} runs)`);
+    return;
+  }
+  await writeFileAtomic(flags.out, page);
+  console.log(`${flags.out}: ${records.length} runs`);
+}
 
 async function paperCommand(flags: PaperFlags): Promise<void> {
   if (!flags.phantom && flags.data === undefined) {

@@ -6,6 +6,7 @@ export { backendNames, currentRuntime, describeRuntime, initRuntime } from './ru
 export type { BackendName, RuntimeInfo, RuntimeOptions } from './runtime/init-runtime.js';
 export { tidyStruct } from './runtime/tidy-struct.js';
 export { valueAndGrads } from './runtime/value-and-grads.js';
+export { withoutTape } from './runtime/without-tape.js';
 
 // Randomness.
 export { SeededRandom } from './random/seeded-random.js';

@@ -14,6 +14,7 @@ import {
 
 import { interpolatePositionGrid, sinCosPositionEmbedding } from './position-embedding.js';
 import { patchify } from './patchify.js';
+import { loadedVisionStem, visionStemSpec, type VisionStemConfig } from './vision-stem.js';
 
 /** Architecture of the image encoder. Plain data; stored in checkpoints. */
 export interface VitConfig {
@@ -42,6 +43,13 @@ export interface VitConfig {
   readonly preNorm?: boolean;
   /** MLP activation (default erf-GELU; OpenAI CLIP uses quick-GELU). */
   readonly activation?: Activation;
+  /**
+   * A frozen pre-trained convolutional stem (see `VisionStemConfig`): its feature map, one cell per `patchSize`
+   * pixels, replaces the pixel patches as tokens (`patchEmbed` is then Linear(Cs → D)). `imageSize` must be the
+   * stem's input size and `patchSize` its stride (224 and 32 for MobileNetV2's `out_relu`). Load it once with
+   * `await loadVisionStem(config.stem)` before the first forward pass. Default: none (pixel patches).
+   */
+  readonly stem?: VisionStemConfig;
 }
 
 export interface VitInputs {
@@ -76,9 +84,10 @@ export class VisionTransformer extends Module {
     const { dim, patchSize, channels } = config;
     this.gridSize = config.imageSize / patchSize;
     const epsilon = config.layerNormEpsilon ?? 1e-5;
+    const tokenInputs = config.stem ? visionStemSpec(config.stem).channels : patchSize * patchSize * channels;
     this.patchEmbed = this.addModule(
       'patchEmbed',
-      new Linear(patchSize * patchSize * channels, dim, random, { bias: config.patchBias ?? true, init: { kind: 'xavier-uniform' } }),
+      new Linear(tokenInputs, dim, random, { bias: config.patchBias ?? true, init: { kind: 'xavier-uniform' } }),
     );
     this.clsToken = this.addParameter('clsToken', initTensor([1, 1, dim], { kind: 'normal', std: 0.02 }, random), { weightDecay: false });
     this.positionEmbedding =
@@ -125,7 +134,10 @@ export class VisionTransformer extends Module {
     return tf.tidy('encoders/vision-transformer', () => {
       const positions = this.patchPositions(H / P, W / P);
       const pixels = this.adaptChannels(images);
-      let x = tf.add(this.patchEmbed.forward(patchify(pixels, P)), positions.patches); // [B, L, D]
+      const tokens = this.config.stem
+        ? tf.reshape(loadedVisionStem(this.config.stem).extract(pixels as tf.Tensor4D), [B, L, -1]) // [B, L, Cs], constant
+        : patchify(pixels, P); // [B, L, P·P·C]
+      let x = tf.add(this.patchEmbed.forward(tokens), positions.patches); // [B, L, D]
       if (visible) {
         const Lv = visible.shape[1]!;
         // Flatten (batch, patch) so the gather is 1-D: its gradient is a scatter-add over B·L rows.
@@ -182,6 +194,11 @@ function validateVitConfig(config: VitConfig): void {
   }
   if (config.positionEmbedding === 'sincos' && config.dim % 4 !== 0) {
     throw new InvalidConfigError('vision.dim', config.dim, 'a multiple of 4 with sin-cos position embeddings');
+  }
+  if (config.stem) {
+    const spec = visionStemSpec(config.stem);
+    if (config.imageSize !== spec.inputSize) throw new InvalidConfigError('vision.imageSize', config.imageSize, `${spec.inputSize} (the input size of vision.stem '${config.stem.kind}')`);
+    if (config.patchSize !== spec.stride) throw new InvalidConfigError('vision.patchSize', config.patchSize, `${spec.stride} (the stride of vision.stem '${config.stem.kind}', one token per feature cell)`);
   }
   for (const key of ['dim', 'depth', 'heads', 'mlpDim'] as const) {
     if (!(Number.isInteger(config[key]) && config[key] > 0)) throw new InvalidConfigError(`vision.${key}`, config[key], 'a positive integer');

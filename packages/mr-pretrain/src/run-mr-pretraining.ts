@@ -11,7 +11,7 @@ import {
   type ImagePipelineConfig,
   type WordPieceTokenizer,
 } from '@umd/data';
-import { UmdModel, type UmdModelConfig } from '@umd/encoders';
+import { loadVisionStem, UmdModel, type UmdModelConfig } from '@umd/encoders';
 
 import type { MrPretrainConfig, MrTerm } from './mr-pretrain-config.js';
 import { mrPretrainCollatedStep, type StackedTerms } from './mr-pretrain-collated-step.js';
@@ -128,6 +128,7 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
   });
 
   const random = new SeededRandom(options.seed);
+  await loadVisionStem(modelConfig.vision.stem);
   const model = new UmdModel(modelConfig, random);
   const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
   const pretraining = createMrPretraining({

@@ -9,13 +9,16 @@
  * validate), medpix-classification and medpix-retrieval (train / dev), phantom (synthetic). Test splits are never
  * loaded here. Writes metrics.jsonl, validation.jsonl, best.safetensors, best-validation.json and summary.json to --out.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { initRuntime } from '@umd/core';
+import { appendLedgerRecord } from '@umd/evaluation';
 import { loadWordPieceTokenizer } from '@umd/data';
-import { encoderPresets } from '@umd/encoders';
+import { encoderPresets, type MobileNetV2Layer, type UmdModelConfig } from '@umd/encoders';
 
 import { runTaskTuning, type TaskMetrics } from '../src/index.js';
 import { loadTaskDataset, taskDatasetNames, type TaskDatasetName } from './task-datasets.js';
@@ -36,6 +39,16 @@ const { values: args } = parseArgs({
     'gm-strategy': { type: 'string', default: 'ogm-ge' },
     'blind-image': { type: 'boolean', default: false },
     pooling: { type: 'string', default: 'mean' },
+    stem: { type: 'string' },
+    'stem-layer': { type: 'string', default: 'out_relu' },
+    'vision-depth': { type: 'string' },
+    dropout: { type: 'string' },
+    'encoder-mult': { type: 'string', default: '1' },
+    'vision-mult': { type: 'string' },
+    augment: { type: 'boolean', default: false },
+    ledger: { type: 'string' },
+    experiment: { type: 'string' },
+    note: { type: 'string' },
     batch: { type: 'string', default: '32' },
     lr: { type: 'string', default: '5e-5' },
     'warmup-fraction': { type: 'string', default: '0.1' },
@@ -57,6 +70,7 @@ if (!args.dataset || !(taskDatasetNames as readonly string[]).includes(args.data
 }
 if (!args.checkpoint && !args.scratch) throw new Error('finetune: give --checkpoint <pre-trained .safetensors> or --scratch (encoderPresets.tiny)');
 if (args.epochs !== undefined && args.steps !== undefined) throw new Error('finetune: give --epochs or --steps, not both');
+if (args.ledger !== undefined && args.experiment === undefined) throw new Error('finetune: --ledger needs --experiment <name> (runs of one setting over seeds share it)');
 const runtime = await initRuntime({ onLog: (line) => console.error(line) });
 console.log(`backend ${runtime.backend} (${runtime.reason})`);
 
@@ -81,14 +95,19 @@ const run = await runTaskTuning({
   train: dataset.train,
   validation: dataset.validation,
   tokenizer,
-  ...(args.checkpoint ? { checkpoint: path.resolve(args.checkpoint) } : { modelConfig: encoderPresets.tiny }),
+  ...(args.checkpoint ? { checkpoint: path.resolve(args.checkpoint) } : { modelConfig: scratchModelConfig() }),
   batchSize: Number(args.batch),
   ...(args.steps !== undefined ? { steps: Number(args.steps) } : { epochs: Number(args.epochs ?? 2) }),
   learningRate: {
     base: Number(args.lr),
     warmupFraction: Number(args['warmup-fraction']),
     weightDecay: Number(args['weight-decay']),
-    multipliers: { heads: Number(args['head-mult']), fusion: Number(args['fusion-mult']) },
+    multipliers: {
+      heads: Number(args['head-mult']),
+      fusion: Number(args['fusion-mult']),
+      encoders: Number(args['encoder-mult']),
+      ...(args['vision-mult'] !== undefined ? { vision: Number(args['vision-mult']) } : {}),
+    },
   },
   seed,
   outDir,
@@ -96,7 +115,11 @@ const run = await runTaskTuning({
   ...(args['gm-coord'] ? { gmCoord: { strategy: args['gm-strategy'] as 'ogm-ge', alpha: Number(args['gm-alpha']) } } : {}),
   blindImage: args['blind-image'],
   pooling: parsePooling(args.pooling),
-  image: { cacheDir: path.resolve(args.cache), memoryCacheMiB: 256 },
+  image: {
+    cacheDir: path.resolve(args.cache),
+    memoryCacheMiB: 256,
+    ...(args.augment ? { crop: { kind: 'random-resized', scale: [0.7, 1], ratio: [0.9, 1.1] } as const } : {}),
+  },
   ...(args['evaluate-every'] ? { evaluateEvery: Number(args['evaluate-every']) } : {}),
   topK: Number(args['top-k']),
   onEvent: (event) => {
@@ -140,6 +163,23 @@ const summary = {
   best: run.best ? { step: run.best.step, epoch: run.best.epoch, metric: run.best.metric, metrics: run.best.metrics } : null,
 };
 writeFileSync(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+if (args.ledger !== undefined && run.best && run.reason === 'completed') {
+  appendLedgerRecord(path.resolve(args.ledger), {
+    experiment: args.experiment!,
+    dataset: dataset.name,
+    split: 'validate',
+    seed,
+    metrics: ledgerMetrics(run.best.metrics),
+    command: `pnpm --filter @umd/tasks finetune ${process.argv.slice(2).join(' ')}`,
+    config: `packages/tasks/scripts/finetune.ts flags (best validation epoch of ${run.totalSteps} steps)`,
+    commit: gitCommit(),
+    date: new Date().toISOString(),
+    wallMinutes: minutes,
+    machine: machineDescription(runtime.backend),
+    ...(args.note ? { note: args.note } : {}),
+  });
+  console.log(`ledger ${path.resolve(args.ledger)} (${args.experiment})`);
+}
 console.log(`summary ${path.join(outDir, 'summary.json')}`);
 
 function describeMetrics(metrics: TaskMetrics): string {
@@ -156,6 +196,55 @@ function describeMetrics(metrics: TaskMetrics): string {
         ` | ${metrics.pairsScored} pairs re-ranked, ${(metrics.firstStageMs / 1000).toFixed(1)} + ${(metrics.rerankMs / 1000).toFixed(1)} s`
       );
   }
+}
+
+function ledgerMetrics(metrics: TaskMetrics): Record<string, number> {
+  const percent = (value: number): number => Math.round(value * 1000) / 10;
+  switch (metrics.kind) {
+    case 'vqa':
+      return { overall: percent(metrics.overall.accuracy), open: percent(metrics.open.accuracy), closed: percent(metrics.closed.accuracy) };
+    case 'classification':
+      return { accuracy: percent(metrics.accuracy), macroF1: percent(metrics.macroF1) };
+    case 'retrieval':
+      return {
+        meanRecall: percent(metrics.meanRecall),
+        'i2t R@10': percent(metrics.imageToText.r10),
+        't2i R@10': percent(metrics.textToImage.r10),
+      };
+  }
+}
+
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function machineDescription(backend: string): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  let avx512 = false;
+  try {
+    avx512 = /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    // not Linux
+  }
+  return `${cpu} (${os.cpus().length} cores${avx512 ? ', avx512' : ''}), ${backend}`;
+}
+
+/** `encoderPresets.tiny`, with a frozen pre-trained stem (224 px RGB, one token per 32 px) when `--stem` is given. */
+function scratchModelConfig(): UmdModelConfig {
+  const tiny = encoderPresets.tiny;
+  const dropout = args.dropout !== undefined ? { dropout: Number(args.dropout) } : {};
+  const depth = args['vision-depth'] !== undefined ? { depth: Number(args['vision-depth']) } : {};
+  if (args.stem === undefined) return { ...tiny, vision: { ...tiny.vision, ...dropout, ...depth } };
+  if (args.stem !== 'mobilenet-v2') throw new Error(`finetune: --stem must be mobilenet-v2, got '${args.stem}'`);
+  const layer = args['stem-layer'] as MobileNetV2Layer;
+  const stride = layer === 'block_13_expand_relu' ? 16 : 32;
+  return { ...tiny, vision: { ...tiny.vision, imageSize: 224, patchSize: stride, channels: 3, stem: { kind: 'mobilenet-v2', layer }, ...dropout, ...depth } };
 }
 
 /** This script defaults to `mean` (the library to `cls`): with the MR-pre-trained `tiny` checkpoint it did better on VQA-RAD. */

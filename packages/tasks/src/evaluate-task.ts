@@ -9,7 +9,7 @@ import {
   type ImagePipelineConfig,
   type WordPieceTokenizer,
 } from '@umd/data';
-import { UmdModel } from '@umd/encoders';
+import { loadVisionStem, UmdModel } from '@umd/encoders';
 import {
   classificationMetrics,
   retrievalRecall,
@@ -160,6 +160,7 @@ export async function loadTaskTuning(checkpoint: string): Promise<{ tuning: Task
   validateTaskSpec(task);
   const imageNormalization = checkpointNormalization(file.metadata, checkpoint);
   const random = new SeededRandom(0); // every weight is overwritten
+  await loadVisionStem(modelConfig.vision.stem);
   const model = new UmdModel(modelConfig, random);
   try {
     const tuning = createTaskTuning({ model, task, random, ...headSettings(file.metadata.config) });

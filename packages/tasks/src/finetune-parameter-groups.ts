@@ -5,6 +5,10 @@ import type { UmdModel } from '@umd/encoders';
 export interface FinetuneMultipliers {
   /** `vision.*` and `text.*`. Default 1. */
   readonly encoders?: number;
+  /** `vision.*` only, overriding `encoders` (e.g. a lower rate on a small image set that the image stream memorises). */
+  readonly vision?: number;
+  /** `text.*` only, overriding `encoders`. */
+  readonly text?: number;
   /** `fusion.*`. Default 5. */
   readonly fusion?: number;
   /** `heads.*`. Default 50. */
@@ -12,7 +16,7 @@ export interface FinetuneMultipliers {
 }
 
 /** The defaults of {@link FinetuneMultipliers}, M3AE's. */
-export const defaultFinetuneMultipliers = { encoders: 1, fusion: 5, heads: 50 } as const satisfies Required<FinetuneMultipliers>;
+export const defaultFinetuneMultipliers = { encoders: 1, fusion: 5, heads: 50 } as const satisfies Required<Pick<FinetuneMultipliers, 'encoders' | 'fusion' | 'heads'>>;
 
 /**
  * AdamW parameter groups for task tuning: the freshly initialised heads and the fusion layers learn faster than the
@@ -23,7 +27,8 @@ export const defaultFinetuneMultipliers = { encoders: 1, fusion: 5, heads: 50 } 
  * @throws InvalidConfigError for a multiplier that is not a finite number ≥ 0
  */
 export function finetuneParameterGroups(model: UmdModel, multipliers: FinetuneMultipliers = {}): AdamWParameterGroup[] {
-  const resolved = { ...defaultFinetuneMultipliers, ...multipliers };
+  const merged = { ...defaultFinetuneMultipliers, ...multipliers };
+  const resolved = { ...merged, vision: merged.vision ?? merged.encoders, text: merged.text ?? merged.encoders };
   for (const [key, value] of Object.entries(resolved)) {
     if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw new InvalidConfigError(`multipliers.${key}`, value, 'a finite number ≥ 0');
   }
@@ -31,8 +36,8 @@ export function finetuneParameterGroups(model: UmdModel, multipliers: FinetuneMu
   const groups: AdamWParameterGroup[] = [
     { prefix: 'heads.', learningRateMultiplier: resolved.heads },
     { prefix: 'fusion.', learningRateMultiplier: resolved.fusion },
-    { prefix: 'vision.', learningRateMultiplier: resolved.encoders },
-    { prefix: 'text.', learningRateMultiplier: resolved.encoders },
+    { prefix: 'vision.', learningRateMultiplier: resolved.vision },
+    { prefix: 'text.', learningRateMultiplier: resolved.text },
   ];
   return groups.filter((group) => names.some((name) => name.startsWith(group.prefix)));
 }

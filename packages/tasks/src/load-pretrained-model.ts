@@ -1,6 +1,6 @@
 import { CheckpointMismatchError, InvalidConfigError, SeededRandom, assignWeights, readCheckpoint, type CheckpointMetadata, type TensorRecord } from '@umd/core';
 import type { ImageNormalization } from '@umd/data';
-import { UmdModel, type UmdModelConfig } from '@umd/encoders';
+import { loadVisionStem, UmdModel, type UmdModelConfig } from '@umd/encoders';
 
 /** Options of {@link loadPretrainedModel}. */
 export interface LoadPretrainedModelOptions {
@@ -43,6 +43,7 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions): 
   const { checkpoint, modelConfig, seed } = options;
   if (checkpoint === undefined) {
     if (!modelConfig) throw new InvalidConfigError('modelConfig', undefined, 'a UmdModelConfig (e.g. encoderPresets.tiny) when no checkpoint is given');
+    await loadVisionStem(modelConfig.vision.stem);
     return { model: new UmdModel(modelConfig, new SeededRandom(seed)), ignored: [], loaded: [], step: 0 };
   }
   const file = await readCheckpoint(checkpoint);
@@ -64,6 +65,7 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions): 
     if (ignoredPrefixes.some((prefix) => name.startsWith(prefix))) ignored.push(name);
     else weights[name] = record;
   }
+  await loadVisionStem((config ?? modelConfig)!.vision.stem);
   const model = new UmdModel((config ?? modelConfig)!, new SeededRandom(seed));
   try {
     const { loaded } = assignWeights(model.parameterMap(), weights, checkpoint);

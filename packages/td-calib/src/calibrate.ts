@@ -27,7 +27,7 @@ import {
   type Sample,
   type WordPieceTokenizer,
 } from '@umd/data';
-import { UmdModel } from '@umd/encoders';
+import { loadVisionStem, UmdModel } from '@umd/encoders';
 import {
   createMrPretraining,
   mrPretrainCollatedStep,
@@ -252,6 +252,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
   if (options.resume) await checkResumeStatistics(checkpointDir, imageNormalization);
 
   const random = new SeededRandom(seed);
+  await loadVisionStem(modelConfig.vision.stem);
   const model = new UmdModel(modelConfig, random);
   const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
   const pretraining = createMrPretraining({ model, config, random, totalSteps: steps, tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] } });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, SeededRandom } from '@umd/core';
 import type { CaptionSample, WordPieceTokenizer } from '@umd/data';
-import { UmdModel, type UmdModelConfig } from '@umd/encoders';
+import { loadVisionStem, UmdModel, type UmdModelConfig } from '@umd/encoders';
 import { createMrPretraining, mrPretrainStep, type MrPretrainConfig } from '@umd/mr-pretrain';
 
 /**
@@ -17,6 +17,7 @@ export async function measurePretrainStep(
   batchSize: number,
 ): Promise<number> {
   const random = new SeededRandom('umd-train/pretrain-timing');
+  await loadVisionStem(model.vision.stem);
   const student = new UmdModel(model, random);
   const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
   const pretraining = createMrPretraining({

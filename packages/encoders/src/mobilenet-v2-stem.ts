@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { ShapeMismatchError, withoutTape } from '@umd/core';
+
+import { mobileNetV2Layers, type MobileNetV2Layer, type VisionStem, type VisionStemSpec } from './vision-stem.js';
+
+/**
+ * Maps the pipeline's ImageNet-normalised pixels n = (r − 0.449) / 0.226 (r in [0, 1], channel means of
+ * `imageNormalizations.imagenet`) back to MobileNetV2's input range 2r − 1 ≈ 0.452·n − 0.102. With other
+ * normalisations (e.g. TD-Calib's re-estimated statistics) the input is shifted and scaled a little; the stem's batch
+ * norms are frozen, so this is a fixed, documented approximation.
+ */
+const inputScale = 0.452;
+const inputShift = -0.102;
+
+/**
+ * Loads nsfwjs' MobileNetV2 body (tfjs layers format, 8-bit quantised weights inside the package) and cuts it at
+ * `layer`. Features are cached in memory by the content of each normalised input image (a 53-bit hash of its
+ * float32 bytes), so a dataset's images pass through the network once per distinct crop.
+ */
+export async function loadMobileNetV2Stem(layer: MobileNetV2Layer, cacheMiB: number): Promise<VisionStem> {
+  let definition: { modelJson: () => Promise<unknown>; weightBundles: readonly (() => Promise<unknown>)[] };
+  try {
+    ({ MobileNetV2Model: definition } = (await import('nsfwjs/models/mobilenet_v2')) as unknown as {
+      MobileNetV2Model: typeof definition;
+    });
+  } catch (error) {
+    throw new Error("vision.stem 'mobilenet-v2' needs the npm package `nsfwjs` (4.x), which ships its weights; install it next to @umd/encoders", {
+      cause: error,
+    });
+  }
+  const json = unwrapDefault(await definition.modelJson()) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  const shards = await Promise.all(definition.weightBundles.map(async (bundle) => Buffer.from(unwrapDefault(await bundle()) as string, 'base64')));
+  const bytes = Buffer.concat(shards);
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
+  const full = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }));
+  const body = tfl.model({ inputs: full.inputs, outputs: full.getLayer(layer).output as tfl.SymbolicTensor });
+  const { channels, stride } = mobileNetV2Layers[layer];
+  const spec: VisionStemSpec = { inputSize: 224, channels, stride };
+  return new MobileNetV2Stem(body, full, spec, cacheMiB);
+}
+
+class MobileNetV2Stem implements VisionStem {
+  private readonly cache = new Map<number, Float32Array>();
+  private readonly maxCachedFloats: number;
+  private cachedFloats = 0;
+  private hits = 0;
+  private misses = 0;
+
+  constructor(
+    private readonly body: tfl.LayersModel,
+    private readonly full: tfl.LayersModel,
+    readonly spec: VisionStemSpec,
+    cacheMiB: number,
+  ) {
+    this.maxCachedFloats = Math.floor((cacheMiB * 2 ** 20) / 4);
+  }
+
+  extract(images: tf.Tensor4D): tf.Tensor4D {
+    const [B, H, W, C] = images.shape;
+    const S = this.spec.inputSize;
+    if (H !== S || W !== S || (C !== 1 && C !== 3)) throw new ShapeMismatchError('vision stem (images)', ['B', S, S, '1 or 3'], images.shape);
+    const g = S / this.spec.stride;
+    const featureSize = g * g * this.spec.channels;
+    return withoutTape(() => {
+      const pixels = images.dataSync() as Float32Array;
+      const imageSize = H * W * C;
+      const out = new Float32Array(B * featureSize);
+      const keys: number[] = [];
+      const missing: number[] = [];
+      for (let b = 0; b < B; b++) {
+        const key = hashFloats(pixels, b * imageSize, imageSize);
+        keys.push(key);
+        const cached = this.cache.get(key);
+        if (cached) {
+          this.hits++;
+          this.cache.delete(key); // re-insert: most recently used last
+          this.cache.set(key, cached);
+          out.set(cached, b * featureSize);
+        } else missing.push(b);
+      }
+      if (missing.length > 0) {
+        this.misses += missing.length;
+        const features = tf.tidy(() => {
+          const picked = missing.length === B ? images : tf.gather(images, tf.tensor1d(missing, 'int32'));
+          const rgb = C === 3 ? picked : tf.tile(picked, [1, 1, 1, 3]);
+          return this.body.predict(tf.add(tf.mul(rgb, inputScale), inputShift), { batchSize: 32 }) as tf.Tensor;
+        });
+        const values = features.dataSync() as Float32Array;
+        features.dispose();
+        missing.forEach((b, i) => {
+          const row = values.slice(i * featureSize, (i + 1) * featureSize);
+          out.set(row, b * featureSize);
+          this.remember(keys[b]!, row);
+        });
+      }
+      return tf.tensor4d(out, [B, g, g, this.spec.channels]);
+    });
+  }
+
+  stats(): { hits: number; misses: number; cachedMiB: number } {
+    return { hits: this.hits, misses: this.misses, cachedMiB: (this.cachedFloats * 4) / 2 ** 20 };
+  }
+
+  dispose(): void {
+    this.full.dispose();
+    this.cache.clear();
+    this.cachedFloats = 0;
+  }
+
+  private remember(key: number, row: Float32Array): void {
+    if (row.length > this.maxCachedFloats) return;
+    while (this.cachedFloats + row.length > this.maxCachedFloats) {
+      const [oldest, value] = this.cache.entries().next().value as [number, Float32Array];
+      this.cache.delete(oldest);
+      this.cachedFloats -= value.length;
+    }
+    this.cache.set(key, row);
+    this.cachedFloats += row.length;
+  }
+}
+
+function unwrapDefault(module: unknown): unknown {
+  const value = module as { default?: unknown };
+  return value && typeof value === 'object' && 'default' in value ? value.default : module;
+}
+
+/** cyrb53 over the 32-bit words of `length` floats from `offset`: a 53-bit content hash (collisions ~2⁻⁵³ per pair). */
+export function hashFloats(values: Float32Array, offset: number, length: number): number {
+  const words = new Uint32Array(values.buffer, values.byteOffset + offset * 4, length);
+  let h1 = 0xdeadbeef ^ length;
+  let h2 = 0x41c6ce57 ^ length;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    h1 = Math.imul(h1 ^ word, 2654435761);
+    h2 = Math.imul(h2 ^ word, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}

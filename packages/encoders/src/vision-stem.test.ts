@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initRuntime, InvalidConfigError, SeededRandom, UmdError, valueAndGrads } from '@umd/core';
+import { expectNoTensorLeak } from '@umd/core/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { hashFloats } from './mobilenet-v2-stem.js';
+import { encoderPresets } from './presets.js';
+import { UmdModel, type UmdModelConfig } from './umd-model.js';
+import { loadedVisionStem, loadVisionStem, visionStemSpec, type VisionStemConfig } from './vision-stem.js';
+
+const stem: VisionStemConfig = { kind: 'mobilenet-v2', layer: 'block_16_project_BN' };
+const config: UmdModelConfig = {
+  ...encoderPresets.tiny,
+  vision: { ...encoderPresets.tiny.vision, imageSize: 224, patchSize: 32, channels: 3, depth: 1, stem },
+  text: { ...encoderPresets.tiny.text, depth: 1 },
+};
+
+/** Two 224 px RGB images with structure (a bright disc on a ramp, at different places), ImageNet-normalised-ish. */
+function images(): tf.Tensor4D {
+  const data = new Float32Array(2 * 224 * 224 * 3);
+  for (let b = 0; b < 2; b++) {
+    const [cx, cy] = b === 0 ? [70, 90] : [150, 130];
+    for (let y = 0; y < 224; y++) {
+      for (let x = 0; x < 224; x++) {
+        const value = (x + y) / 448 + ((x - cx) ** 2 + (y - cy) ** 2 < 900 ? 1 : 0);
+        for (let c = 0; c < 3; c++) data[((b * 224 + y) * 224 + x) * 3 + c] = (value - 0.45) / 0.226;
+      }
+    }
+  }
+  return tf.tensor4d(data, [2, 224, 224, 3]);
+}
+
+describe('vision stem (MobileNetV2 from nsfwjs)', () => {
+  beforeAll(async () => {
+    await initRuntime({ backend: 'cpu' });
+    await loadVisionStem(stem);
+  }, 120_000);
+
+  it('knows its geometry without weights and checks the ViT against it', () => {
+    expect(visionStemSpec({ kind: 'mobilenet-v2' })).toEqual({ inputSize: 224, channels: 1280, stride: 32 });
+    expect(visionStemSpec(stem).channels).toBe(320);
+    expect(() => visionStemSpec({ kind: 'mobilenet-v2', layer: 'nope' as never })).toThrow(InvalidConfigError);
+    expect(() => new UmdModel({ ...config, vision: { ...config.vision, patchSize: 16 } }, new SeededRandom(0))).toThrow(/stride of vision.stem/);
+    expect(() => new UmdModel({ ...config, vision: { ...config.vision, imageSize: 192 } }, new SeededRandom(0))).toThrow(/input size of vision.stem/);
+  });
+
+  it('refuses a forward pass through a stem that was not loaded, with a typed error naming the fix', () => {
+    const other: UmdModelConfig = { ...config, vision: { ...config.vision, stem: { kind: 'mobilenet-v2', layer: 'out_relu' } } };
+    const model = new UmdModel(other, new SeededRandom(0));
+    const x = images();
+    const tokenIds = tf.tensor2d([[101, 2054, 102], [101, 2003, 102]], [2, 3], 'int32');
+    let error: unknown;
+    try {
+      model.forward({ images: x, tokenIds });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(UmdError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/await loadVisionStem/);
+    tf.dispose([x, tokenIds]);
+    model.dispose();
+  });
+
+  it('maps images to a 7×7 feature map that depends on the image, and serves repeats from its cache', () => {
+    const extractor = loadedVisionStem(stem);
+    const x = images();
+    const before = extractor.stats();
+    const first = extractor.extract(x);
+    expect(first.shape).toEqual([2, 7, 7, 320]);
+    const [a, b] = tf.unstack(first);
+    const difference = tf.mean(tf.abs(tf.sub(a!, b!))).dataSync()[0]!;
+    const scale = tf.mean(tf.abs(a!)).dataSync()[0]!;
+    expect(difference).toBeGreaterThan(0.05 * scale); // two different images give different features
+    const again = extractor.extract(x);
+    expect(Array.from(again.dataSync())).toEqual(Array.from(first.dataSync()));
+    const after = extractor.stats();
+    expect(after.misses - before.misses).toBe(2);
+    expect(after.hits - before.hits).toBe(2);
+    tf.dispose([x, first, again, a!, b!]);
+  });
+
+  it('trains the ViT on top while the stem stays frozen (no gradient, no tape memory, no leak)', async () => {
+    const model = new UmdModel(config, new SeededRandom(3));
+    const x = images();
+    const tokenIds = tf.tensor2d([[101, 2054, 102], [101, 2003, 102]], [2, 3], 'int32');
+    model.forward({ images: x, tokenIds }).fusion.pooled.dispose(); // warm the cache and the sin-cos table
+    await expectNoTensorLeak(() => {
+      const { value, grads } = valueAndGrads(() => {
+        const out = model.forward({ images: x, tokenIds });
+        return tf.mean(tf.square(out.fusion.pooled)) as tf.Scalar;
+      }, model.parameters());
+      expect(grads['vision.patchEmbed.weight']?.shape).toEqual([320, config.vision.dim]);
+      expect(tf.tidy(() => tf.sum(tf.abs(grads['vision.patchEmbed.weight']!)).dataSync()[0])).toBeGreaterThan(0);
+      expect(model.parameters().some((parameter) => parameter.name.includes('stem'))).toBe(false);
+      tf.dispose([value, grads]);
+    });
+    tf.dispose([x, tokenIds]);
+    model.dispose();
+  });
+
+  it('hashes image contents, not positions', () => {
+    const values = Float32Array.from({ length: 12 }, (_, i) => i % 6);
+    expect(hashFloats(values, 0, 6)).toBe(hashFloats(values, 6, 6));
+    values[7] = 100;
+    expect(hashFloats(values, 0, 6)).not.toBe(hashFloats(values, 6, 6));
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { EvaluationInputError } from '../errors/evaluation-input-error.js';
+import { appendLedgerRecord, ledgerRows, readLedger, renderLedgerMarkdown, type LedgerRecord } from './results-ledger.js';
+
+const base: LedgerRecord = {
+  experiment: 'vqa-rad/stem',
+  dataset: 'vqa-rad',
+  split: 'validate',
+  seed: 1,
+  metrics: { overall: 50, open: 20, closed: 70 },
+  command: 'pnpm --filter @umd/tasks finetune --dataset vqa-rad --seed 1',
+  config: 'flags',
+  commit: 'abcdef0123456789+dirty',
+  date: '2026-12-06T03:00:00.000Z',
+  wallMinutes: 4,
+  machine: 'test CPU (2 cores), wasm',
+};
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+describe('results ledger', () => {
+  it('appends, reads back and groups runs by experiment with a t-interval over seeds', () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    folders.push(folder);
+    const file = path.join(folder, 'nested', 'ledger.jsonl');
+    appendLedgerRecord(file, base);
+    appendLedgerRecord(file, { ...base, seed: 2, metrics: { overall: 52, open: 22, closed: 72 } });
+    appendLedgerRecord(file, { ...base, seed: 3, metrics: { overall: 54, open: 24, closed: 74 } });
+    appendLedgerRecord(file, { ...base, experiment: 'vqa-rad/blind', metrics: { overall: 40, open: 10, closed: 60 } });
+    const records = readLedger(file);
+    expect(records).toHaveLength(4);
+    const rows = ledgerRows(records);
+    expect(rows.map((row) => row.experiment)).toEqual(['vqa-rad/stem', 'vqa-rad/blind']);
+    // [50, 52, 54]: mean 52, s = 2, t(0.975, 2) = 4.3027 → half-width 4.97
+    expect(rows[0]!.cells['overall']).toBe('52.0 ± 5.0');
+    expect(rows[1]!.cells['overall']).toBe('40.0 (n = 1)');
+    const page = renderLedgerMarkdown(records, { source: 'docs/results/ledger.jsonl' });
+    expect(page).toMatch(/\| vqa-rad\/stem +\| validate +\| 52.0 ± 5.0/);
+    expect(page).toContain('1, 2, 3');
+    expect(page).toContain('abcdef0+dirty');
+    expect(page).toContain('command: `pnpm --filter @umd/tasks finetune --dataset vqa-rad --seed 1`');
+    expect(renderLedgerMarkdown(records, { source: 'x' })).toBe(renderLedgerMarkdown(readLedger(file), { source: 'x' }));
+  });
+
+  it('names the file and line of a bad record, and refuses incomplete records', () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    folders.push(folder);
+    const file = path.join(folder, 'ledger.jsonl');
+    writeFileSync(file, `${JSON.stringify(base)}\n\n{not json\n`);
+    expect(() => readLedger(file)).toThrow(`${file}:3`);
+    writeFileSync(file, `${JSON.stringify({ ...base, commit: '' })}\n`);
+    expect(() => readLedger(file)).toThrow(/commit/);
+    expect(() => appendLedgerRecord(file, { ...base, metrics: { overall: Number.NaN } })).toThrow(EvaluationInputError);
+    expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
