@@ -20,7 +20,7 @@ import { appendLedgerRecord } from '@umd/evaluation';
 import { loadWordPieceTokenizer } from '@umd/data';
 import { encoderPresets, type MobileNetV2Layer, type UmdModelConfig } from '@umd/encoders';
 
-import { runTaskTuning, type TaskMetrics } from '../src/index.js';
+import { evaluateTask, runTaskTuning, type TaskMetrics } from '../src/index.js';
 import { loadTaskDataset, taskDatasetNames, type TaskDatasetName } from './task-datasets.js';
 
 const { values: args } = parseArgs({
@@ -47,6 +47,7 @@ const { values: args } = parseArgs({
     'vision-mult': { type: 'string' },
     augment: { type: 'boolean', default: false },
     ledger: { type: 'string' },
+    'score-test': { type: 'boolean', default: false },
     experiment: { type: 'string' },
     note: { type: 'string' },
     batch: { type: 'string', default: '32' },
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     'top-k': { type: 'string', default: '20' },
     'validation-fraction': { type: 'string', default: '0.15' },
     'carve-seed': { type: 'string', default: '0' },
+    'carve-by': { type: 'string', default: 'image' },
     'log-every': { type: 'string', default: '10' },
     cache: { type: 'string', default: '.cache/umd-images' },
   },
@@ -78,6 +80,7 @@ const seed = Number(args.seed);
 const dataset = await loadTaskDataset(args.dataset as TaskDatasetName, {
   ...(args.data ? { root: args.data } : {}),
   carveSeed: Number(args['carve-seed']),
+  carveBy: parseCarveBy(args['carve-by']),
   validationFraction: Number(args['validation-fraction']),
   phantom: { size: 96, train: 400, validate: 100, seed },
 });
@@ -163,22 +166,51 @@ const summary = {
   best: run.best ? { step: run.best.step, epoch: run.best.epoch, metric: run.best.metric, metrics: run.best.metrics } : null,
 };
 writeFileSync(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+const ledgerBase = {
+  experiment: args.experiment ?? '',
+  dataset: dataset.name,
+  seed,
+  command: `pnpm --filter @umd/tasks finetune ${process.argv.slice(2).join(' ')}`,
+  config: `packages/tasks/scripts/finetune.ts flags (best validation epoch of ${run.totalSteps} steps)`,
+  commit: gitCommit(),
+  machine: machineDescription(runtime.backend),
+  ...(args.note ? { note: args.note } : {}),
+};
 if (args.ledger !== undefined && run.best && run.reason === 'completed') {
   appendLedgerRecord(path.resolve(args.ledger), {
-    experiment: args.experiment!,
-    dataset: dataset.name,
+    ...ledgerBase,
     split: 'validate',
-    seed,
     metrics: ledgerMetrics(run.best.metrics),
-    command: `pnpm --filter @umd/tasks finetune ${process.argv.slice(2).join(' ')}`,
-    config: `packages/tasks/scripts/finetune.ts flags (best validation epoch of ${run.totalSteps} steps)`,
-    commit: gitCommit(),
     date: new Date().toISOString(),
     wallMinutes: minutes,
-    machine: machineDescription(runtime.backend),
-    ...(args.note ? { note: args.note } : {}),
   });
-  console.log(`ledger ${path.resolve(args.ledger)} (${args.experiment})`);
+  console.log(`ledger ${path.resolve(args.ledger)} (${args.experiment}, validate)`);
+}
+// The selected model (best validation pass) scored once on the test split; nothing is chosen from this number.
+if (args['score-test'] && run.bestCheckpoint && run.reason === 'completed') {
+  if (!dataset.test || dataset.test.length === 0) {
+    console.log(`test: ${dataset.name} has no test split here; nothing scored`);
+  } else {
+    const test = await evaluateTask({
+      checkpoint: run.bestCheckpoint,
+      samples: dataset.test,
+      tokenizer,
+      batchSize: 2 * Number(args.batch),
+      image: { cacheDir: path.resolve(args.cache), memoryCacheMiB: 256 },
+      ...(args['blind-image'] ? { blindImage: true } : {}),
+    });
+    console.log(`test (${dataset.test.length} samples, the best validation checkpoint): ${describeMetrics(test.metrics)}`);
+    writeFileSync(path.join(outDir, 'test-metrics.json'), `${JSON.stringify(test.metrics, null, 2)}\n`);
+    if (args.ledger !== undefined) {
+      appendLedgerRecord(path.resolve(args.ledger), {
+        ...ledgerBase,
+        split: 'test',
+        metrics: ledgerMetrics(test.metrics),
+        date: new Date().toISOString(),
+        wallMinutes: (performance.now() - started) / 60_000,
+      });
+    }
+  }
 }
 console.log(`summary ${path.join(outDir, 'summary.json')}`);
 
@@ -245,6 +277,11 @@ function scratchModelConfig(): UmdModelConfig {
   const layer = args['stem-layer'] as MobileNetV2Layer;
   const stride = layer === 'block_13_expand_relu' ? 16 : 32;
   return { ...tiny, vision: { ...tiny.vision, imageSize: 224, patchSize: stride, channels: 3, stem: { kind: 'mobilenet-v2', layer }, ...dropout, ...depth } };
+}
+
+function parseCarveBy(value: string): 'image' | 'sample' {
+  if (value !== 'image' && value !== 'sample') throw new Error(`finetune: --carve-by must be image or sample, got '${value}'`);
+  return value;
 }
 
 /** This script defaults to `mean` (the library to `cls`): with the MR-pre-trained `tiny` checkpoint it did better on VQA-RAD. */

@@ -26,6 +26,11 @@ export interface TaskDataset {
   readonly task: TaskSpec;
   readonly train: readonly Sample[];
   readonly validation: readonly Sample[];
+  /**
+   * The test split where the dataset has one here (VQA-RAD MEVF test, MedPix test). Only for scoring a model
+   * selected on validation, once (`finetune --score-test`); never for choosing anything.
+   */
+  readonly test?: readonly Sample[];
   /** Human-readable facts worth printing (carve, vocabulary coverage, skipped records). */
   readonly notes: readonly string[];
 }
@@ -35,8 +40,10 @@ export interface LoadTaskDatasetOptions {
   readonly root?: string;
   /** Seed of the validation carve (VQA-RAD). Fixed by default, so every run selects on the same questions. */
   readonly carveSeed?: number;
-  /** Share of VQA-RAD's training images carved out for validation. Default 0.15. */
+  /** Share of VQA-RAD's training images (or questions, `carveBy: 'sample'`) carved out for validation. Default 0.15. */
   readonly validationFraction?: number;
+  /** How VQA-RAD's validation is carved (see `carveValidation`): `image` (unseen images) or `sample` (as its test split). Default `image`. */
+  readonly carveBy?: 'image' | 'sample';
   /** Phantom: image side (the model's) and images per split. */
   readonly phantom?: { readonly size: number; readonly train: number; readonly validate: number; readonly seed: number };
 }
@@ -56,9 +63,13 @@ export async function loadTaskDataset(name: TaskDatasetName, options: LoadTaskDa
       const load = await loadVqaRad({ root: root(), onError: 'skip' });
       skipped(load.skipped.length);
       const fraction = options.validationFraction ?? 0.15;
-      const { train, validation } = carveValidation(load.splits['train'] ?? [], { fraction, seed: options.carveSeed ?? 0, by: 'image' });
-      notes.push(`validation carved from MEVF train: ${new Set(validation.map((s) => s.imageId)).size} of ${new Set(load.splits['train']?.map((s) => s.imageId)).size} images (${(fraction * 100).toFixed(0)}%, by image)`);
-      return vqa(name, train, validation, notes);
+      const by = options.carveBy ?? 'image';
+      const { train, validation } = carveValidation(load.splits['train'] ?? [], { fraction, seed: options.carveSeed ?? 0, by });
+      notes.push(
+        `validation carved from MEVF train by ${by}: ${validation.length} questions on ${new Set(validation.map((s) => s.imageId)).size} of ` +
+          `${new Set(load.splits['train']?.map((s) => s.imageId)).size} images (${(fraction * 100).toFixed(0)}%)`,
+      );
+      return { ...vqa(name, train, validation, notes), test: load.splits['test'] ?? [] };
     }
     case 'slake': {
       const load = await loadSlake({ root: root(), language: 'en', onError: 'skip' });
@@ -71,12 +82,12 @@ export async function loadTaskDataset(name: TaskDatasetName, options: LoadTaskDa
       const train = load.splits['train'] ?? [];
       const labels = [...new Set(train.map((sample) => sample.label))].sort();
       notes.push(`labels (Location Category): ${labels.join(', ')}`);
-      return { name, task: { kind: 'classification', labels }, train, validation: load.splits['dev'] ?? [], notes };
+      return { name, task: { kind: 'classification', labels }, train, validation: load.splits['dev'] ?? [], test: load.splits['test'] ?? [], notes };
     }
     case 'medpix-retrieval': {
       const load = await loadMedpixCaptions({ root: root(), onError: 'skip' });
       skipped(load.skipped.length);
-      return { name, task: { kind: 'retrieval' }, train: load.splits['train'] ?? [], validation: load.splits['dev'] ?? [], notes };
+      return { name, task: { kind: 'retrieval' }, train: load.splits['train'] ?? [], validation: load.splits['dev'] ?? [], test: load.splits['test'] ?? [], notes };
     }
     case 'phantom': {
       const { size, train, validate, seed } = options.phantom ?? { size: 96, train: 400, validate: 100, seed: 0 };

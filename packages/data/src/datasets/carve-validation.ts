@@ -8,8 +8,14 @@ export interface CarveValidationOptions {
   readonly fraction: number;
   /** Same seed, same carve. */
   readonly seed: number;
-  /** Group by image (`imageId`): every sample of an image lands on the same side, so no image leaks. */
-  readonly by: 'image';
+  /**
+   * - `image`: every sample of an image lands on the same side, so no image leaks (validation on unseen images).
+   * - `sample`: samples one by one, so validation holds new questions about images also seen in training — the way
+   *   VQA-RAD's MEVF test split is built (all 203 test images are in train, and 104 of its 179 open questions have the
+   *   same image and answer in train, mostly as rephrasings). Selecting on an `image` carve instead rewards
+   *   generalising to unseen images, which that test split does not measure.
+   */
+  readonly by: 'image' | 'sample';
 }
 
 /** The two sides of a carve. */
@@ -22,26 +28,29 @@ export interface CarvedSplits<S extends Sample> {
 
 /**
  * Carves a validation split out of a training split for datasets that have none (VQA-RAD, or anything with only
- * train/test): a seeded random share of the distinct images, with all of their samples, so no image is on both sides.
- * Model selection then never touches the test split.
+ * train/test): a seeded random share of the distinct groups (images, or image-answer pairs: see `by`), with all of
+ * their samples. Model selection then never touches the test split.
  *
- * @throws InvalidConfigError for a fraction outside (0, 1), an unknown `by`, or fewer than 2 distinct images
+ * @throws InvalidConfigError for a fraction outside (0, 1), an unknown `by`, or fewer than 2 distinct groups
  */
 export function carveValidation<S extends Sample>(samples: readonly S[], options: CarveValidationOptions): CarvedSplits<S> {
   const { fraction, seed, by } = options;
-  if (by !== 'image') throw new InvalidConfigError('by', by, "'image'");
+  if (by !== 'image' && by !== 'sample') throw new InvalidConfigError('by', by, "'image' or 'sample'");
   if (!(fraction > 0 && fraction < 1)) throw new InvalidConfigError('fraction', fraction, 'a number in (0, 1)');
   if (!Number.isFinite(seed)) throw new InvalidConfigError('seed', seed, 'a finite number');
-  const images = [...new Set(samples.map((sample) => sample.imageId))]; // first-appearance order: stable for a dataset
-  if (images.length < 2) throw new InvalidConfigError('samples', `${images.length} distinct image(s)`, 'at least 2 distinct images to carve from');
-  const count = Math.min(images.length - 1, Math.max(1, Math.round(fraction * images.length)));
-  const order = new SeededRandom(`umd-carve-validation:${seed}`).permutation(images.length);
-  const carved = new Set(Array.from(order.subarray(0, count), (index) => images[index]!));
+  const position = new Map(samples.map((sample, index) => [sample, index]));
+  const groupOf = (sample: S): string => (by === 'image' ? sample.imageId : `#${position.get(sample)}`);
+  const groups = [...new Set(samples.map(groupOf))]; // first-appearance order: stable for a dataset
+  if (groups.length < 2) throw new InvalidConfigError('samples', `${groups.length} distinct group(s) by ${by}`, 'at least 2 distinct groups to carve from');
+  const count = Math.min(groups.length - 1, Math.max(1, Math.round(fraction * groups.length)));
+  const order = new SeededRandom(`umd-carve-validation:${seed}`).permutation(groups.length);
+  const carved = new Set(Array.from(order.subarray(0, count), (index) => groups[index]!));
   const train: S[] = [];
   const validation: S[] = [];
   for (const sample of samples) {
-    if (carved.has(sample.imageId)) validation.push({ ...sample, split: 'validate' });
+    if (carved.has(groupOf(sample))) validation.push({ ...sample, split: 'validate' });
     else train.push(sample);
   }
   return { train, validation };
 }
+
