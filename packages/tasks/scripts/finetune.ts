@@ -61,6 +61,7 @@ const { values: args } = parseArgs({
     'validation-fraction': { type: 'string', default: '0.15' },
     'carve-seed': { type: 'string', default: '0' },
     'carve-by': { type: 'string', default: 'image' },
+    'answer-vocabulary': { type: 'string', default: 'train' },
     'log-every': { type: 'string', default: '10' },
     cache: { type: 'string', default: '.cache/umd-images' },
   },
@@ -81,6 +82,7 @@ const dataset = await loadTaskDataset(args.dataset as TaskDatasetName, {
   ...(args.data ? { root: args.data } : {}),
   carveSeed: Number(args['carve-seed']),
   carveBy: parseCarveBy(args['carve-by']),
+  answerVocabulary: parseAnswerVocabulary(args['answer-vocabulary']),
   validationFraction: Number(args['validation-fraction']),
   phantom: { size: 96, train: 400, validate: 100, seed },
 });
@@ -277,6 +279,11 @@ function scratchModelConfig(): UmdModelConfig {
   const layer = args['stem-layer'] as MobileNetV2Layer;
   const stride = layer === 'block_13_expand_relu' ? 16 : 32;
   return { ...tiny, vision: { ...tiny.vision, imageSize: 224, patchSize: stride, channels: 3, stem: { kind: 'mobilenet-v2', layer }, ...dropout, ...depth } };
+}
+
+function parseAnswerVocabulary(value: string): 'train' | 'all' {
+  if (value !== 'train' && value !== 'all') throw new Error(`finetune: --answer-vocabulary must be train or all, got '${value}'`);
+  return value;
 }
 
 function parseCarveBy(value: string): 'image' | 'sample' {

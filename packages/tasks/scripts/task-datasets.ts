@@ -42,6 +42,8 @@ export interface LoadTaskDatasetOptions {
   readonly carveSeed?: number;
   /** Share of VQA-RAD's training images (or questions, `carveBy: 'sample'`) carved out for validation. Default 0.15. */
   readonly validationFraction?: number;
+  /** VQA answer classes from the training answers (`train`, default) or every split here (`all`: M3AE's convention, for comparison only). */
+  readonly answerVocabulary?: 'train' | 'all';
   /** How VQA-RAD's validation is carved (see `carveValidation`): `image` (unseen images) or `sample` (as its test split). Default `image`. */
   readonly carveBy?: 'image' | 'sample';
   /** Phantom: image side (the model's) and images per split. */
@@ -69,12 +71,13 @@ export async function loadTaskDataset(name: TaskDatasetName, options: LoadTaskDa
         `validation carved from MEVF train by ${by}: ${validation.length} questions on ${new Set(validation.map((s) => s.imageId)).size} of ` +
           `${new Set(load.splits['train']?.map((s) => s.imageId)).size} images (${(fraction * 100).toFixed(0)}%)`,
       );
-      return { ...vqa(name, train, validation, notes), test: load.splits['test'] ?? [] };
+      const test = load.splits['test'] ?? [];
+      return { ...vqa(name, train, validation, notes, options.answerVocabulary === 'all' ? test : undefined), test };
     }
     case 'slake': {
       const load = await loadSlake({ root: root(), language: 'en', onError: 'skip' });
       skipped(load.skipped.length);
-      return vqa(name, load.splits['train'] ?? [], load.splits['validate'] ?? [], notes);
+      return vqa(name, load.splits['train'] ?? [], load.splits['validate'] ?? [], notes, options.answerVocabulary === 'all' ? [] : undefined);
     }
     case 'medpix-classification': {
       const load = await loadMedpixClassification({ root: root(), onError: 'skip' });
@@ -98,8 +101,12 @@ export async function loadTaskDataset(name: TaskDatasetName, options: LoadTaskDa
   }
 }
 
-function vqa(name: TaskDatasetName, train: readonly VqaSample[], validation: readonly VqaSample[], notes: string[]): TaskDataset {
-  const vocabulary = buildAnswerVocabulary({ train }); // training answers only (DESIGN: report what falls outside)
+/** `test` given: the vocabulary is built from every split (M3AE's convention); absent: from train only (DESIGN's default). */
+function vqa(name: TaskDatasetName, train: readonly VqaSample[], validation: readonly VqaSample[], notes: string[], test?: readonly VqaSample[]): TaskDataset {
+  const vocabulary = test
+    ? buildAnswerVocabulary({ train, validate: validation, test }, { source: 'all' })
+    : buildAnswerVocabulary({ train }); // training answers only (DESIGN: report what falls outside)
+  if (test) notes.push('answer vocabulary from every split (M3AE\'s convention, for comparison with published numbers only)');
   const coverage = measureAnswerCoverage(vocabulary, validation);
   notes.push(
     `answer vocabulary: ${vocabulary.answers.length} training answers; ${coverage.outside} of ${coverage.questions} validation questions ` +
