@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, initRuntime, SeededRandom } from '@umd/core';
 import { generatePhantomDataset, loadMedpixCaptions, loadWordPieceTokenizer, type CaptionSample, type WordPieceTokenizer } from '@umd/data';
-import { encoderPresets, UmdModel, type UmdModelConfig } from '@umd/encoders';
+import { encoderPresets, loadVisionStem, UmdModel, type UmdModelConfig } from '@umd/encoders';
 
 import { createMrPretraining, mrPretrainPresets, mrPretrainStep, runMrPretraining, type MrPretrainConfig } from '../src/index.js';
 
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     'checkpoint-every': { type: 'string', default: '200' },
     'picture-every': { type: 'string', default: '200' },
     cache: { type: 'string', default: '.cache/umd-images' },
+    stem: { type: 'string' },
   },
 });
 
@@ -47,7 +48,11 @@ if (!(args.config in mrPretrainPresets)) throw new Error(`pretrain: --config mus
 const runtime = await initRuntime({ onLog: (line) => console.error(line) });
 console.log(`backend ${runtime.backend} (${runtime.reason})`);
 
-const model: UmdModelConfig = encoderPresets.tiny;
+if (args.stem !== undefined && args.stem !== 'mobilenet-v2') throw new Error(`pretrain: --stem must be mobilenet-v2, got '${args.stem}'`);
+// `--stem mobilenet-v2`: the frozen ImageNet MobileNetV2 of nsfwjs makes the ViT's tokens (224 px RGB, one per 32 px).
+const model: UmdModelConfig = args.stem
+  ? { ...encoderPresets.tiny, vision: { ...encoderPresets.tiny.vision, imageSize: 224, patchSize: 32, channels: 3, stem: { kind: 'mobilenet-v2' } } }
+  : encoderPresets.tiny;
 const config: MrPretrainConfig = mrPretrainPresets[args.config as keyof typeof mrPretrainPresets];
 const batchSize = Number(args.batch);
 const seed = Number(args.seed);
@@ -123,6 +128,7 @@ async function measureStepMs(
   B: number,
 ): Promise<number> {
   const random = new SeededRandom('pretrain/calibration');
+  await loadVisionStem(modelConfig.vision.stem);
   const student = new UmdModel(modelConfig, random);
   const { pad, unk, cls, sep, mask } = wordPiece.specialIds;
   const pretraining = createMrPretraining({
