@@ -110,7 +110,8 @@ program
 
 async function ledgerCommand(flags: { in: string; out: string; check: boolean }): Promise<void> {
   const records = readLedger(flags.in);
-  const page = renderLedgerMarkdown(records, { title: 'Results ledger', source: flags.in });
+  const source = path.relative(path.dirname(path.resolve(flags.out)), path.resolve(flags.in)); // as a link from the page
+  const page = renderLedgerMarkdown(records, { title: 'Results ledger', source });
   if (flags.check) {
     let current = '';
     try {

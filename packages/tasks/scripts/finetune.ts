@@ -68,6 +68,7 @@ const { values: args } = parseArgs({
 });
 
 const started = performance.now();
+const commit = gitCommit(); // the code that runs is the code at the start
 if (!args.dataset || !(taskDatasetNames as readonly string[]).includes(args.dataset)) {
   throw new Error(`finetune: --dataset must be one of ${taskDatasetNames.join(', ')}`);
 }
@@ -174,7 +175,7 @@ const ledgerBase = {
   seed,
   command: `pnpm --filter @umd/tasks finetune ${process.argv.slice(2).join(' ')}`,
   config: `packages/tasks/scripts/finetune.ts flags (best validation epoch of ${run.totalSteps} steps)`,
-  commit: gitCommit(),
+  commit,
   machine: machineDescription(runtime.backend),
   ...(args.note ? { note: args.note } : {}),
 };
