@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backendNames, initRuntime, InvalidConfigError, UmdError, writeFileAtomic, type BackendName } from '@umd/core';
-import { readLedger, renderLedgerMarkdown } from '@umd/evaluation';
+import { parseLedger, renderLedgerMarkdown } from '@umd/evaluation';
 import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@umd/trainer';
 
 import { paperTasks, paperVariants, type PaperTask, type PaperVariant } from './paper/paper-grid.js';
@@ -109,7 +109,7 @@ program
   .action(async (flags: { in: string; out: string; check: boolean }) => ledgerCommand(flags));
 
 async function ledgerCommand(flags: { in: string; out: string; check: boolean }): Promise<void> {
-  const records = readLedger(flags.in);
+  const records = parseLedger(readFileSync(flags.in, 'utf8'), flags.in);
   const source = path.relative(path.dirname(path.resolve(flags.out)), path.resolve(flags.in)); // as a link from the page
   const page = renderLedgerMarkdown(records, { title: 'Results ledger', source });
   if (flags.check) {

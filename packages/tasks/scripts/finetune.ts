@@ -10,13 +10,13 @@
  * loaded here. Writes metrics.jsonl, validation.jsonl, best.safetensors, best-validation.json and summary.json to --out.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { initRuntime } from '@umd/core';
-import { appendLedgerRecord } from '@umd/evaluation';
+import { ledgerLine, type LedgerRecord } from '@umd/evaluation';
 import { loadWordPieceTokenizer } from '@umd/data';
 import { encoderPresets, type MobileNetV2Layer, type UmdModelConfig } from '@umd/encoders';
 
@@ -268,6 +268,12 @@ function machineDescription(backend: string): string {
     // not Linux
   }
   return `${cpu} (${os.cpus().length} cores${avx512 ? ', avx512' : ''}), ${backend}`;
+}
+
+function appendLedgerRecord(file: string, record: LedgerRecord): void {
+  const line = ledgerLine(record); // checked before anything is written
+  mkdirSync(path.dirname(file), { recursive: true });
+  appendFileSync(file, line);
 }
 
 /** `encoderPresets.tiny`, with a frozen pre-trained stem (224 px RGB, one token per 32 px) when `--stem` is given. */

@@ -1,11 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { EvaluationInputError } from '../errors/evaluation-input-error.js';
-import { appendLedgerRecord, ledgerRows, readLedger, renderLedgerMarkdown, type LedgerRecord } from './results-ledger.js';
+import { ledgerLine, ledgerRows, parseLedger, renderLedgerMarkdown, type LedgerRecord } from './results-ledger.js';
+
+const appendLedgerRecord = (file: string, record: LedgerRecord): void => {
+  const line = ledgerLine(record);
+  mkdirSync(path.dirname(file), { recursive: true });
+  appendFileSync(file, line);
+};
+const readLedger = (file: string): LedgerRecord[] => parseLedger(readFileSync(file, 'utf8'), file);
 
 const base: LedgerRecord = {
   experiment: 'vqa-rad/stem',

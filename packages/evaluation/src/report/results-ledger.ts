@@ -1,6 +1,3 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import { EvaluationInputError } from '../errors/evaluation-input-error.js';
 import { meanInterval } from '../statistics/mean-interval.js';
 import { formatInterval } from './format-interval.js';
@@ -38,23 +35,24 @@ export interface LedgerRecord {
 const requiredStrings = ['experiment', 'dataset', 'split', 'command', 'config', 'commit', 'date', 'machine'] as const;
 
 /**
- * Appends one record to a ledger file (created with its folder when absent).
+ * One record as a ledger line (JSON and a newline), checked first. Appending it to the ledger file is the caller's
+ * (this package stays free of file IO outside `writeReportFiles`): `appendFileSync(file, ledgerLine(record))`.
  *
  * @throws {EvaluationInputError} a record with a missing field or a non-finite metric
  */
-export function appendLedgerRecord(file: string, record: LedgerRecord): void {
+export function ledgerLine(record: LedgerRecord): string {
   checkRecord(record, 'record');
-  mkdirSync(path.dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(record)}\n`);
+  return `${JSON.stringify(record)}\n`;
 }
 
 /**
- * Reads a ledger file. Blank lines are skipped.
+ * Parses a ledger's text (JSON lines; blank lines skipped).
  *
+ * @param file the ledger's name, for error messages
  * @throws {EvaluationInputError} naming the file and line of a record that does not parse or lacks a field
  */
-export function readLedger(file: string): LedgerRecord[] {
-  const lines = readFileSync(file, 'utf8').split('\n');
+export function parseLedger(text: string, file: string): LedgerRecord[] {
+  const lines = text.split('\n');
   const records: LedgerRecord[] = [];
   lines.forEach((line, index) => {
     if (line.trim() === '') return;
