@@ -9,6 +9,9 @@ export { loadPipelineConfig, parsePipelineConfig } from './config/load-pipeline-
 export { defaultConfigName, readyConfigDir, readyConfigs, resolveConfigPath } from './config/ready-configs.js';
 export type { ReadyConfig } from './config/ready-configs.js';
 export { resolveModelConfig } from './config/resolve-model-config.js';
+export { resolveMrPretrainConfig } from './config/resolve-mr-pretrain-config.js';
+export { taskTuningSettings } from './config/task-tuning-settings.js';
+export type { TaskTuningSettings } from './config/task-tuning-settings.js';
 export { configReference } from './config/config-reference.js';
 
 // Data.
@@ -16,8 +19,8 @@ export { loadPretrainCorpus, loadTaskData, resolveDatasetRoot } from './datasets
 export type { TaskData, TaskSample } from './datasets.js';
 
 // Stages and the pipeline.
-export { createStageContext } from './stages/stage-context.js';
-export type { PipelineOptions, StageContext } from './stages/stage-context.js';
+export { createStageContext, stageImageSettings } from './stages/stage-context.js';
+export type { PipelineOptions, StageContext, StageImageSettings } from './stages/stage-context.js';
 export { runPipeline, stageRunners } from './stages/run-pipeline.js';
 export type { PipelineRun, RunPipelineOptions } from './stages/run-pipeline.js';
 export type { StageOutcome } from './stages/run-stage.js';

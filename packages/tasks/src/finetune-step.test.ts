@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { microTaskConfig, randomTaskBatch } from './__fixtures__/phantom-fixtures.js';
 import { finetuneParameterGroups } from './finetune-parameter-groups.js';
 import { finetuneStep, type AuxiliaryLoss, type FinetuneStepResult } from './finetune-step.js';
+import { maskedCrossEntropy } from './masked-cross-entropy.js';
 import type { TaskSpec } from './task-spec.js';
 import { createTaskTuning, type TaskTuning } from './task-tuning.js';
 
@@ -112,6 +113,24 @@ describe('finetuneStep', () => {
     tf.dispose(logits);
     batch.images.dispose();
     dispose();
+  });
+
+  it('smooths the class targets with labelSmoothing, and rejects it on retrieval', () => {
+    const { tuning, optimizer, dispose } = setUp(vqa, 4, { learningRate: 0 });
+    const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 4 });
+    const targets = Int32Array.from([1, -1, 3, 0]);
+    const plain = read(finetuneStep(tuning, optimizer, { ...batch, targets })).vqa!;
+    const smoothed = read(finetuneStep(tuning, optimizer, { ...batch, targets }, { labelSmoothing: 0.2 })).vqa!;
+    const logits = tuning.classify!(tuning.model.forward({ images: batch.images, tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'), attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]) }).fusion.pooled);
+    const expected = maskedCrossEntropy(logits, targets, { smoothing: 0.2 });
+    expect(smoothed).toBeCloseTo(expected.dataSync()[0]!, 5);
+    expect(smoothed).not.toBeCloseTo(plain, 3);
+    tf.dispose([logits, expected]);
+    dispose();
+    const retrieval = setUp({ kind: 'retrieval' }, 8);
+    expect(() => finetuneStep(retrieval.tuning, retrieval.optimizer, { ...batch, targets: undefined }, { labelSmoothing: 0.1 })).toThrow(/labelSmoothing/);
+    batch.images.dispose();
+    retrieval.dispose();
   });
 
   it('GM-Coord scales the encoder gradients of exactly one modality and nothing else', () => {

@@ -30,6 +30,8 @@ export interface FinetuneStepOptions {
   readonly auxiliary?: AuxiliaryLoss;
   /** Seed of GM-Coord's GE noise (when its strategy adds noise). Default 0. */
   readonly noiseSeed?: number;
+  /** Label smoothing ε in [0, 1) of the class loss (VQA, classification; see `maskedCrossEntropy`). Default 0. */
+  readonly labelSmoothing?: number;
 }
 
 /** What GM-Coord did in one step. */
@@ -60,8 +62,8 @@ const modalities = ['text', 'vision'] as const;
 const encoderGroups = { text: 'text.', vision: 'vision.' } as const;
 
 /**
- * One synchronous task-tuning step: forward pass, task loss (softmax cross-entropy over the classes, samples with
- * target −1 masked out; retrieval: ITM on matched pairs and in-batch negatives + InfoNCE), the auxiliary loss if any,
+ * One synchronous task-tuning step: forward pass, task loss (softmax cross-entropy over the classes, label-smoothed
+ * when asked, samples with target −1 masked out; retrieval: ITM on matched pairs and in-batch negatives + InfoNCE), the auxiliary loss if any,
  * gradients of `model.parameters()`, GM-Coord's modulation of the encoder gradients if a coordinator is given, and
  * the optimizer update (its parameter groups set the per-group learning rates, see {@link finetuneParameterGroups}).
  *
@@ -70,12 +72,16 @@ const encoderGroups = { text: 'text.', vision: 'vision.' } as const;
  *
  * @returns the loss and terms (the caller owns them); the batch is borrowed
  * @throws ShapeMismatchError when the batch does not fit; InvalidConfigError for targets missing on a classifying
- *   task, or a coordinator on retrieval or with modalities other than `text` and `vision`
+ *   task, a coordinator or label smoothing on retrieval, a coordinator with modalities other than `text` and
+ *   `vision`, or a label smoothing outside [0, 1)
  */
 export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBatch, options: FinetuneStepOptions = {}): FinetuneStepResult {
   const { model, task } = tuning;
   const { coordinator, auxiliary } = options;
   if (coordinator) checkCoordinator(tuning, coordinator);
+  if (options.labelSmoothing && task.kind === 'retrieval') {
+    throw new InvalidConfigError('labelSmoothing', options.labelSmoothing, "0 for retrieval (it smooths a class head's targets; retrieval has none)");
+  }
   const targets = batch.targets;
   if (task.kind !== 'retrieval' && targets === undefined) {
     throw new InvalidConfigError('batch.targets', undefined, `class indices [B] for task '${task.kind}' (−1 = outside the vocabulary)`);
@@ -100,7 +106,8 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
       } else {
         const out = model.forward({ images: inputs.images, tokenIds: inputs.tokenIds, attentionMask: inputs.attentionMask, pooling: tuning.pooling });
         if (coordinator) pooled = tf.keep(out.fusion.pooled); // read after the tape, for the unimodal signals
-        add(task.kind, maskedCrossEntropy(tuning.classify!(out.fusion.pooled), targets!), 1);
+        const smoothing = options.labelSmoothing ? { smoothing: options.labelSmoothing } : {};
+        add(task.kind, maskedCrossEntropy(tuning.classify!(out.fusion.pooled), targets!, smoothing), 1);
       }
       const extra = auxiliary?.compute(batch, step);
       if (extra) add(auxiliary!.name, extra, 1);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeMismatchError } from '@umd/core';
+import { InvalidConfigError, ShapeMismatchError } from '@umd/core';
 import { useBackend } from '@umd/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -24,6 +24,57 @@ describe('maskedCrossEntropy', () => {
     const none = maskedCrossEntropy(logits, Int32Array.from([-1, -1]));
     expect(Math.abs(none.dataSync()[0]!)).toBe(0);
     tf.dispose([logits, gradient, none]);
+  });
+
+  it('smooths the targets of the valid samples: (1 − ε)·one-hot + ε/K, checked by hand', () => {
+    const logits = tf.tensor2d([[2, 0, 0], [0, 5, 0], [1, 1, 1]]);
+    const targets = Int32Array.from([0, -1, 2]);
+    // Row 0: log p = [2, 0, 0] − ln(e² + 2); q = [0.9 + 0.1/3, 0.1/3, 0.1/3] → −Σ q·log p = 0.3728781.
+    // Row 1 is masked. Row 2: uniform logits, log p = −ln 3 for every class, so any q gives ln 3 = 1.0986123.
+    const loss = maskedCrossEntropy(logits, targets, { smoothing: 0.1 });
+    expect(loss.dataSync()[0]).toBeCloseTo((0.3728781 + 1.0986123) / 2, 6);
+    // The gradient of row 0 is (softmax − q) / count: the target class is pulled up less than without smoothing.
+    const gradient = tf.grad((x: tf.Tensor) => maskedCrossEntropy(x, targets, { smoothing: 0.1 }))(logits);
+    const rows = gradient.arraySync() as number[][];
+    expect(rows[0]![0]).toBeCloseTo(-0.0731736, 6);
+    expect(rows[0]![1]).toBeCloseTo(0.0365868, 6);
+    expect(rows[1]!.map(Math.abs)).toEqual([0, 0, 0]);
+    tf.dispose([logits, loss, gradient]);
+  });
+
+  it('is bit-identical to the unsmoothed loss, value and gradient, with ε = 0', () => {
+    // The implementation before label smoothing existed, kept here as the reference.
+    const reference = (logits: tf.Tensor, targets: Int32Array): tf.Scalar => {
+      const [B, K] = logits.shape as [number, number];
+      const valid = Float32Array.from(targets, (target) => (target >= 0 && target < K ? 1 : 0));
+      const count = valid.reduce((sum, value) => sum + value, 0);
+      return tf.tidy(() => {
+        const classes = tf.tensor1d(Int32Array.from(targets, (target) => (target >= 0 && target < K ? target : 0)), 'int32');
+        const oneHot = tf.mul(tf.oneHot(classes, K), tf.tensor2d(valid, [B, 1]));
+        return tf.div(tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))), Math.max(1, count)) as tf.Scalar;
+      });
+    };
+    const logits = tf.tensor2d([[0.3, -1.7, 2.9, 0.01], [1.1, 0.2, -0.4, 0.5], [-2, 3.3, 0.7, 1.9]]);
+    const targets = Int32Array.from([2, -1, 1]);
+    for (const options of [undefined, {}, { smoothing: 0 }]) {
+      const [value, expected] = [maskedCrossEntropy(logits, targets, options), reference(logits, targets)];
+      expect(Array.from(value.dataSync())).toEqual(Array.from(expected.dataSync()));
+      const [gradient, expectedGradient] = [
+        tf.grad((x: tf.Tensor) => maskedCrossEntropy(x, targets, options))(logits),
+        tf.grad((x: tf.Tensor) => reference(x, targets))(logits),
+      ];
+      expect(Array.from(gradient.dataSync())).toEqual(Array.from(expectedGradient.dataSync()));
+      tf.dispose([value, expected, gradient, expectedGradient]);
+    }
+    logits.dispose();
+  });
+
+  it('rejects a smoothing outside [0, 1)', () => {
+    const logits = tf.zeros([2, 2]);
+    for (const smoothing of [-0.1, 1, Number.NaN]) {
+      expect(() => maskedCrossEntropy(logits, Int32Array.from([0, 1]), { smoothing })).toThrow(InvalidConfigError);
+    }
+    logits.dispose();
   });
 
   it('rejects targets of another length', () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError } from '@umd/core';
+import { InvalidConfigError, readCheckpoint } from '@umd/core';
 import { useBackend } from '@umd/core/testing';
 import { buildAnswerVocabulary, type VqaSample, type WordPieceTokenizer } from '@umd/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,8 +131,22 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(again.metric).toBe(best.metric);
   });
 
+  it('trains with label smoothing and records ε in the checkpoints (absent without it)', async () => {
+    const smoothed = await runTaskTuning(vqaOptions(path.join(root, 'smoothed'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined, labelSmoothing: 0.1 }));
+    expect((await readCheckpoint(smoothed.bestCheckpoint!)).metadata.config).toMatchObject({ labelSmoothing: 0.1 });
+    const plain = await runTaskTuning(vqaOptions(path.join(root, 'unsmoothed'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined }));
+    expect((await readCheckpoint(plain.bestCheckpoint!)).metadata.config).not.toHaveProperty('labelSmoothing');
+    const [first, second] = [(await readLines(smoothed.metricsPath))[0]!, (await readLines(plain.metricsPath))[0]!];
+    expect(first['vqa']).not.toBe(second['vqa']); // the same model and batch, another target distribution
+  });
+
   it('validates its options', async () => {
     const outDir = path.join(root, 'invalid');
+    await expect(runTaskTuning(vqaOptions(outDir, { labelSmoothing: 1 }))).rejects.toThrow(/labelSmoothing/);
+    const captionSplits = phantomSplits('caption', { train: 8, validate: 2 });
+    await expect(
+      runTaskTuning({ ...vqaOptions(outDir), task: { kind: 'retrieval' }, train: captionSplits.train, validation: captionSplits.validate, gmCoord: undefined, labelSmoothing: 0.1 }),
+    ).rejects.toThrow(/0 for retrieval/);
     await expect(runTaskTuning(vqaOptions(outDir, { task: { kind: 'retrieval' } }))).rejects.toThrow(InvalidConfigError);
     await expect(runTaskTuning(vqaOptions(outDir, { steps: 3 }))).rejects.toThrow(/exactly one of them/);
     const captions = phantomSplits('caption', { train: 8, validate: 2 });

@@ -103,6 +103,11 @@ export interface RunTaskTuningOptions {
   readonly hiddenMultiplier?: number;
   /** How the heads pool the fused streams (`createTaskTuning`'s `pooling`). Default `'cls'`. */
   readonly pooling?: FusionPooling;
+  /**
+   * Label smoothing ε in [0, 1) of the class loss (VQA, classification; not retrieval): targets (1 − ε)·one-hot + ε/K
+   * (see `maskedCrossEntropy`). Recorded in checkpoints when > 0. Default 0.
+   */
+  readonly labelSmoothing?: number;
   readonly onEvent?: (event: TaskTuningEvent) => void;
   /** Stops after the current step, writing a checkpoint first. */
   readonly signal?: AbortSignal;
@@ -204,12 +209,13 @@ interface RunState {
  * dropped. Reports through `onEvent` only. Frees every tensor it creates.
  *
  * @throws InvalidConfigError for an invalid option (samples of another task, a tokenizer larger than the model's
- *   vocabulary, GM-Coord on retrieval, neither or both of epochs/steps, …)
+ *   vocabulary, GM-Coord or label smoothing on retrieval, neither or both of epochs/steps, …)
  * @throws CheckpointMismatchError when the checkpoint does not fit; NonFiniteLossError when the loss diverges
  */
 export async function runTaskTuning(options: RunTaskTuningOptions): Promise<TaskTuningRun> {
   const { task, tokenizer, batchSize, learningRate, outDir, seed } = options;
   validateOptions(options);
+  const labelSmoothing = options.labelSmoothing ?? 0;
   const checkpointDir = path.join(outDir, 'checkpoints');
   const metricsPath = path.join(outDir, 'metrics.jsonl');
   const validationPath = path.join(outDir, 'validation.jsonl');
@@ -284,6 +290,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       retrieval: tuning.retrieval,
       pooling: tuning.pooling,
       ...(options.hiddenMultiplier === undefined ? {} : { hiddenMultiplier: options.hiddenMultiplier }),
+      ...(labelSmoothing ? { labelSmoothing } : {}),
       batchSize, totalSteps, learningRate, seed,
       blindImage: options.blindImage ?? false,
       ...(options.gmCoord ? { gmCoord: options.gmCoord } : {}),
@@ -384,7 +391,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
               ...(targets ? { targets } : {}),
               imageIds: value.samples.map((sample) => sample.imageId),
             },
-            { ...(coordinator ? { coordinator } : {}), ...(auxiliary ? { auxiliary } : {}), noiseSeed: seed },
+            { ...(coordinator ? { coordinator } : {}), ...(auxiliary ? { auxiliary } : {}), noiseSeed: seed, ...(labelSmoothing ? { labelSmoothing } : {}) },
           );
           loss = out.loss;
           const names = Object.keys(out.terms);
@@ -445,6 +452,11 @@ function validateOptions(options: RunTaskTuningOptions): void {
   if (fraction !== undefined && !(fraction >= 0 && fraction <= 1)) throw new InvalidConfigError('learningRate.warmupFraction', fraction, 'a number in [0, 1]');
   if (options.evaluateEvery !== undefined && !(Number.isInteger(options.evaluateEvery) && options.evaluateEvery >= 1)) {
     throw new InvalidConfigError('evaluateEvery', options.evaluateEvery, 'an integer ≥ 1');
+  }
+  const smoothing = options.labelSmoothing;
+  if (smoothing !== undefined && !(smoothing >= 0 && smoothing < 1)) throw new InvalidConfigError('labelSmoothing', smoothing, 'a number in [0, 1) (0 = none)');
+  if (smoothing && task.kind === 'retrieval') {
+    throw new InvalidConfigError('labelSmoothing', smoothing, "0 for retrieval (it smooths a class head's targets; retrieval has none)");
   }
   if (options.gmCoord && task.kind === 'retrieval') {
     throw new InvalidConfigError('gmCoord', options.gmCoord, "undefined for retrieval (GM-Coord needs a class head to score each modality's unimodal prediction)");

@@ -1,26 +1,44 @@
-import { encoderPresets } from '@umd/encoders';
+import { InvalidConfigError } from '@umd/core';
+import { encoderPresets, visionStemSpec } from '@umd/encoders';
+import { validateMrPretrainConfig } from '@umd/mr-pretrain';
 
 import type { ConfigIssue } from '../errors/config-error.js';
+import { formatValue } from './config-json-schema.js';
 import type { PipelineConfig } from './pipeline-config-schema.js';
+import { resolveModelConfig } from './resolve-model-config.js';
+import { resolveMrPretrainConfig } from './resolve-mr-pretrain-config.js';
 
 /**
- * Checks what one key cannot say alone: a model whose image is not a whole number of patches, GM-Coord on retrieval
- * (it needs a class head), the reconstruction regularizer on retrieval (head names collide), TD-Calib without
- * pre-training.
+ * Checks what one key cannot say alone: a model whose image is not a whole number of patches, a vision stem with
+ * another image size, patch size or channel count than it needs, MR-Pretrain overrides that do not fit together or
+ * the model (no term left, a decoder width that is not a multiple of its heads, a decoder input past the last fusion
+ * layer, a teacher momentum that decreases), a smooth-L1 `beta` with the cosine feature loss, crop ranges without the
+ * random crop, GM-Coord stopping before it starts, GM-Coord or label smoothing on retrieval (they need a class head),
+ * the reconstruction regularizer on retrieval (head names collide), TD-Calib without pre-training.
  *
  * @returns the problems found (empty when consistent)
  */
 export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const preset = encoderPresets[config.model.preset].vision;
-  const imageSize = config.model.overrides.vision.imageSize ?? preset.imageSize;
-  const patchSize = config.model.overrides.vision.patchSize ?? preset.patchSize;
-  if (imageSize % patchSize !== 0) {
-    issues.push({ path: 'model.overrides.vision.imageSize', message: `expected a multiple of the patch size ${patchSize}, got ${imageSize}` });
-  }
+  const issues: ConfigIssue[] = [...modelIssues(config), ...pretrainIssues(config)];
   const retrieval = config.data.dataset === 'medpix-retrieval' || (config.data.dataset === 'phantom' && config.data.phantom.task === 'retrieval');
-  if (retrieval && config.finetune.gmCoord.enabled) {
+  const { gmCoord, augment, labelSmoothing } = config.finetune;
+  if (retrieval && gmCoord.enabled) {
     issues.push({ path: 'finetune.gmCoord.enabled', message: 'expected false for retrieval: GM-Coord reads the class head’s unimodal predictions, which retrieval has not' });
+  }
+  if (retrieval && labelSmoothing) {
+    issues.push({
+      path: 'finetune.labelSmoothing',
+      message: `expected 0 or none for retrieval: it smooths a class head’s targets, which retrieval has not; got ${labelSmoothing}`,
+    });
+  }
+  if (gmCoord.stopStep !== undefined && gmCoord.stopStep < (gmCoord.warmupSteps ?? 0)) {
+    issues.push({ path: 'finetune.gmCoord.stopStep', message: `expected a step ≥ warmupSteps (${gmCoord.warmupSteps ?? 0}), got ${gmCoord.stopStep}` });
+  }
+  if (augment?.crop === 'centre') {
+    for (const key of ['scale', 'ratio'] as const) {
+      if (augment[key] === undefined) continue;
+      issues.push({ path: `finetune.augment.${key}`, message: "only with crop: 'random-resized' (a centre crop has no range to draw from)" });
+    }
   }
   if (retrieval && config.calibrate.regularizer.enabled && config.stages.includes('calibrate')) {
     issues.push({
@@ -32,4 +50,48 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
     issues.push({ path: 'stages', message: "expected 'pretrain' with 'calibrate': TD-Calib calibrates a pre-trained checkpoint" });
   }
   return issues;
+}
+
+/** Image size against patch size, and a vision stem's fixed geometry (MobileNetV2: 224 px RGB, one token per stride). */
+function modelIssues(config: PipelineConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const preset = encoderPresets[config.model.preset].vision;
+  const overrides = config.model.overrides.vision;
+  const imageSize = overrides.imageSize ?? preset.imageSize;
+  const patchSize = overrides.patchSize ?? preset.patchSize;
+  const channels = overrides.channels ?? preset.channels;
+  if (imageSize % patchSize !== 0) {
+    issues.push({ path: 'model.overrides.vision.imageSize', message: `expected a multiple of the patch size ${patchSize}, got ${imageSize}` });
+  }
+  if (overrides.stem) {
+    const spec = visionStemSpec(overrides.stem);
+    const stem = `vision.stem ${overrides.stem.kind} (${overrides.stem.layer ?? 'out_relu'})`;
+    const got = (key: 'imageSize' | 'patchSize' | 'channels', value: number): string =>
+      `${value}${overrides[key] === undefined ? ` (the ${config.model.preset} preset’s; set it)` : ''}`;
+    const check = (key: 'imageSize' | 'patchSize' | 'channels', value: number, wanted: number, why: string): void => {
+      if (value !== wanted) issues.push({ path: `model.overrides.vision.${key}`, message: `expected ${wanted} with ${stem}: ${why}; got ${got(key, value)}` });
+    };
+    check('imageSize', imageSize, spec.inputSize, `its weights take ${spec.inputSize} px images`);
+    check('patchSize', patchSize, spec.stride, `one token per ${spec.stride} px feature cell`);
+    check('channels', channels, 3, 'its weights take RGB images');
+  }
+  return issues;
+}
+
+/** The resolved MR-Pretrain config checked by `@umd/mr-pretrain` itself, against the resolved model. */
+function pretrainIssues(config: PipelineConfig): ConfigIssue[] {
+  const { featureLoss } = config.pretrain;
+  if (featureLoss?.beta !== undefined && (featureLoss.kind ?? resolveMrPretrainConfig(config.pretrain).featureLoss.kind) === 'cosine') {
+    return [{ path: 'pretrain.featureLoss.beta', message: "only with kind: 'smooth-l1' (the cosine loss has no threshold)" }];
+  }
+  const model = resolveModelConfig(config.model, encoderPresets[config.model.preset].text.vocabSize);
+  try {
+    validateMrPretrainConfig(resolveMrPretrainConfig(config.pretrain), model);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    // The library's keys are the MrPretrainConfig's; the config's decoder input is one key, not `{ kind, index }`.
+    const key = error.key === 'decoder.input.index' ? 'decoder.input' : error.key;
+    return [{ path: `pretrain.${key}`, message: `expected ${error.allowed}, got ${formatValue(error.value)}` }];
+  }
 }

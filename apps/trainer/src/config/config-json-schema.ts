@@ -12,12 +12,16 @@ export interface JsonSchemaNode {
   readonly anyOf?: readonly JsonSchemaNode[];
   readonly properties?: Readonly<Record<string, JsonSchemaNode>>;
   readonly required?: readonly string[];
-  readonly items?: JsonSchemaNode;
+  /** `false` after `prefixItems` (a tuple: no further items). */
+  readonly items?: JsonSchemaNode | false;
+  /** The items of a tuple, in order. */
+  readonly prefixItems?: readonly JsonSchemaNode[];
   readonly minimum?: number;
   readonly exclusiveMinimum?: number;
   readonly maximum?: number;
   readonly exclusiveMaximum?: number;
   readonly minItems?: number;
+  readonly maxItems?: number;
   readonly minLength?: number;
 }
 
@@ -29,13 +33,13 @@ export function pipelineConfigJsonSchema(): JsonSchemaNode {
   return cached;
 }
 
-/** The node at a config path (`['finetune', 'epochs']`; array indices step into `items`), or undefined. */
+/** The node at a config path (`['finetune', 'epochs']`; array indices step into `prefixItems` or `items`), or undefined. */
 export function schemaNodeAt(path: readonly PropertyKey[], root: JsonSchemaNode = pipelineConfigJsonSchema()): JsonSchemaNode | undefined {
   let node: JsonSchemaNode | undefined = root;
   for (const key of path) {
     if (node === undefined) return undefined;
     node = objectLike(node);
-    node = typeof key === 'number' ? node.items : node.properties?.[String(key)];
+    node = typeof key === 'number' ? (node.prefixItems?.[key] ?? (node.items || undefined)) : node.properties?.[String(key)];
   }
   return node;
 }
@@ -62,12 +66,20 @@ export function describeAllowed(node: JsonSchemaNode): string {
     case 'null':
       return 'null';
     case 'array':
+      if (node.prefixItems) return tuple(node.prefixItems);
       return `a list${node.minItems ? ` of at least ${node.minItems}` : ''}${node.items ? ` (each ${describeAllowed(node.items)})` : ''}`;
     case 'object':
       return `an object with keys ${Object.keys(node.properties ?? {}).join(', ')}`;
     default:
       return 'any value';
   }
+}
+
+/** `a pair (each a number > 0)`, or the items one by one when they differ. */
+function tuple(items: readonly JsonSchemaNode[]): string {
+  const described = items.map(describeAllowed);
+  const size = items.length === 2 ? 'a pair' : `a list of ${items.length}`;
+  return new Set(described).size === 1 ? `${size} (each ${described[0]})` : `${size} (${described.join('; ')})`;
 }
 
 function bounds(node: JsonSchemaNode): string {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 import { configReference } from './config-reference.js';
+import { parsePipelineConfig } from './load-pipeline-config.js';
 
 describe('configReference', () => {
   it('is the table in the README, so the README documents every key of the schema', () => {
@@ -17,5 +19,12 @@ describe('configReference', () => {
       expect(table).toContain(`| ${key} |`);
     }
     expect(table).toContain("| `pretrain.objectives` | one of 'data-level', 'full' | 'full' |");
+  });
+
+  it('has README examples that load', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const example of examples) expect(() => parsePipelineConfig({ name: 'readme', ...(parseYaml(example) as object) }), example).not.toThrow();
   });
 });

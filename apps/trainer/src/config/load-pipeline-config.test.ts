@@ -36,7 +36,10 @@ describe('parsePipelineConfig', () => {
       { path: 'finetune.epoch', message: expect.stringContaining("Did you mean 'epochs'?") as string },
     ]);
     expect(error.message).toContain('finetune.epoch: unknown key');
-    expect(error.message).toContain('Allowed keys: epochs, batchSize, learningRate, learningRateMultipliers, gmCoord, blindImage');
+    expect(error.message).toContain(
+      'Allowed keys: epochs, batchSize, learningRate, learningRateMultipliers, warmupFraction, warmupSteps, decay, minLearningRate, weightDecay, ' +
+        'labelSmoothing, pooling, hiddenMultiplier, evaluateEvery, augment, gmCoord, blindImage',
+    );
   });
 
   it('names a wrong enum value with the allowed values', () => {
@@ -76,6 +79,157 @@ describe('parsePipelineConfig', () => {
       'finetune.gmCoord.enabled',
       'calibrate.regularizer.enabled',
       'stages',
+    ]);
+  });
+});
+
+describe('parsePipelineConfig: the knobs', () => {
+  /** The issues of a config with `extra` beside its name, as `path: message` lines. */
+  const issuesOf = (extra: Record<string, unknown>): string[] =>
+    configError(() => parsePipelineConfig({ name: 'x', ...extra })).issues.map((issue) => `${issue.path}: ${issue.message}`);
+
+  it('accepts every knob and leaves the ones not given out of the resolved config', () => {
+    const config = parsePipelineConfig({
+      name: 'x',
+      model: {
+        overrides: {
+          vision: { imageSize: 224, patchSize: 32, channels: 3, stem: { kind: 'mobilenet-v2', layer: 'out_relu' }, positionEmbedding: 'learned', dropout: 0.1 },
+          text: { dropout: 0.1 },
+          fusion: { dropout: 0.1 },
+        },
+      },
+      data: { maxInputPixels: 200_000_000 },
+      pretrain: {
+        objectives: 'data-level',
+        terms: { itm: false },
+        weights: { mim: 2 },
+        alpha: 0.5,
+        imageMaskRatio: 0.6,
+        textMaskRatio: 0.3,
+        wholeWordMasking: false,
+        normPixLoss: false,
+        decoder: { dim: 32, depth: 1, heads: 4, mlpDim: 64, input: 0 },
+        featureLoss: { kind: 'cosine' },
+        teacherMomentum: { start: 0.99, end: 0.999 },
+      },
+      finetune: {
+        learningRateMultipliers: { vision: 0.1, text: 1 },
+        warmupFraction: 0.05,
+        decay: 'cosine',
+        minLearningRate: 1e-7,
+        weightDecay: 0.05,
+        labelSmoothing: 0.1,
+        pooling: 'mean',
+        hiddenMultiplier: 2,
+        evaluateEvery: 100,
+        augment: { crop: 'random-resized', scale: [0.6, 1], ratio: [0.8, 1.25] },
+        gmCoord: { enabled: true, noise: false, emaDecay: 0.5, warmupSteps: 5, stopStep: 100, minCoefficient: 0.2 },
+      },
+    });
+    expect(config.finetune.augment).toEqual({ crop: 'random-resized', scale: [0.6, 1], ratio: [0.8, 1.25] });
+    const plain = parsePipelineConfig({ name: 'x' });
+    for (const key of ['labelSmoothing', 'augment', 'pooling', 'decay', 'warmupFraction', 'weightDecay']) expect(plain.finetune).not.toHaveProperty(key);
+    for (const key of ['terms', 'decoder', 'alpha', 'imageMaskRatio', 'teacherMomentum']) expect(plain.pretrain).not.toHaveProperty(key);
+    expect(plain.data).not.toHaveProperty('maxInputPixels');
+    expect(plain.model.overrides.vision).toEqual({});
+  });
+
+  it('names a bad value of each knob by its dotted path', () => {
+    expect(
+      issuesOf({
+        model: {
+          overrides: { vision: { dropout: 1, positionEmbedding: 'rope', stem: { kind: 'resnet' } }, text: { dropout: -0.1 }, fusion: { dropout: '0.1' } },
+        },
+        data: { maxInputPixels: 0 },
+        pretrain: { imageMaskRatio: 1, weights: { itm: -1 }, decoder: { input: 'first' }, teacherMomentum: { end: 1.5 }, terms: { mlm: 'no' } },
+        finetune: {
+          labelSmoothing: 1,
+          learningRateMultipliers: { vision: -1 },
+          decay: 'step',
+          pooling: 'max',
+          warmupFraction: 2,
+          augment: { crop: 'random', scale: [0.9, 0.5], ratio: [0, 1] },
+          gmCoord: { emaDecay: 1, minCoefficient: 2, stopStep: 1.5 },
+        },
+      }).map((line) => line.split(':')[0]).sort(),
+    ).toEqual(
+      [
+        'data.maxInputPixels',
+        'finetune.augment.crop',
+        'finetune.augment.ratio.0',
+        'finetune.augment.scale',
+        'finetune.decay',
+        'finetune.gmCoord.emaDecay',
+        'finetune.gmCoord.minCoefficient',
+        'finetune.gmCoord.stopStep',
+        'finetune.labelSmoothing',
+        'finetune.learningRateMultipliers.vision',
+        'finetune.pooling',
+        'finetune.warmupFraction',
+        'model.overrides.fusion.dropout',
+        'model.overrides.text.dropout',
+        'model.overrides.vision.dropout',
+        'model.overrides.vision.positionEmbedding',
+        'model.overrides.vision.stem.kind',
+        'pretrain.decoder.input',
+        'pretrain.imageMaskRatio',
+        'pretrain.teacherMomentum.end',
+        'pretrain.terms.mlm',
+        'pretrain.weights.itm',
+      ].sort(),
+    );
+    const lines = issuesOf({
+      finetune: { labelSmoothing: 1, augment: { crop: 'random-resized', scale: [0.9, 0.5] } },
+      pretrain: { decoder: { input: 'first' } },
+    });
+    expect(lines).toContain('finetune.labelSmoothing: expected a number ≥ 0 and < 1, got 1');
+    expect(lines).toContain('finetune.augment.scale: expected [lo, hi] with lo ≤ hi, got [0.9,0.5]');
+    expect(lines).toContain("pretrain.decoder.input: expected 'last', or an integer ≥ 0, got 'first'");
+  });
+
+  it('names the field a vision stem needs changed: image size 224, patch size its stride, 3 channels', () => {
+    const stem = 'with vision.stem mobilenet-v2 (out_relu)';
+    expect(issuesOf({ model: { overrides: { vision: { stem: { kind: 'mobilenet-v2' } } } } })).toEqual([
+      `model.overrides.vision.imageSize: expected 224 ${stem}: its weights take 224 px images; got 96 (the tiny preset’s; set it)`,
+      `model.overrides.vision.patchSize: expected 32 ${stem}: one token per 32 px feature cell; got 16 (the tiny preset’s; set it)`,
+      `model.overrides.vision.channels: expected 3 ${stem}: its weights take RGB images; got 1 (the tiny preset’s; set it)`,
+    ]);
+    const block13 = (patchSize: number) => ({ imageSize: 224, patchSize, channels: 3, stem: { kind: 'mobilenet-v2', layer: 'block_13_expand_relu' } });
+    expect(issuesOf({ model: { overrides: { vision: block13(32) } } })).toEqual([
+      'model.overrides.vision.patchSize: expected 16 with vision.stem mobilenet-v2 (block_13_expand_relu): one token per 16 px feature cell; got 32',
+    ]);
+    expect(() => parsePipelineConfig({ name: 'x', model: { overrides: { vision: block13(16) } } })).not.toThrow();
+  });
+
+  it('checks the MR-Pretrain overrides together, against the model', () => {
+    const terms = { mim: false, mlm: false, itm: false, feaMim: false, feaMlm: false };
+    expect(issuesOf({ pretrain: { terms } })).toEqual([expect.stringMatching(/^pretrain\.terms: expected at least one term set to true/)]);
+    expect(issuesOf({ pretrain: { decoder: { dim: 60, heads: 8 } } })).toEqual([
+      'pretrain.decoder.dim: expected a multiple of 4 and of decoder.heads (8), got 60',
+    ]);
+    expect(issuesOf({ pretrain: { decoder: { input: 1 } } })).toEqual(['pretrain.decoder.input: expected a fusion layer index in [0, 1), got 1']);
+    expect(() => parsePipelineConfig({ name: 'x', model: { overrides: { fusion: { depth: 2 } } }, pretrain: { decoder: { input: 1 } } })).not.toThrow();
+    expect(issuesOf({ pretrain: { teacherMomentum: { start: 0.999, end: 0.99 } } })).toEqual([
+      'pretrain.teacherMomentum: expected 0 ≤ start ≤ end ≤ 1, got {"start":0.999,"end":0.99}',
+    ]);
+    expect(issuesOf({ pretrain: { featureLoss: { kind: 'cosine', beta: 2 } } })).toEqual([
+      "pretrain.featureLoss.beta: only with kind: 'smooth-l1' (the cosine loss has no threshold)",
+    ]);
+  });
+
+  it('rejects tuning knobs that contradict each other or the task', () => {
+    expect(issuesOf({ finetune: { warmupSteps: 10, warmupFraction: 0.1 } })).toEqual([
+      'finetune.warmupSteps: give `warmupSteps` or `warmupFraction`, not both, got 10',
+    ]);
+    expect(issuesOf({ finetune: { augment: { crop: 'centre', scale: [0.5, 1], ratio: [1, 1] } } })).toEqual([
+      "finetune.augment.scale: only with crop: 'random-resized' (a centre crop has no range to draw from)",
+      "finetune.augment.ratio: only with crop: 'random-resized' (a centre crop has no range to draw from)",
+    ]);
+    expect(issuesOf({ finetune: { gmCoord: { warmupSteps: 20, stopStep: 10 } } })).toEqual([
+      'finetune.gmCoord.stopStep: expected a step ≥ warmupSteps (20), got 10',
+    ]);
+    expect(issuesOf({ data: { dataset: 'medpix-retrieval' }, finetune: { labelSmoothing: 0.1 } })).toEqual([
+      'finetune.labelSmoothing: expected 0 or none for retrieval: it smooths a class head’s targets, which retrieval has not; got 0.1',
     ]);
   });
 });

@@ -1,4 +1,7 @@
+import { defaultMaxInputPixels } from '@umd/data';
+import { mobileNetV2Layers, type MobileNetV2Layer } from '@umd/encoders';
 import { strategyKinds } from '@umd/gm-coord';
+import { mrPretrainPresets } from '@umd/mr-pretrain';
 import { defaultFinetuneMultipliers } from '@umd/tasks';
 import { z } from 'zod';
 
@@ -16,6 +19,32 @@ export type EvaluationSplit = (typeof evaluationSplits)[number];
 
 const positiveInt = () => z.number().int().positive();
 const positive = () => z.number().positive();
+const nonNegative = () => z.number().min(0);
+const dropout = (where: string) => z.number().min(0).lt(1).optional().describe(`dropout rate in ${where} (default 0; only while training)`);
+
+/** `[lo, hi]` with lo ≤ hi, each accepted by `bound`. */
+const range = (bound: () => z.ZodNumber) =>
+  z.tuple([bound(), bound()]).refine(([lo, hi]) => lo <= hi, { message: 'expected [lo, hi] with lo ≤ hi' });
+
+const stemLayers = Object.keys(mobileNetV2Layers) as [MobileNetV2Layer, ...MobileNetV2Layer[]];
+const describeStemLayer = (layer: MobileNetV2Layer): string =>
+  `\`${layer}\` ${mobileNetV2Layers[layer].channels} channels, stride ${mobileNetV2Layers[layer].stride}`;
+
+const visionStem = z
+  .strictObject({
+    kind: z
+      .literal('mobilenet-v2')
+      .describe('the ImageNet MobileNetV2 body whose weights ship in the `nsfwjs` npm package (MIT; a dependency of `@umd/encoders`)'),
+    layer: z
+      .enum(stemLayers)
+      .optional()
+      .describe(`the feature map that becomes the tokens (default \`out_relu\`): ${stemLayers.map(describeStemLayer).join('; ')}`),
+  })
+  .optional()
+  .describe(
+    'a frozen pre-trained convolutional stem whose feature map replaces the pixel patches as tokens (patches stay maskable); ' +
+      'needs `imageSize: 224`, `patchSize` = the layer’s stride and `channels: 3`',
+  );
 
 const visionOverrides = z
   .strictObject({
@@ -26,6 +55,9 @@ const visionOverrides = z
     depth: positiveInt().optional().describe('ViT blocks'),
     heads: positiveInt().optional().describe('attention heads'),
     mlpDim: positiveInt().optional().describe('MLP hidden width'),
+    positionEmbedding: z.enum(['learned', 'sincos']).optional().describe('`sincos`: fixed 2-D (MAE; `tiny`, `small`), or `learned` (`base`)'),
+    dropout: dropout('the ViT blocks'),
+    stem: visionStem,
   })
   .prefault({})
   .describe('overrides of the preset’s image encoder');
@@ -37,6 +69,7 @@ const textOverrides = z
     depth: positiveInt().optional().describe('text transformer blocks'),
     heads: positiveInt().optional().describe('attention heads'),
     mlpDim: positiveInt().optional().describe('MLP hidden width'),
+    dropout: dropout('the embeddings and blocks'),
   })
   .prefault({})
   .describe('overrides of the preset’s text encoder (the vocabulary size follows the tokenizer)');
@@ -47,6 +80,7 @@ const fusionOverrides = z
     depth: positiveInt().optional().describe('co-attention layers'),
     heads: positiveInt().optional().describe('attention heads'),
     mlpDim: positiveInt().optional().describe('MLP hidden width'),
+    dropout: dropout('attention and MLP'),
   })
   .prefault({})
   .describe('overrides of the preset’s co-attention fusion');
@@ -97,6 +131,12 @@ const dataSchema = z
       .default('.cache/umd-images')
       .describe('on-disk cache of decoded, resized images, relative to the current folder; `null` for none'),
     memoryCacheMiB: z.number().int().min(0).default(256).describe('in-memory image cache in front of the disk cache'),
+    maxInputPixels: positiveInt()
+      .optional()
+      .describe(
+        `decompression-bomb guard: the largest image accepted, width × height of the encoded file ` +
+          `(default ${defaultMaxInputPixels.toLocaleString('en-US')}); raise it for a trusted dataset with larger images`,
+      ),
     validationFraction: z
       .number()
       .gt(0)
@@ -111,6 +151,9 @@ const dataSchema = z
   })
   .prefault({})
   .describe('where the data comes from');
+
+/** What the MR-Pretrain presets share besides `terms` (the defaults the `pretrain` overrides describe). */
+const preset = mrPretrainPresets.full;
 
 const pretrainSchema = z
   .strictObject({
@@ -132,6 +175,60 @@ const pretrainSchema = z
     warmupSteps: z.number().int().min(0).optional().describe('warm-up steps (default 5% of the steps, at most 500)'),
     checkpointEvery: positiveInt().default(200).describe('checkpoint every this many steps (and at the end)'),
     pictureEvery: z.number().int().min(0).default(200).describe('reconstruction grid PNG every this many steps (and at the end); 0 = none'),
+    terms: z
+      .strictObject({
+        mim: z.boolean().optional().describe('L_MIM: masked patches reconstructed by the MAE decoder'),
+        mlm: z.boolean().optional().describe('L_MLM: masked words predicted'),
+        itm: z.boolean().optional().describe('L_ITM: matched or mismatched image-caption pair'),
+        feaMim: z.boolean().optional().describe('L_FeaMIM: the EMA teacher’s image features of the masked patches'),
+        feaMlm: z.boolean().optional().describe('L_FeaMLM: the EMA teacher’s text features of the masked words'),
+      })
+      .optional()
+      .describe('switch single terms on or off, on top of `objectives` (a term that is off costs nothing)'),
+    weights: z
+      .strictObject({
+        mim: nonNegative().optional().describe(`w_mim (default ${preset.weights.mim})`),
+        mlm: nonNegative().optional().describe(`w_mlm (default ${preset.weights.mlm})`),
+        itm: nonNegative().optional().describe(`w_itm (default ${preset.weights.itm})`),
+      })
+      .optional()
+      .describe('term weights: L = w_mim·L_MIM + w_mlm·L_MLM + w_itm·L_ITM + α·(L_FeaMIM + L_FeaMLM)'),
+    alpha: nonNegative().optional().describe(`α, the weight of the two feature terms (default ${preset.alpha})`),
+    imageMaskRatio: z.number().gt(0).lt(1).optional().describe(`share of image patches masked (default ${preset.imageMaskRatio}, MAE)`),
+    textMaskRatio: z.number().gt(0).max(1).optional().describe(`share of words masked (default ${preset.textMaskRatio}, BERT)`),
+    wholeWordMasking: z.boolean().optional().describe(`mask whole words, not single WordPieces (default ${preset.wholeWordMasking})`),
+    normPixLoss: z.boolean().optional().describe(`L_MIM targets normalised per patch, MAE’s norm_pix_loss (default ${preset.normPixLoss})`),
+    decoder: z
+      .strictObject({
+        dim: positiveInt().optional().describe(`width (default ${preset.decoder.dim}; a multiple of 4 and of \`heads\`)`),
+        depth: positiveInt().optional().describe(`transformer blocks (default ${preset.decoder.depth})`),
+        heads: positiveInt().optional().describe(`attention heads (default ${preset.decoder.heads})`),
+        mlpDim: positiveInt().optional().describe(`MLP hidden width (default ${preset.decoder.mlpDim})`),
+        input: z
+          .union([z.literal('last'), z.number().int().min(0)])
+          .optional()
+          .describe(
+            'the image stream it decodes: `last` (after the final fusion LayerNorm, the default) or a fusion layer index from 0 (M3AE reads a middle layer)',
+          ),
+      })
+      .optional()
+      .describe('the MAE decoder behind L_MIM (and L_FeaMIM)'),
+    featureLoss: z
+      .strictObject({
+        kind: z.enum(['smooth-l1', 'cosine']).optional().describe(`how student and teacher features are compared (default '${preset.featureLoss.kind}')`),
+        beta: positive()
+          .optional()
+          .describe(`smooth-L1 threshold (default ${preset.featureLoss.kind === 'smooth-l1' ? preset.featureLoss.beta : 1}; only with \`smooth-l1\`)`),
+      })
+      .optional()
+      .describe('the loss of L_FeaMIM and L_FeaMLM'),
+    teacherMomentum: z
+      .strictObject({
+        start: z.number().min(0).max(1).optional().describe(`EMA momentum at the first step (default ${preset.teacherMomentum.start})`),
+        end: z.number().min(0).max(1).optional().describe(`at the last step, reached along a cosine (default ${preset.teacherMomentum.end}; ≥ start)`),
+      })
+      .optional()
+      .describe('the EMA teacher of the feature terms'),
   })
   .refine((value) => !(value.steps !== undefined && value.minutes !== undefined), {
     message: 'give `steps` or `minutes`, not both',
@@ -168,18 +265,68 @@ const finetuneSchema = z
         encoders: z.number().min(0).default(defaultFinetuneMultipliers.encoders).describe('× learningRate for `vision.` and `text.` parameters'),
         fusion: z.number().min(0).default(defaultFinetuneMultipliers.fusion).describe('× learningRate for `fusion.` parameters'),
         heads: z.number().min(0).default(defaultFinetuneMultipliers.heads).describe('× learningRate for the new task head (`heads.`)'),
+        vision: nonNegative().optional().describe('× learningRate for `vision.` parameters, instead of `encoders`'),
+        text: nonNegative().optional().describe('× learningRate for `text.` parameters, instead of `encoders`'),
       })
       .prefault({})
       .describe('per-part learning rates (M3AE: 1, 5, 50)'),
+    warmupFraction: z.number().min(0).max(1).optional().describe('linear warm-up from 0 over this share of the steps (default 0.1, M3AE)'),
+    warmupSteps: z.number().int().min(0).optional().describe('warm-up in steps, instead of `warmupFraction`'),
+    decay: z.enum(['linear', 'cosine']).optional().describe('the decay after the warm-up (default `linear`, M3AE)'),
+    minLearningRate: nonNegative().optional().describe('the base rate at the last step, that the decay ends at (default 0; the groups get their multiples)'),
+    weightDecay: nonNegative().optional().describe('AdamW’s decoupled weight decay (default 0.01, M3AE)'),
+    labelSmoothing: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .describe('ε of the class loss: targets (1 − ε)·one-hot + ε/K (default 0; VQA and classification, not retrieval)'),
+    pooling: z
+      .enum(['cls', 'mean'])
+      .optional()
+      .describe('what the head reads: the two CLS tokens (`cls`, the default) or the mean of each fused stream (`mean`)'),
+    hiddenMultiplier: positiveInt()
+      .optional()
+      .describe('hidden width of the class head in units of 2 × fusion width (default 2 for VQA, 1 for classification)'),
+    evaluateEvery: positiveInt().optional().describe('also validate every this many steps (validation runs after every epoch anyway)'),
+    augment: z
+      .strictObject({
+        crop: z
+          .enum(['centre', 'random-resized'])
+          .default('centre')
+          .describe('`random-resized`: a random box of the resized image, resized to the model’s size'),
+        scale: range(() => z.number().gt(0).max(1))
+          .optional()
+          .describe('[lo, hi]: the box’s area as a share of the image’s (default [0.5, 1]; only with `random-resized`)'),
+        ratio: range(positive)
+          .optional()
+          .describe('[lo, hi]: the box’s aspect ratio, width / height, drawn log-uniformly (default [0.75, 1.333]; only with `random-resized`)'),
+      })
+      .optional()
+      .describe('training-image augmentation (validation and test always use centre crops; never a horizontal flip: questions ask about sides)'),
     gmCoord: z
       .strictObject({
         enabled: z.boolean().default(false).describe('GM-Coord: scale the leading modality’s encoder gradients'),
         strategy: z.enum(strategyKinds).default('ogm-ge').describe('status signal and coefficient rule'),
         alpha: z.number().min(0).default(0.5).describe('modulation strength α (0 turns it off)'),
+        noise: z.boolean().optional().describe('Gaussian noise on the modulated gradients (default: the strategy’s, on for `ogm-ge` only)'),
+        emaDecay: z.number().min(0).lt(1).optional().describe('EMA on the modality status signals (default 0: none)'),
+        warmupSteps: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('coordinator updates (tuning steps, from 0) before modulation starts; status is tracked meanwhile (default 0)'),
+        stopStep: z.number().int().min(0).optional().describe('the update from which modulation stops (default never; ≥ `warmupSteps`)'),
+        minCoefficient: z.number().min(0).max(1).optional().describe('floor on the gradient coefficients (default 0)'),
       })
       .prefault({})
       .describe('gradient-guided modality coordination'),
     blindImage: z.boolean().default(false).describe('blank every image: the question-only (caption-only) floor'),
+  })
+  .refine((value) => !(value.warmupSteps !== undefined && value.warmupFraction !== undefined), {
+    message: 'give `warmupSteps` or `warmupFraction`, not both',
+    path: ['warmupSteps'],
   })
   .prefault({})
   .describe('task tuning (VQA, classification or retrieval, from the dataset)');

@@ -4,6 +4,7 @@ import type { WordPieceTokenizer } from '@umd/data';
 import { runTaskTuning, type RunTaskTuningOptions } from '@umd/tasks';
 import { createReconstructionRegularizer, type ReconstructionRegularizer } from '@umd/td-calib';
 
+import { taskTuningSettings } from '../config/task-tuning-settings.js';
 import { StageInputError } from '../errors/stage-input-error.js';
 import type { CalibrateResult } from './run-calibrate-stage.js';
 import type { PretrainResult } from './run-pretrain-stage.js';
@@ -36,8 +37,9 @@ export interface FinetuneResult {
 /**
  * Stage 3, task tuning (`runTaskTuning` from `@umd/tasks`): VQA, classification or retrieval on the dataset's
  * training split, model selection on its validation split only, from the calibrated checkpoint (when `calibrate`
- * is among the config's stages), else the pre-trained one (when `pretrain` is), else from scratch. GM-Coord and
- * TD-Calib's decaying reconstruction regularizer plug in as configured. Writes `<out>/finetune/`.
+ * is among the config's stages), else the pre-trained one (when `pretrain` is), else from scratch, with the options
+ * {@link taskTuningSettings} builds from the `finetune` section. GM-Coord and TD-Calib's decaying reconstruction
+ * regularizer plug in as configured. Writes `<out>/finetune/`.
  *
  * @throws StageInputError when an earlier stage the config names has not completed in this output folder
  */
@@ -48,9 +50,16 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
     const [data, tokenizer] = [await context.taskData(), await context.tokenizer()];
     const source = await startingPoint(context);
     const regularizer = source.start === 'calibrate' && config.calibrate.regularizer.enabled;
+    const tuning = taskTuningSettings(settings, context.image);
+    const extras = [
+      settings.gmCoord.enabled ? `GM-Coord ${settings.gmCoord.strategy} α ${settings.gmCoord.alpha}` : '',
+      regularizer ? 'reconstruction regularizer' : '',
+      tuning.labelSmoothing ? `label smoothing ${tuning.labelSmoothing}` : '',
+      tuning.image?.crop?.kind === 'random-resized' ? 'random-resized crops' : '',
+    ].filter((extra) => extra !== '');
     progress.log(
       `[finetune] ${data.task.kind} on ${data.train.length} training / ${data.validation.length} validation samples, from ${source.start}` +
-        `${settings.gmCoord.enabled ? `, GM-Coord ${settings.gmCoord.strategy} α ${settings.gmCoord.alpha}` : ''}${regularizer ? ', reconstruction regularizer' : ''}`,
+        extras.map((extra) => `, ${extra}`).join(''),
     );
     const created: ReconstructionRegularizer[] = []; // runTaskTuning does not free the regularizer's teacher: we do
     const options: RunTaskTuningOptions = {
@@ -59,16 +68,11 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       validation: data.validation,
       tokenizer,
       ...(source.checkpoint ? { checkpoint: source.checkpoint } : { modelConfig: await context.modelConfig() }),
-      batchSize: settings.batchSize,
-      epochs: settings.epochs,
-      learningRate: { base: settings.learningRate, multipliers: settings.learningRateMultipliers },
+      ...tuning,
       seed: config.seed,
       outDir: session.dir,
       resume: session.resume,
-      ...(settings.gmCoord.enabled ? { gmCoord: { strategy: settings.gmCoord.strategy, alpha: settings.gmCoord.alpha } } : {}),
       ...(regularizer && source.checkpoint ? { auxiliary: reconstructionRegularizer(context, source.checkpoint, tokenizer, created) } : {}),
-      ...(settings.blindImage ? { blindImage: true } : {}),
-      image: context.image,
       ...(context.signal ? { signal: context.signal } : {}),
       onEvent: (event) => {
         if (event.type === 'train-start') progress.begin('finetune', event.maxSteps, event.startStep);

@@ -1,8 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
-import { mrPretrainPresets, runMrPretraining, type MrPretrainConfig } from '@umd/mr-pretrain';
+import { runMrPretraining } from '@umd/mr-pretrain';
 
+import { resolveMrPretrainConfig } from '../config/resolve-mr-pretrain-config.js';
 import { loadPretrainCorpus } from '../datasets.js';
 import { runStage, type StageOutcome } from './run-stage.js';
 import { measurePretrainStep } from './measure-pretrain-step.js';
@@ -24,13 +25,9 @@ export interface PretrainResult {
   readonly stoppedBy: 'steps' | 'budget';
 }
 
-/** The MR-Pretrain config of a `pretrain.objectives` value. */
-export function mrPretrainConfigOf(objectives: 'data-level' | 'full'): MrPretrainConfig {
-  return objectives === 'full' ? mrPretrainPresets.full : mrPretrainPresets.dataLevel;
-}
-
 /**
- * Stage 1, MR-Pretrain: the model pre-trains on the corpus's image-caption pairs (`runMrPretraining`), writing
+ * Stage 1, MR-Pretrain: the model pre-trains on the corpus's image-caption pairs (`runMrPretraining`, with the
+ * `objectives` preset and the section's overrides, {@link resolveMrPretrainConfig}), writing
  * `<out>/pretrain/{checkpoints/, metrics.jsonl, pictures/}`. With `pretrain.minutes`, three timed steps set the step
  * count (so warm-up and cosine finish inside 90% of the budget) and the stage stops, with a checkpoint, when the
  * budget is spent; the count is recorded and reused on resume.
@@ -41,7 +38,7 @@ export async function runPretrainStage(context: StageContext): Promise<StageOutc
     const settings = config.pretrain;
     const started = performance.now();
     const [corpus, tokenizer, model] = [await loadPretrainCorpus(config, context.dataDir), await context.tokenizer(), await context.modelConfig()];
-    const mrConfig = mrPretrainConfigOf(settings.objectives);
+    const mrConfig = resolveMrPretrainConfig(settings);
     progress.log(`[pretrain] ${corpus.description}; objectives ${settings.objectives}; batch ${settings.batchSize}`);
 
     let steps = typeof session.plan?.['steps'] === 'number' ? session.plan['steps'] : undefined;

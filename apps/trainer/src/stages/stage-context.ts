@@ -39,8 +39,23 @@ export interface StageContext {
   tokenizer(): Promise<WordPieceTokenizer>;
   /** The model architecture: the preset with overrides, text vocabulary sized to the tokenizer. */
   modelConfig(): Promise<UmdModelConfig>;
-  /** Image pipeline settings shared by the stages (cache), besides size, channels and normalisation. */
-  readonly image: Pick<ImagePipelineConfig, 'cacheDir' | 'memoryCacheMiB'>;
+  /** Image pipeline settings shared by the stages (caches, input guard), besides size, channels and normalisation. */
+  readonly image: StageImageSettings;
+}
+
+/** The image pipeline settings every stage shares. */
+export type StageImageSettings = Pick<ImagePipelineConfig, 'cacheDir' | 'memoryCacheMiB' | 'maxInputPixels'>;
+
+/**
+ * The image pipeline settings of a `data` section: the on-disk cache (resolved against the current folder), the
+ * in-memory cache, and the decompression-bomb guard when the section raises or lowers it.
+ */
+export function stageImageSettings(data: PipelineConfig['data']): StageImageSettings {
+  return {
+    ...(data.imageCache === null ? {} : { cacheDir: path.resolve(data.imageCache) }),
+    memoryCacheMiB: data.memoryCacheMiB,
+    ...(data.maxInputPixels === undefined ? {} : { maxInputPixels: data.maxInputPixels }),
+  };
 }
 
 /** Builds the context the stage runners share; nothing is loaded until a stage asks for it. */
@@ -63,7 +78,6 @@ export function createStageContext(options: PipelineOptions): StageContext {
     return (await trainWordPieceTokenizer({ corpus: texts, outputPath: file, vocabSize: config.model.tokenizerVocabSize })).tokenizer;
   });
   const modelConfig = once(async () => resolveModelConfig(config.model, (await tokenizer()).vocabSize));
-  const imageCache = config.data.imageCache;
   return {
     config,
     outDir,
@@ -75,6 +89,6 @@ export function createStageContext(options: PipelineOptions): StageContext {
     taskData,
     tokenizer,
     modelConfig,
-    image: { ...(imageCache === null ? {} : { cacheDir: path.resolve(imageCache) }), memoryCacheMiB: config.data.memoryCacheMiB },
+    image: stageImageSettings(config.data),
   };
 }

@@ -1,0 +1,62 @@
+import type { ImageCrop, ImagePipelineConfig } from '@umd/data';
+import type { GmCoordOptions, RunTaskTuningOptions, TaskLearningRate } from '@umd/tasks';
+
+import type { PipelineConfig } from './pipeline-config-schema.js';
+import { withoutUndefined } from './without-undefined.js';
+
+/** The options of `runTaskTuning` that come from the `finetune` section alone. */
+export type TaskTuningSettings = Pick<
+  RunTaskTuningOptions,
+  'batchSize' | 'epochs' | 'learningRate' | 'gmCoord' | 'blindImage' | 'pooling' | 'hiddenMultiplier' | 'evaluateEvery' | 'labelSmoothing' | 'image'
+>;
+
+/**
+ * The `runTaskTuning` options of a `finetune` section: batch size, epochs, the learning rate (base, per-group
+ * multipliers, warm-up, decay, final rate, weight decay), GM-Coord with every coordinator option when enabled, the
+ * blind-image floor, pooling, head width, extra validation passes, label smoothing, and the training images' crop
+ * (`augment`) on top of `image` (the stage's shared pipeline settings). Keys the section leaves out are left out, so
+ * the library's defaults apply and a config without them runs as it did before they existed.
+ */
+export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: Omit<ImagePipelineConfig, 'size' | 'channels'>): TaskTuningSettings {
+  const crop = cropOf(finetune.augment);
+  return {
+    batchSize: finetune.batchSize,
+    epochs: finetune.epochs,
+    learningRate: learningRateOf(finetune),
+    ...(finetune.gmCoord.enabled ? { gmCoord: gmCoordOf(finetune.gmCoord) } : {}),
+    ...(finetune.blindImage ? { blindImage: true } : {}),
+    ...withoutUndefined({
+      pooling: finetune.pooling,
+      hiddenMultiplier: finetune.hiddenMultiplier,
+      evaluateEvery: finetune.evaluateEvery,
+      labelSmoothing: finetune.labelSmoothing,
+    }),
+    image: { ...image, ...(crop ? { crop } : {}) },
+  };
+}
+
+function learningRateOf(finetune: PipelineConfig['finetune']): TaskLearningRate {
+  return {
+    base: finetune.learningRate,
+    ...withoutUndefined({
+      warmupSteps: finetune.warmupSteps,
+      warmupFraction: finetune.warmupFraction,
+      min: finetune.minLearningRate,
+      decay: finetune.decay,
+      weightDecay: finetune.weightDecay,
+    }),
+    multipliers: withoutUndefined(finetune.learningRateMultipliers),
+  };
+}
+
+function gmCoordOf(gmCoord: PipelineConfig['finetune']['gmCoord']): GmCoordOptions {
+  const { strategy, alpha, noise, emaDecay, warmupSteps, stopStep, minCoefficient } = gmCoord;
+  return { strategy, alpha, ...withoutUndefined({ noise, emaDecay, warmupSteps, stopStep, minCoefficient }) };
+}
+
+/** The training pipeline's crop of `finetune.augment` (none without the section: the pipeline's centre crop). */
+function cropOf(augment: PipelineConfig['finetune']['augment']): ImageCrop | undefined {
+  if (!augment) return undefined;
+  if (augment.crop === 'centre') return { kind: 'centre' };
+  return { kind: 'random-resized', ...withoutUndefined({ scale: augment.scale, ratio: augment.ratio }) };
+}
