@@ -96,8 +96,9 @@ export async function loadTaskData(config: PipelineConfig, dataDir: string | und
   switch (data.dataset) {
     case 'vqa-rad': {
       const load = await loadVqaRad({ root, scheme: 'mevf', onError: 'skip' });
-      const { train, validation } = carveValidation(split(load, 'train'), { fraction: data.validationFraction, seed, by: 'image' });
-      const note = `validation: ${validation.length} questions carved from MEVF train by image (fraction ${data.validationFraction}, seed ${seed})`;
+      const by = data.validationCarve ?? 'image';
+      const { train, validation } = carveValidation(split(load, 'train'), { fraction: data.validationFraction, seed, by });
+      const note = `validation: ${validation.length} questions carved from MEVF train by ${by} (fraction ${data.validationFraction}, seed ${seed})`;
       return finish(config, { root, train, validation, test: split(load, 'test'), skipped: load.skipped.length, notes: [note] });
     }
     case 'slake': {

@@ -142,7 +142,14 @@ const dataSchema = z
       .gt(0)
       .lt(1)
       .default(0.1)
-      .describe('share of training images carved out as the validation split where the dataset has none (VQA-RAD), by image, seeded'),
+      .describe('share of training images (or questions, see `validationCarve`) carved out as the validation split where the dataset has none (VQA-RAD), seeded'),
+    validationCarve: z
+      .enum(['image', 'sample'])
+      .optional()
+      .describe(
+        'how VQA-RAD’s validation is carved (default `image`): `image` keeps each image on one side (selection for unseen images); `sample` carves ' +
+          'questions, so validation images also appear in training — as in the MEVF test split, where every test image is a training image',
+      ),
     answerVocabulary: z
       .enum(['train', 'all'])
       .default('train')
