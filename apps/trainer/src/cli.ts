@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { backendNames, initRuntime, UmdError, type BackendName } from '@umd/core';
+import { backendNames, gitCommit, initRuntime, InvalidConfigError, machineDescription, UmdError, type BackendName } from '@umd/core';
+import { ledgerLine } from '@umd/evaluation';
 
 import { loadPipelineConfig } from './config/load-pipeline-config.js';
 import { defaultConfigName, readyConfigs, resolveConfigPath } from './config/ready-configs.js';
@@ -10,6 +12,8 @@ import { stageNames, type StageName } from './config/pipeline-config-schema.js';
 import { createPlainReporter } from './progress/plain-reporter.js';
 import type { ProgressReporter } from './progress/progress-reporter.js';
 import { createTtyReporter } from './progress/tty-reporter.js';
+import { ledgerRecords } from './report/ledger-records.js';
+import type { EvaluateResult } from './stages/run-evaluate-stage.js';
 import { runPipeline } from './stages/run-pipeline.js';
 import { runSmoke } from './smoke.js';
 
@@ -32,6 +36,8 @@ interface PipelineFlags {
   readonly backend: BackendName;
   readonly progress: 'auto' | 'bar' | 'plain';
   readonly checkFloor: boolean;
+  readonly ledger?: string;
+  readonly experiment?: string;
 }
 
 const program = new Command('umd-train')
@@ -49,7 +55,9 @@ function pipelineCommand(name: string, description: string): Command {
     .option('--resume', 'skip complete stages and continue a partial one from its checkpoint (without it, the stages that run start over)', false)
     .addOption(backendOption())
     .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
-    .option('--check-floor', 'exit 1 when the tuned model does not beat the text-only floor (test split, else validation)', false);
+    .option('--check-floor', 'exit 1 when the tuned model does not beat the text-only floor (test split, else validation)', false)
+    .option('--ledger <file>', 'append the evaluated splits to this results ledger (JSON lines; `umd-bench ledger` renders it); needs --experiment')
+    .option('--experiment <name>', 'the ledger name of this setting (runs of one setting over seeds share it)');
 }
 
 pipelineCommand('run', 'Run the stages the config names (pretrain → calibrate → finetune → evaluate), then write the report.').action(
@@ -92,6 +100,10 @@ program
 /** Loads the config, starts the runtime, runs the stages with progress and Ctrl-C handling, prints the outcome. */
 async function runCommand(flags: PipelineFlags, stages?: readonly StageName[]): Promise<void> {
   const started = performance.now();
+  if ((flags.ledger === undefined) !== (flags.experiment === undefined)) {
+    throw new InvalidConfigError('--ledger, --experiment', { ledger: flags.ledger, experiment: flags.experiment }, 'both or neither');
+  }
+  const commit = gitCommit(); // the code that runs is the code at the start
   const configFile = resolveConfigPath(flags.config);
   const config = await loadPipelineConfig(configFile);
   const outDir = path.resolve(flags.out ?? path.join('runs', config.name));
@@ -127,6 +139,23 @@ async function runCommand(flags: PipelineFlags, stages?: readonly StageName[]): 
       process.exitCode = 130;
     } else {
       console.log(`\nDone in ${minutes} min (${run.outcomes.map((outcome) => `${outcome.stage} ${outcome.status}`).join(', ')}).`);
+      const evaluated = run.outcomes.find((outcome) => outcome.stage === 'evaluate' && outcome.status === 'complete');
+      if (flags.ledger && flags.experiment && evaluated) {
+        const evaluation = JSON.parse(readFileSync(path.join(outDir, 'evaluate', 'metrics.json'), 'utf8')) as EvaluateResult;
+        const records = ledgerRecords(config, evaluation, {
+          experiment: flags.experiment,
+          command: `umd-train ${process.argv.slice(2).join(' ')}`,
+          config: flags.config,
+          commit,
+          machine: machineDescription(runtime.backend),
+          wallMinutes: (performance.now() - started) / 60_000,
+          date: new Date().toISOString(),
+        });
+        const lines = records.map(ledgerLine).join(''); // every record checked before anything is written
+        mkdirSync(path.dirname(path.resolve(flags.ledger)), { recursive: true });
+        appendFileSync(flags.ledger, lines);
+        console.log(`Ledger: ${records.length} record(s) (${records.map((record) => record.split).join(', ')}) appended to ${flags.ledger}`);
+      }
       if (run.report.belowFloor) {
         const message = `the tuned model does not beat the ${run.report.belowFloor}: it has not learnt to use the image.`;
         if (flags.checkFloor) {

@@ -7,6 +7,7 @@ export type { BackendName, RuntimeInfo, RuntimeOptions } from './runtime/init-ru
 export { tidyStruct } from './runtime/tidy-struct.js';
 export { valueAndGrads } from './runtime/value-and-grads.js';
 export { withoutTape } from './runtime/without-tape.js';
+export { gitCommit, machineDescription } from './runtime/run-provenance.js';
 
 // Randomness.
 export { SeededRandom } from './random/seeded-random.js';

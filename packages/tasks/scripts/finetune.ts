@@ -9,13 +9,11 @@
  * validate), medpix-classification and medpix-retrieval (train / dev), phantom (synthetic). Test splits are never
  * loaded here. Writes metrics.jsonl, validation.jsonl, best.safetensors, best-validation.json and summary.json to --out.
  */
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { initRuntime } from '@umd/core';
+import { gitCommit, initRuntime, machineDescription } from '@umd/core';
 import { ledgerLine, type LedgerRecord } from '@umd/evaluation';
 import { loadWordPieceTokenizer } from '@umd/data';
 import { encoderPresets, type MobileNetV2Layer, type UmdModelConfig } from '@umd/encoders';
@@ -247,27 +245,6 @@ function ledgerMetrics(metrics: TaskMetrics): Record<string, number> {
         't2i R@10': percent(metrics.textToImage.r10),
       };
   }
-}
-
-function gitCommit(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${head}+dirty` : head;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
-
-function machineDescription(backend: string): string {
-  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  let avx512 = false;
-  try {
-    avx512 = /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
-  } catch {
-    // not Linux
-  }
-  return `${cpu} (${os.cpus().length} cores${avx512 ? ', avx512' : ''}), ${backend}`;
 }
 
 function appendLedgerRecord(file: string, record: LedgerRecord): void {
