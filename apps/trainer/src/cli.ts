@@ -38,6 +38,7 @@ interface PipelineFlags {
   readonly checkFloor: boolean;
   readonly ledger?: string;
   readonly experiment?: string;
+  readonly seed?: number;
 }
 
 const program = new Command('umd-train')
@@ -57,7 +58,8 @@ function pipelineCommand(name: string, description: string): Command {
     .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
     .option('--check-floor', 'exit 1 when the tuned model does not beat the text-only floor (test split, else validation)', false)
     .option('--ledger <file>', 'append the evaluated splits to this results ledger (JSON lines; `umd-bench ledger` renders it); needs --experiment')
-    .option('--experiment <name>', 'the ledger name of this setting (runs of one setting over seeds share it)');
+    .option('--experiment <name>', 'the ledger name of this setting (runs of one setting over seeds share it)')
+    .option('--seed <n>', 'override the config’s `seed` (model, masks, loader order, validation carve); default output folder runs/<name>-seed<n>', integer('--seed'));
 }
 
 pipelineCommand('run', 'Run the stages the config names (pretrain → calibrate → finetune → evaluate), then write the report.').action(
@@ -105,8 +107,9 @@ async function runCommand(flags: PipelineFlags, stages?: readonly StageName[]): 
   }
   const commit = gitCommit(); // the code that runs is the code at the start
   const configFile = resolveConfigPath(flags.config);
-  const config = await loadPipelineConfig(configFile);
-  const outDir = path.resolve(flags.out ?? path.join('runs', config.name));
+  const loaded = await loadPipelineConfig(configFile);
+  const config = flags.seed === undefined ? loaded : { ...loaded, seed: flags.seed };
+  const outDir = path.resolve(flags.out ?? path.join('runs', flags.seed === undefined ? config.name : `${config.name}-seed${flags.seed}`));
   const progress = createReporter(flags.progress);
   const runtime = await initRuntime({ backend: flags.backend, onLog: (line) => progress.log(line) });
   progress.log(`[umd-train] config ${configFile} (${config.name}); out ${outDir}; backend ${runtime.backend}`);
@@ -135,6 +138,7 @@ async function runCommand(flags: PipelineFlags, stages?: readonly StageName[]): 
     if (run.abortedAt) {
       const command = [`umd-train ${stages ? stages.join(' ') : 'run'}`, `--config ${flags.config}`, `--out ${outDir}`];
       if (flags.data) command.push(`--data ${flags.data}`);
+      if (flags.seed !== undefined) command.push(`--seed ${flags.seed}`);
       console.log(`\nStopped during ${run.abortedAt} after ${minutes} min. Resume with:\n  ${[...command, '--resume'].join(' ')}`);
       process.exitCode = 130;
     } else {
