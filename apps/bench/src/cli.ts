@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backendNames, initRuntime, InvalidConfigError, UmdError, writeFileAtomic, type BackendName } from '@umd/core';
-import { parseLedger, renderLedgerMarkdown } from '@umd/evaluation';
+import { parseLedger, renderLedgerHeadline, renderLedgerMarkdown, replaceLedgerHeadline } from '@umd/evaluation';
 import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@umd/trainer';
 
 import { paperTasks, paperVariants, type PaperTask, type PaperVariant } from './paper/paper-grid.js';
@@ -105,28 +105,42 @@ program
   )
   .option('--in <file>', 'the ledger (JSON lines)', 'docs/results/ledger.jsonl')
   .option('--out <file>', 'the page to write', 'docs/results.md')
-  .option('--check', 'exit 1 when the page is not what the ledger renders (for CI)', false)
-  .action(async (flags: { in: string; out: string; check: boolean }) => ledgerCommand(flags));
+  .option('--readme <file>', 'also replace the headline table between the ledger-headline markers of this Markdown file (the root README)')
+  .option('--check', 'exit 1 when the page (and the README headline) is not what the ledger renders (for CI)', false)
+  .action(async (flags: LedgerFlags) => ledgerCommand(flags));
 
-async function ledgerCommand(flags: { in: string; out: string; check: boolean }): Promise<void> {
+interface LedgerFlags {
+  readonly in: string;
+  readonly out: string;
+  readonly readme?: string;
+  readonly check: boolean;
+}
+
+async function ledgerCommand(flags: LedgerFlags): Promise<void> {
   const records = parseLedger(readFileSync(flags.in, 'utf8'), flags.in);
-  const source = path.relative(path.dirname(path.resolve(flags.out)), path.resolve(flags.in)); // as a link from the page
-  const page = renderLedgerMarkdown(records, { title: 'Results ledger', source });
-  if (flags.check) {
-    let current = '';
-    try {
-      current = readFileSync(flags.out, 'utf8');
-    } catch {
-      // absent: out of date
-    }
-    if (current !== page) {
-      console.error(`${flags.out} is not what ${flags.in} renders: run \`umd-bench ledger --in ${flags.in} --out ${flags.out}\``);
-      process.exitCode = 1;
-    } else console.log(`${flags.out}: up to date (${records.length} runs)`);
-    return;
+  const fromPage = path.relative(path.dirname(path.resolve(flags.out)), path.resolve(flags.in)); // as a link from the page
+  const outputs: { file: string; text: string }[] = [{ file: flags.out, text: renderLedgerMarkdown(records, { title: 'Results ledger', source: fromPage }) }];
+  if (flags.readme) {
+    const fromReadme = path.relative(path.dirname(path.resolve(flags.readme)), path.resolve(flags.in));
+    outputs.push({ file: flags.readme, text: replaceLedgerHeadline(readFileSync(flags.readme, 'utf8'), renderLedgerHeadline(records, { source: fromReadme })) });
   }
-  await writeFileAtomic(flags.out, page);
-  console.log(`${flags.out}: ${records.length} runs`);
+  for (const { file, text } of outputs) {
+    if (flags.check) {
+      let current = '';
+      try {
+        current = readFileSync(file, 'utf8');
+      } catch {
+        // absent: out of date
+      }
+      if (current !== text) {
+        console.error(`${file} is not what ${flags.in} renders: run \`pnpm ledger\``);
+        process.exitCode = 1;
+      } else console.log(`${file}: up to date (${records.length} runs)`);
+    } else {
+      await writeFileAtomic(file, text);
+      console.log(`${file}: ${records.length} runs`);
+    }
+  }
 }
 
 async function paperCommand(flags: PaperFlags): Promise<void> {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { EvaluationInputError } from '../errors/evaluation-input-error.js';
-import { ledgerLine, ledgerRows, parseLedger, renderLedgerMarkdown, type LedgerRecord } from './results-ledger.js';
+import { ledgerHeadlineMarkers, ledgerLine, ledgerRows, parseLedger, renderLedgerHeadline, renderLedgerMarkdown, replaceLedgerHeadline, type LedgerRecord } from './results-ledger.js';
 
 const appendLedgerRecord = (file: string, record: LedgerRecord): void => {
   const line = ledgerLine(record);
@@ -67,5 +67,23 @@ describe('results ledger', () => {
     expect(() => readLedger(file)).toThrow(/commit/);
     expect(() => appendLedgerRecord(file, { ...base, metrics: { overall: Number.NaN } })).toThrow(EvaluationInputError);
     expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('renders the headline from runs of committed configs only, and replaces it between the markers', () => {
+    const records = [
+      { ...base, experiment: 'vqa-rad: configs/vqa-rad.yaml', split: 'test' },
+      { ...base, experiment: 'vqa-rad: configs/vqa-rad.yaml', split: 'test', seed: 2, metrics: { overall: 54, open: 24, closed: 74 } },
+      { ...base, experiment: 'exploration/stem' },
+    ];
+    const headline = renderLedgerHeadline(records, { source: 'docs/results/ledger.jsonl' });
+    expect(headline).toMatch(/\| vqa-rad +\| configs\/vqa-rad\.yaml +\| test +\| 52\.0 ± 25\.4/);
+    expect(headline).not.toContain('exploration');
+    const readme = `# x\n${ledgerHeadlineMarkers.start}\nold\n${ledgerHeadlineMarkers.end}\nrest\n`;
+    const replaced = replaceLedgerHeadline(readme, headline);
+    expect(replaced).toContain(headline);
+    expect(replaced).not.toContain('old');
+    expect(replaced.endsWith(`${ledgerHeadlineMarkers.end}\nrest\n`)).toBe(true);
+    expect(replaceLedgerHeadline(replaced, headline)).toBe(replaced);
+    expect(() => replaceLedgerHeadline('no markers', headline)).toThrow(EvaluationInputError);
   });
 });

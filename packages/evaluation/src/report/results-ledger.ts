@@ -150,6 +150,42 @@ export function renderLedgerMarkdown(records: readonly LedgerRecord[], options: 
   return `${out.join('\n').trimEnd()}\n`;
 }
 
+/** Markers around the headline table in a Markdown file (e.g. the root README); the text between them is replaced. */
+export const ledgerHeadlineMarkers = { start: '<!-- ledger-headline:start -->', end: '<!-- ledger-headline:end -->' } as const;
+
+/**
+ * The headline table: the experiments named `<dataset>: configs/…` (runs of committed configs), one row per
+ * experiment and split, each metric as mean ± 95% t-interval over seeds.
+ */
+export function renderLedgerHeadline(records: readonly LedgerRecord[], options: { readonly source?: string } = {}): string {
+  const rows = ledgerRows(records).filter((row) => /^[^:]+: configs\//.test(row.experiment));
+  if (rows.length === 0) return `_No runs of committed configs in the ledger yet._\n`;
+  const metricNames = [...new Set(rows.flatMap((row) => Object.keys(row.cells)))];
+  const table = markdownTable(
+    ['dataset', 'config', 'split', ...metricNames, 'seeds'],
+    rows.map((row) => [
+      row.dataset,
+      row.experiment.slice(row.experiment.indexOf(':') + 2),
+      row.split,
+      ...metricNames.map((name) => row.cells[name] ?? ''),
+      String(row.records.length),
+    ]),
+  );
+  return `${table}\n\nMean ± 95% t-interval over seeds, percent; generated from \`${options.source ?? 'the ledger'}\` (every run, its command and commit: [docs/results.md](docs/results.md)).\n`;
+}
+
+/**
+ * `text` with the part between {@link ledgerHeadlineMarkers} replaced by `headline`.
+ *
+ * @throws {EvaluationInputError} when the markers are missing or out of order
+ */
+export function replaceLedgerHeadline(text: string, headline: string): string {
+  const start = text.indexOf(ledgerHeadlineMarkers.start);
+  const end = text.indexOf(ledgerHeadlineMarkers.end);
+  if (start < 0 || end < start) throw new EvaluationInputError('text', `the markers ${ledgerHeadlineMarkers.start} … ${ledgerHeadlineMarkers.end}`, 'missing');
+  return `${text.slice(0, start + ledgerHeadlineMarkers.start.length)}\n${headline}${text.slice(end)}`;
+}
+
 function checkRecord(record: LedgerRecord, where: string): void {
   if (typeof record !== 'object' || record === null) throw new EvaluationInputError(where, 'a ledger record object', record);
   for (const key of requiredStrings) {
