@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     'encoder-mult': { type: 'string', default: '1' },
     'vision-mult': { type: 'string' },
     augment: { type: 'boolean', default: false },
+    'label-smoothing': { type: 'string', default: '0' },
     ledger: { type: 'string' },
     'score-test': { type: 'boolean', default: false },
     experiment: { type: 'string' },
@@ -118,6 +119,7 @@ const run = await runTaskTuning({
   resume: args.resume,
   ...(args['gm-coord'] ? { gmCoord: { strategy: args['gm-strategy'] as 'ogm-ge', alpha: Number(args['gm-alpha']) } } : {}),
   blindImage: args['blind-image'],
+  ...(Number(args['label-smoothing']) > 0 ? { labelSmoothing: Number(args['label-smoothing']) } : {}),
   pooling: parsePooling(args.pooling),
   image: {
     cacheDir: path.resolve(args.cache),

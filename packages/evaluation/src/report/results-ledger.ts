@@ -171,7 +171,7 @@ export function renderLedgerHeadline(records: readonly LedgerRecord[], options: 
       String(row.records.length),
     ]),
   );
-  return `${table}\n\nMean ± 95% t-interval over seeds, percent; generated from \`${options.source ?? 'the ledger'}\` (every run, its command and commit: [docs/results.md](docs/results.md)).\n`;
+  return `${table.trimEnd()}\n\nMean ± 95% t-interval over seeds, percent; generated from \`${options.source ?? 'the ledger'}\` (every run, its command and commit: [docs/results.md](docs/results.md)).\n`;
 }
 
 /**
