@@ -77,7 +77,7 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
     expect(after.misses - before.misses).toBe(2);
     expect(after.hits - before.hits).toBe(2);
     tf.dispose([x, first, again, a!, b!]);
-  });
+  }, 120_000);
 
   it('trains the ViT on top while the stem stays frozen (no gradient, no tape memory, no leak)', async () => {
     const model = new UmdModel(config, new SeededRandom(3));
@@ -96,7 +96,7 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
     });
     tf.dispose([x, tokenIds]);
     model.dispose();
-  });
+  }, 120_000);
 
   it('hashes image contents, not positions', () => {
     const values = Float32Array.from({ length: 12 }, (_, i) => i % 6);
