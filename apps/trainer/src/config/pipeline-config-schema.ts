@@ -96,7 +96,7 @@ const modelSchema = z
       .enum(['bert-base-uncased', 'trained'])
       .default('bert-base-uncased')
       .describe(
-        '`bert-base-uncased` (30,522 WordPieces), or `trained`: a WordPiece vocabulary trained on the run’s texts, saved as `<out>/tokenizer.json` and reused on resume (smaller and faster; training is not bit-reproducible)',
+        '`bert-base-uncased` (30,522 WordPieces), or `trained`: a WordPiece vocabulary trained on the run’s texts, saved as `<out>/tokenizer.json` and reused on resume (smaller and faster; the same texts give the same vocabulary)',
       ),
     tokenizerVocabSize: z.number().int().min(100).default(2000).describe('vocabulary size of a `trained` tokenizer'),
   })
