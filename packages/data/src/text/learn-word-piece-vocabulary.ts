@@ -116,7 +116,7 @@ export function learnWordPieceVocabulary(wordCounts: ReadonlyMap<string, number>
   return pieces;
 }
 
-/** Piece ids stay far below 2^21, so a pair fits one safe integer. */
+/** A pair of piece ids (each below 2^22, far above any vocabulary) as one safe integer. */
 const pairBase = 2 ** 31;
 const pairKey = (a: number, b: number): number => a * pairBase + b;
 
