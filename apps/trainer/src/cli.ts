@@ -56,7 +56,7 @@ function pipelineCommand(name: string, description: string): Command {
     .option('--resume', 'skip complete stages and continue a partial one from its checkpoint (without it, the stages that run start over)', false)
     .addOption(backendOption())
     .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
-    .option('--check-floor', 'exit 1 when the tuned model does not beat the text-only floor (test split, else validation)', false)
+    .option('--check-floor', 'exit 1 unless the 95% interval of the tuned model lies above the text-only floor (test split, else validation)', false)
     .option('--ledger <file>', 'append the evaluated splits to this results ledger (JSON lines; `umd-bench ledger` renders it); needs --experiment')
     .option('--experiment <name>', 'the ledger name of this setting (runs of one setting over seeds share it)')
     .option('--seed <n>', 'override the config’s `seed` (model, masks, loader order, validation carve); default output folder runs/<name>-seed<n>', integer('--seed'));
@@ -161,7 +161,7 @@ async function runCommand(flags: PipelineFlags, stages?: readonly StageName[]): 
         console.log(`Ledger: ${records.length} record(s) (${records.map((record) => record.split).join(', ')}) appended to ${flags.ledger}`);
       }
       if (run.report.belowFloor) {
-        const message = `the tuned model does not beat the ${run.report.belowFloor}: it has not learnt to use the image.`;
+        const message = `the tuned model does not clear the ${run.report.belowFloor} with its whole 95% interval: it has not shown that it uses the image.`;
         if (flags.checkFloor) {
           console.error(`FAILED (--check-floor): ${message}`);
           process.exitCode = 1;

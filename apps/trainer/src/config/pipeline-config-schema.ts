@@ -96,7 +96,7 @@ const modelSchema = z
       .enum(['bert-base-uncased', 'trained'])
       .default('bert-base-uncased')
       .describe(
-        '`bert-base-uncased` (30,522 WordPieces), or `trained`: a WordPiece vocabulary trained on the run’s texts, saved as `<out>/tokenizer.json` and reused on resume (smaller and faster; training is not bit-reproducible)',
+        '`bert-base-uncased` (30,522 WordPieces), or `trained`: a WordPiece vocabulary trained on the run’s texts, saved as `<out>/tokenizer.json` and reused on resume (smaller and faster; the same texts give the same vocabulary)',
       ),
     tokenizerVocabSize: z.number().int().min(100).default(2000).describe('vocabulary size of a `trained` tokenizer'),
   })
@@ -176,7 +176,9 @@ const pretrainSchema = z
     steps: positiveInt().optional().describe('optimizer steps (default 1000 unless `minutes` is given)'),
     minutes: positive()
       .optional()
-      .describe('wall-clock budget instead of `steps`: three timed steps set the step count; the stage stops with a checkpoint when it runs out'),
+      .describe(
+        'wall-clock budget instead of `steps`: three timed steps set the step count; the stage stops with a checkpoint when it runs out. Not reproducible (the count depends on the machine and its load): `pipeline.json` records it (`stages.pretrain.plan.steps`), give it as `steps` to repeat the run',
+      ),
     batchSize: z.number().int().min(2).default(32).describe('image-caption pairs per step'),
     learningRate: positive().default(3e-4).describe('peak AdamW learning rate (linear warm-up, then cosine to 1/100 of it)'),
     warmupSteps: z.number().int().min(0).optional().describe('warm-up steps (default 5% of the steps, at most 500)'),

@@ -39,13 +39,16 @@ export function headlineLines(rows: readonly HeadlineRow[]): string[] {
 }
 
 /**
- * The floor the tuned model fails to beat on the last evaluated split (test when scored, else validate), described
- * for a message; undefined when it beats it or nothing was evaluated.
+ * The floor the tuned model does not clear on the last evaluated split (test when scored, else validate), described for
+ * a message; undefined when the whole 95% interval lies above it (the estimate, when there is no interval) or nothing
+ * was evaluated. An estimate above the floor with an interval reaching below it has not shown that the model uses the
+ * image: another seed or machine could land under it.
  */
 export function floorFailure(rows: readonly HeadlineRow[]): string | undefined {
   const row = rows.find((entry) => entry.split === 'test') ?? rows.at(-1);
-  if (!row || row.value > row.floor) return undefined;
-  return `${row.floorName} on ${row.split} (${(100 * row.value).toFixed(1)}% vs ${(100 * row.floor).toFixed(1)}%)`;
+  if (!row || (row.low ?? row.value) > row.floor) return undefined;
+  const interval = row.low === undefined || row.high === undefined ? '' : `, 95% CI ${(100 * row.low).toFixed(1)}–${(100 * row.high).toFixed(1)}`;
+  return `${row.floorName} on ${row.split} (${(100 * row.value).toFixed(1)}%${interval}; floor ${(100 * row.floor).toFixed(1)}%)`;
 }
 
 /** Every metric of a split as `name value` cells (for the report's detail table). */

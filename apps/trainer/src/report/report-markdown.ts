@@ -43,7 +43,7 @@ export function reportMarkdown({ state, results, rows, pictures }: ReportInputs)
         rows.map((row) => [row.split, row.metric, formatPercent(row), (100 * row.floor).toFixed(1), row.floorName]),
       ),
       '',
-      'Intervals: percentile bootstrap over the split’s samples. The floor needs no model and never looks at the image; a model that does not beat it has not learnt to use the image.',
+      'Intervals: percentile bootstrap over the split’s samples. The floor needs no model and never looks at the image; a model whose whole interval does not lie above it has not shown that it uses the image.',
     );
     for (const split of results.evaluate?.splits ?? []) {
       lines.push('', `**${split.split}** (${split.samples} samples; predictions in \`${split.predictions}\`):`, '');

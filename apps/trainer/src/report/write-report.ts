@@ -23,7 +23,7 @@ export interface ReportSummary {
   /** One console line per evaluated split: headline metric, 95% interval, floor. */
   readonly headline: readonly string[];
   readonly rows: readonly HeadlineRow[];
-  /** Set when the tuned model does not beat the text-only floor on the last evaluated split (test, else validate). */
+  /** Set when the tuned model's 95% interval does not clear the text-only floor on the last evaluated split (test, else validate). */
   readonly belowFloor?: string;
 }
 

@@ -39,7 +39,7 @@ export async function loadJsonl<T extends JsonlTask>(options: LoadJsonlOptions<T
   const files = (await readdir(root, { withFileTypes: true }))
     .filter((entry) => entry.isFile() && entry.name.endsWith('.jsonl'))
     .map((entry) => entry.name)
-    .sort((a, b) => splitOrder(a) - splitOrder(b) || a.localeCompare(b));
+    .sort((a, b) => splitOrder(a) - splitOrder(b) || (a < b ? -1 : a > b ? 1 : 0)); // code units: the same order in every locale
   if (files.length === 0) {
     throw new DatasetNotFoundError(dataset, path.join(root, 'train.jsonl'), ['train.jsonl', '<split>.jsonl'], 'The folder has no .jsonl file.');
   }

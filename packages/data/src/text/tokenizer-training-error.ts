@@ -1,6 +1,6 @@
 import { UmdError } from '@umd/core';
 
-/** The native WordPiece trainer failed. `detail` holds the end of its error output. */
+/** WordPiece training could not read its corpus. `detail` says which file and why. */
 export class TokenizerTrainingError extends UmdError {
   constructor(
     readonly detail: string,
@@ -9,8 +9,7 @@ export class TokenizerTrainingError extends UmdError {
     super({
       name: 'UMD_TokenizerTrainingError',
       message:
-        `WordPiece training failed: ${detail}. Check that the corpus files exist and are UTF-8 text, ` +
-        "and that the 'tokenizers' package (0.23.2) is installed for this platform.",
+        `WordPiece training failed: ${detail}. Check that the corpus files exist and are readable UTF-8 text.`,
       cause: options.cause,
     });
   }
