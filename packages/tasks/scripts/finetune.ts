@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { gitCommit, initRuntime, machineDescription } from '@umd/core';
 import { ledgerLine, type LedgerRecord } from '@umd/evaluation';
 import { loadWordPieceTokenizer } from '@umd/data';
-import { encoderPresets, type MobileNetV2Layer, type UmdModelConfig } from '@umd/encoders';
+import { encoderPresets, visionStemSpec, type MobileNetV2Layer, type UmdModelConfig } from '@umd/encoders';
 
 import { evaluateTask, runTaskTuning, type TaskMetrics } from '../src/index.js';
 import { loadTaskDataset, taskDatasetNames, type TaskDatasetName } from './task-datasets.js';
@@ -262,9 +262,9 @@ function scratchModelConfig(): UmdModelConfig {
   const depth = args['vision-depth'] !== undefined ? { depth: Number(args['vision-depth']) } : {};
   if (args.stem === undefined) return { ...tiny, vision: { ...tiny.vision, ...dropout, ...depth } };
   if (args.stem !== 'mobilenet-v2') throw new Error(`finetune: --stem must be mobilenet-v2, got '${args.stem}'`);
-  const layer = args['stem-layer'] as MobileNetV2Layer;
-  const stride = layer === 'block_13_expand_relu' ? 16 : 32;
-  return { ...tiny, vision: { ...tiny.vision, imageSize: 224, patchSize: stride, channels: 3, stem: { kind: 'mobilenet-v2', layer }, ...dropout, ...depth } };
+  const stem = { kind: 'mobilenet-v2', layer: args['stem-layer'] as MobileNetV2Layer } as const;
+  const { inputSize, stride } = visionStemSpec(stem); // one token per feature cell
+  return { ...tiny, vision: { ...tiny.vision, imageSize: inputSize, patchSize: stride, channels: 3, stem, ...dropout, ...depth } };
 }
 
 function parseAnswerVocabulary(value: string): 'train' | 'all' {
