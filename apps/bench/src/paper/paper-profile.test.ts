@@ -12,7 +12,8 @@ describe('paper profiles', () => {
     expect(paperProfiles.quick.pretrain.steps).toBeLessThan(100);
     expect(paperProfiles.full.smoke).toBe(false);
     expect(paperProfiles.full.seeds).toBeGreaterThanOrEqual(3);
-    expect(paperProfiles.full.pretrain.minutes).toBe(45);
+    expect(paperProfiles.full.pretrain.steps).toBeGreaterThan(1000);
+    expect(paperProfiles.full.pretrain.minutes).toBeUndefined();
     expect(paperProfiles.full.finetune.maxTrainSamples).toBeUndefined();
   });
 
@@ -31,5 +32,11 @@ describe('paper profiles', () => {
     expect(broken((profile) => ({ ...profile, phantom: { ...profile.phantom, size: 16 } }))).toThrow(/'profile\.phantom\.size'/);
     expect(broken((profile) => ({ ...profile, calibrate: { ...profile.calibrate, regularizer: 'yes' as never } }))).toThrow(/'profile\.calibrate\.regularizer'/);
     expect(broken((profile) => ({ ...profile, tokenizer: { kind: 'trained', vocabSize: 10 } }))).toThrow(/'profile\.tokenizer\.vocabSize'/);
+    expect(broken((profile) => ({ ...profile, data: { ...profile.data, validationCarve: 'question' as never } }))).toThrow(/'profile\.data\.validationCarve'/);
+    expect(broken((profile) => ({ ...profile, data: { ...profile.data, validationFraction: 1 } }))).toThrow(/'profile\.data\.validationFraction'/);
+    expect(broken((profile) => ({ ...profile, finetune: { ...profile.finetune, learningRateMultipliers: { encoders: 1, fusion: 0, heads: 1 } } }))).toThrow(
+      /'profile\.finetune\.learningRateMultipliers\.fusion'/,
+    );
+    expect(broken((profile) => ({ ...profile, finetune: { ...profile.finetune, pooling: 'max' as never } }))).toThrow(/'profile\.finetune\.pooling'/);
   });
 });

@@ -42,10 +42,21 @@ export interface PaperProfile {
     /** Tuning steps over which that reconstruction loss decays to 0. */
     readonly regularizerDecaySteps: number;
   };
+  /** How VQA-RAD's validation split is carved from MEVF train (the other datasets ship one). */
+  readonly data: {
+    /** Share carved out as validation. */
+    readonly validationFraction: number;
+    /** `image`: each image on one side; `sample`: by question, as MEVF's test split is built (see `@umd/data`'s `carveValidation`). */
+    readonly validationCarve: 'image' | 'sample';
+  };
   readonly finetune: {
     readonly epochs: number;
     readonly batchSize: number;
     readonly learningRate: number;
+    /** Per-group learning-rate multipliers. Absent: the trainer's default (M3AE's 1 / 5 / 50). */
+    readonly learningRateMultipliers?: { readonly encoders: number; readonly fusion: number; readonly heads: number };
+    /** How the task heads pool the fused streams. Absent: the trainer's default (`cls`). */
+    readonly pooling?: 'cls' | 'mean';
     /** GM-Coord's modulation strength α. */
     readonly gmCoordAlpha: number;
     /** Train on at most this many training samples (a seeded subsample, the same for every row and seed); absent: all. */
@@ -95,11 +106,22 @@ export function validatePaperProfile(profile: PaperProfile): PaperProfile {
   positiveInteger('calibrate.batchSize', calibrate.batchSize, 2);
   if (typeof calibrate.regularizer !== 'boolean') throw new InvalidConfigError('profile.calibrate.regularizer', calibrate.regularizer, 'true or false');
   positiveInteger('calibrate.regularizerDecaySteps', calibrate.regularizerDecaySteps);
+  const { data } = profile;
+  if (!(typeof data?.validationFraction === 'number' && data.validationFraction > 0 && data.validationFraction < 1)) {
+    throw new InvalidConfigError('profile.data.validationFraction', data?.validationFraction, 'a number in (0, 1)');
+  }
+  if (data.validationCarve !== 'image' && data.validationCarve !== 'sample') {
+    throw new InvalidConfigError('profile.data.validationCarve', data.validationCarve, "'image' or 'sample'");
+  }
   positiveInteger('finetune.epochs', finetune.epochs);
   positiveInteger('finetune.batchSize', finetune.batchSize);
   positiveNumber('finetune.learningRate', finetune.learningRate);
   if (typeof finetune.gmCoordAlpha !== 'number' || !(finetune.gmCoordAlpha >= 0)) {
     throw new InvalidConfigError('profile.finetune.gmCoordAlpha', finetune.gmCoordAlpha, 'a number ≥ 0');
+  }
+  for (const [group, value] of Object.entries(finetune.learningRateMultipliers ?? {})) positiveNumber(`finetune.learningRateMultipliers.${group}`, value);
+  if (finetune.pooling !== undefined && finetune.pooling !== 'cls' && finetune.pooling !== 'mean') {
+    throw new InvalidConfigError('profile.finetune.pooling', finetune.pooling, "'cls' or 'mean'");
   }
   if (finetune.maxTrainSamples !== undefined) positiveInteger('finetune.maxTrainSamples', finetune.maxTrainSamples, finetune.batchSize);
   if (finetune.maxValidationSamples !== undefined) positiveInteger('finetune.maxValidationSamples', finetune.maxValidationSamples);

@@ -7,12 +7,29 @@ export type PaperProfileName = (typeof paperProfileNames)[number];
 const phantomDefaults = { trainImages: 300, validateImages: 60, testImages: 60, size: 64 } as const;
 
 /**
- * The profiles. Times are for the whole grid (4 tasks, 5 variants + the text-only floor model) on 2 CPU cores (wasm):
+ * The model of the ready configs (apps/trainer/configs/vqa-rad.yaml and the others): the tiny preset on top of the
+ * frozen ImageNet MobileNetV2 stem of `nsfwjs` (224 px RGB, one token per 32 px).
+ */
+const tinyWithStem = {
+  preset: 'tiny',
+  overrides: { vision: { imageSize: 224, patchSize: 32, channels: 3, stem: { kind: 'mobilenet-v2' } } },
+} as const;
+
+/** The tuning recipe of the ready configs: one learning rate for every part, mean pooling. */
+const readyRecipe = { learningRate: 3e-4, learningRateMultipliers: { encoders: 1, fusion: 1, heads: 1 }, pooling: 'mean' } as const;
+
+/** VQA-RAD's validation as the ready config carves it: 15% of MEVF train, by question (see `validationCarve`). */
+const readyData = { validationFraction: 0.15, validationCarve: 'sample' } as const;
+
+/**
+ * The profiles. Times are for the whole grid (4 tasks, 5 variants + the text-only floor model) on 2 CPU cores (wasm).
+ * `quick` and `full` train the ready configs' model and recipe (tiny + MobileNetV2 stem, one learning rate, mean
+ * pooling, VQA-RAD validation carved by question), so the `scratch` row is the ready config:
  * - `quick` (about 15 min, 1 seed): a smoke of the protocol — 30 pre-training steps per MR variant, 10 calibration
  *   steps per task, 1 epoch on at most 320 training samples per cell, model selection on at most 200 validation
  *   samples. The numbers are NOT results.
- * - `full` (several hours, 3 seeds): 45 min of MR pre-training per variant on MedPix 2.0 train, 200 calibration steps
- *   per task, 3 epochs on the whole training split per cell.
+ * - `full` (many hours, 3 seeds): 6,000 MR pre-training steps per variant on MedPix 2.0 train (a step count, so two
+ *   runs give the same numbers), 200 calibration steps per task, 15 epochs on the whole training split per cell.
  * - `micro` (seconds, phantom data): a 16-wide model with its own small vocabulary, two steps of everything; for
  *   tests of the machinery.
  */
@@ -23,25 +40,27 @@ export const paperProfiles: Readonly<Record<PaperProfileName, PaperProfile>> = {
       'quick: 30 MR pre-training steps per variant (batch 32), 10 TD-Calib steps per task, 1 tuning epoch on ≤ 320 training samples per cell, selection on ≤ 200 validation samples',
     smoke: true,
     seeds: 1,
-    model: { preset: 'tiny' },
+    model: tinyWithStem,
     tokenizer: { kind: 'bert-base-uncased' },
     pretrain: { steps: 30, batchSize: 32, learningRate: 5e-4, checkpointEvery: 10, pictureEvery: 0 },
     calibrate: { steps: 10, batchSize: 32, regularizer: false, regularizerDecaySteps: 10 },
-    finetune: { epochs: 1, batchSize: 32, learningRate: 1e-4, gmCoordAlpha: 0.5, maxTrainSamples: 320, maxValidationSamples: 200 },
+    data: readyData,
+    finetune: { epochs: 1, batchSize: 32, ...readyRecipe, gmCoordAlpha: 0.5, maxTrainSamples: 320, maxValidationSamples: 200 },
     evaluate: { bootstrapResamples: 200 },
     phantom: phantomDefaults,
   },
   full: {
     name: 'full',
     summary:
-      'full: 45 min of MR pre-training per variant on MedPix 2.0 train (batch 32), 200 TD-Calib steps per task, 3 tuning epochs on the whole training split per cell, selection on the whole validation split',
+      'full: 6,000 MR pre-training steps per variant on MedPix 2.0 train (batch 32), 200 TD-Calib steps per task, 15 tuning epochs (the ready configs\' recipe) on the whole training split per cell, selection on the whole validation split',
     smoke: false,
     seeds: 3,
-    model: { preset: 'tiny' },
+    model: tinyWithStem,
     tokenizer: { kind: 'bert-base-uncased' },
-    pretrain: { minutes: 45, batchSize: 32, learningRate: 3e-4, checkpointEvery: 250, pictureEvery: 250 },
+    pretrain: { steps: 6000, batchSize: 32, learningRate: 3e-4, checkpointEvery: 250, pictureEvery: 250 },
     calibrate: { steps: 200, batchSize: 32, regularizer: false, regularizerDecaySteps: 300 },
-    finetune: { epochs: 3, batchSize: 32, learningRate: 5e-5, gmCoordAlpha: 0.5 },
+    data: readyData,
+    finetune: { epochs: 15, batchSize: 32, ...readyRecipe, gmCoordAlpha: 0.5 },
     evaluate: { bootstrapResamples: 1000 },
     phantom: phantomDefaults,
   },
@@ -61,6 +80,7 @@ export const paperProfiles: Readonly<Record<PaperProfileName, PaperProfile>> = {
     tokenizer: { kind: 'trained', vocabSize: 150 },
     pretrain: { steps: 2, batchSize: 4, learningRate: 1e-3, checkpointEvery: 1, pictureEvery: 0 },
     calibrate: { steps: 1, batchSize: 4, regularizer: false, regularizerDecaySteps: 4 },
+    data: { validationFraction: 0.1, validationCarve: 'image' },
     finetune: { epochs: 1, batchSize: 8, learningRate: 1e-3, gmCoordAlpha: 0.5, maxTrainSamples: 16, maxValidationSamples: 8 },
     evaluate: { bootstrapResamples: 20 },
     phantom: { trainImages: 8, validateImages: 4, testImages: 4, size: 32 },

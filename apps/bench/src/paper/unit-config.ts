@@ -34,7 +34,8 @@ export function taskDataSection(task: PaperTask, options: UnitConfigOptions): No
     const kind = taskKindOf[task];
     return { dataset: 'phantom', imageCache, phantom: { task: kind, seed: phantomSeeds[task], ...profile.phantom } };
   }
-  return { dataset: task, root: taskDataRoots[task], imageCache, validationFraction: 0.1, answerVocabulary: 'train' };
+  const { validationFraction, validationCarve } = profile.data;
+  return { dataset: task, root: taskDataRoots[task], imageCache, validationFraction, validationCarve, answerVocabulary: 'train' };
 }
 
 /** The pre-training section every unit starting from `objectives` shares (so resumed stages see the same inputs). */
@@ -118,6 +119,8 @@ export function tuneUnitConfig(unit: TuneUnit, options: UnitConfigOptions, split
         epochs: profile.finetune.epochs,
         batchSize: profile.finetune.batchSize,
         learningRate: profile.finetune.learningRate,
+        ...(profile.finetune.learningRateMultipliers ? { learningRateMultipliers: profile.finetune.learningRateMultipliers } : {}),
+        ...(profile.finetune.pooling ? { pooling: profile.finetune.pooling } : {}),
         gmCoord: { enabled: spec.gmCoord, strategy: 'ogm-ge', alpha: profile.finetune.gmCoordAlpha },
         blindImage: spec.blindImage,
       },

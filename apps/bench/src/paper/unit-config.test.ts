@@ -1,0 +1,32 @@
+import { loadPipelineConfig, resolveConfigPath } from '@umd/trainer';
+import { describe, expect, it } from 'vitest';
+
+import { expandPaperGrid } from './paper-grid.js';
+import { paperProfiles } from './paper-profiles.js';
+import { tuneUnitConfig } from './unit-config.js';
+
+describe('tuneUnitConfig', () => {
+  it("trains the full profile's scratch row of VQA-RAD exactly as the ready vqa-rad config does", async () => {
+    const ready = await loadPipelineConfig(resolveConfigPath('vqa-rad'));
+    const plan = expandPaperGrid({ seeds: 1, tasks: ['vqa-rad'], variants: ['scratch'], floors: false });
+    const unit = plan.tunings[0]!;
+    const config = tuneUnitConfig(unit, { profile: paperProfiles.full, data: { kind: 'real', dir: '/data' }, imageCache: null, baseSeed: 0 });
+    expect(config.model).toEqual(ready.model);
+    expect(config.data.validationFraction).toBe(ready.data.validationFraction);
+    expect(config.data.validationCarve).toBe(ready.data.validationCarve);
+    expect(config.stages).toEqual(ready.stages);
+    const { gmCoord, ...finetune } = config.finetune;
+    const { gmCoord: readyGmCoord, ...readyFinetune } = ready.finetune;
+    expect(finetune).toEqual(readyFinetune);
+    expect([gmCoord.enabled, readyGmCoord.enabled]).toEqual([false, false]);
+  });
+
+  it('starts the TD-Calib rows from pre-training and calibration, with GM-Coord only in the last row', () => {
+    const plan = expandPaperGrid({ seeds: 1, tasks: ['slake'], variants: ['mr-full+td-calib', 'mr-full+td-calib+gm-coord'], floors: false });
+    const options = { profile: paperProfiles.full, data: { kind: 'real', dir: '/data' }, imageCache: null, baseSeed: 0 } as const;
+    const [calib, umd] = plan.tunings.map((unit) => tuneUnitConfig(unit, options));
+    expect(calib!.stages).toEqual(['pretrain', 'calibrate', 'finetune', 'evaluate']);
+    expect([calib!.finetune.gmCoord.enabled, umd!.finetune.gmCoord.enabled]).toEqual([false, true]);
+    expect(umd!.finetune.learningRateMultipliers).toEqual({ encoders: 1, fusion: 1, heads: 1 });
+  });
+});
