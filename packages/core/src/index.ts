@@ -41,7 +41,7 @@ export { clipGradNorm, globalNorm } from './optim/clip-grad-norm.js';
 export { GradientAccumulator } from './optim/gradient-accumulator.js';
 
 // Checkpoints (safetensors).
-export { decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsHeader } from './checkpoint/safetensors.js';
+export { decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsHeader, safetensorsDataBuffer } from './checkpoint/safetensors.js';
 export type { SafetensorsDtype, SafetensorsEntry, SafetensorsHeader, TensorRecord } from './checkpoint/safetensors.js';
 export { assignWeights, readCheckpoint, recordFromTensor, saveCheckpoint, tensorFromRecord } from './checkpoint/checkpoint.js';
 export type {
@@ -62,6 +62,7 @@ export { keepJsonLinesUpTo } from './train/keep-json-lines-up-to.js';
 // Errors.
 export { UmdError } from './errors/umd-error.js';
 export { BackendUnavailableError } from './errors/backend-unavailable-error.js';
+export { CheckpointDamagedError } from './errors/checkpoint-damaged-error.js';
 export { CheckpointFormatError } from './errors/checkpoint-format-error.js';
 export { CheckpointMismatchError } from './errors/checkpoint-mismatch-error.js';
 export { FileWriteError } from './errors/file-write-error.js';

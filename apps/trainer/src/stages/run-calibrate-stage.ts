@@ -8,6 +8,7 @@ import type { PretrainResult } from './run-pretrain-stage.js';
 import { runStage, type StageOutcome } from './run-stage.js';
 import type { StageContext } from './stage-context.js';
 import { upstreamResult } from './upstream-result.js';
+import { checkpointRecoveryLine } from './checkpoint-recovery-line.js';
 
 /** MR losses on TD-Calib's fixed set of downstream training batches: each enabled term and the total. */
 export type CalibrationLosses = Readonly<Record<string, number>>;
@@ -56,7 +57,9 @@ export async function runCalibrateStage(context: StageContext): Promise<StageOut
       resume: session.resume,
       ...(context.signal ? { signal: context.signal } : {}),
       onEvent: (event) => {
-        if (event.type === 'train-start') progress.begin('calibrate', event.maxSteps, event.startStep);
+        const recovery = checkpointRecoveryLine('calibrate', event);
+        if (recovery !== undefined) progress.log(recovery);
+        else if (event.type === 'train-start') progress.begin('calibrate', event.maxSteps, event.startStep);
         else if (event.type === 'step-end') progress.update(event.step, { loss: event.loss.toFixed(3) });
         else if (event.type === 'train-end') progress.end();
         else if (event.type === 'evaluation-end') progress.log(`[calibrate] MR loss ${event.phase}: ${event.losses.total.toFixed(4)}`);

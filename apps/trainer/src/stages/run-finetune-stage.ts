@@ -11,6 +11,7 @@ import type { PretrainResult } from './run-pretrain-stage.js';
 import { runStage, type StageOutcome } from './run-stage.js';
 import type { StageContext } from './stage-context.js';
 import { upstreamResult } from './upstream-result.js';
+import { checkpointRecoveryLine } from './checkpoint-recovery-line.js';
 
 /** What the finetune stage records. Paths are relative to the output folder. */
 export interface FinetuneResult {
@@ -75,7 +76,9 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       ...(regularizer && source.checkpoint ? { auxiliary: reconstructionRegularizer(context, source.checkpoint, tokenizer, created) } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
       onEvent: (event) => {
-        if (event.type === 'train-start') progress.begin('finetune', event.maxSteps, event.startStep);
+        const recovery = checkpointRecoveryLine('finetune', event);
+        if (recovery !== undefined) progress.log(recovery);
+        else if (event.type === 'train-start') progress.begin('finetune', event.maxSteps, event.startStep);
         else if (event.type === 'step-end') progress.update(event.step, { epoch: `${event.epoch + 1}/${settings.epochs}`, loss: event.loss.toFixed(3) });
         else if (event.type === 'train-end') progress.end();
         else if (event.type === 'evaluation-end') {

@@ -8,6 +8,7 @@ import { loadPretrainCorpus } from '../datasets.js';
 import { runStage, type StageOutcome } from './run-stage.js';
 import { measurePretrainStep } from './measure-pretrain-step.js';
 import type { StageContext } from './stage-context.js';
+import { checkpointRecoveryLine } from './checkpoint-recovery-line.js';
 
 /** What the pretrain stage records. Paths are relative to the output folder. */
 export interface PretrainResult {
@@ -78,7 +79,9 @@ export async function runPretrainStage(context: StageContext): Promise<StageOutc
         resume: session.resume,
         signal,
         onEvent: (event) => {
-          if (event.type === 'train-start') progress.begin('pretrain', event.maxSteps, event.startStep);
+          const recovery = checkpointRecoveryLine('pretrain', event);
+          if (recovery !== undefined) progress.log(recovery);
+          else if (event.type === 'train-start') progress.begin('pretrain', event.maxSteps, event.startStep);
           else if (event.type === 'step-end') progress.update(event.step, { loss: event.loss.toFixed(3), 'ms/step': event.stepMs.toFixed(0) });
           else if (event.type === 'picture-save') picture = event.path;
           else if (event.type === 'train-end') progress.end();

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { CheckpointDamagedError } from '../errors/checkpoint-damaged-error.js';
 import { CheckpointFormatError } from '../errors/checkpoint-format-error.js';
 import { CheckpointMismatchError } from '../errors/checkpoint-mismatch-error.js';
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
@@ -86,7 +87,7 @@ describe('saveCheckpoint and readCheckpoint', () => {
 
     const file = await readSafetensors(path);
     expect(Object.keys(file.tensors)).toContain('optimizer/attn.qkv.weight/m');
-    expect(file.metadata).toEqual({ format: 'umd-ts-checkpoint', formatVersion: '1', umd: JSON.stringify(metadata) });
+    expect(file.metadata).toEqual({ format: 'umd-ts-checkpoint', formatVersion: '1', umd: JSON.stringify(metadata), sha256: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     tf.dispose([m, step]);
     model.dispose();
   });
@@ -117,6 +118,32 @@ describe('saveCheckpoint and readCheckpoint', () => {
     await expect(readCheckpoint(path)).rejects.toThrow(CheckpointFormatError);
     await writeFile(path, encodeSafetensors({}, { format: 'umd-ts-checkpoint', formatVersion: '1', umd: '{"step":-1}' }));
     await expect(readCheckpoint(path)).rejects.toThrow('non-negative integer "step"');
+  });
+
+  it('records a digest of the data and metadata, and refuses a file whose bytes changed after the write', async () => {
+    const path = join(directory, 'digest.safetensors');
+    const weight = tf.tensor1d([1, 2, 3, 4]);
+    await saveCheckpoint(path, { weights: { weight }, metadata: { step: 12, extra: { note: 'x' } } });
+    weight.dispose();
+    const intact = await readFile(path);
+    expect(await readCheckpoint(path)).toMatchObject({ metadata: { step: 12 } });
+
+    const flippedData = Buffer.from(intact);
+    flippedData[flippedData.length - 1]! ^= 0x01; // the last byte of the last float
+    await writeFile(path, flippedData);
+    await expect(readCheckpoint(path)).rejects.toThrow(CheckpointDamagedError);
+    await expect(readCheckpoint(path)).rejects.toThrow(`${path}: the checkpoint is damaged`);
+
+    const editedStep = Buffer.from(intact.toString('latin1').replace('\\"step\\":12', '\\"step\\":99'), 'latin1'); // same length
+    expect(editedStep.equals(intact)).toBe(false);
+    await writeFile(path, editedStep);
+    await expect(readCheckpoint(path)).rejects.toThrow(CheckpointDamagedError);
+  });
+
+  it('reads a checkpoint written before digests existed', async () => {
+    const path = join(directory, 'no-digest.safetensors');
+    await writeFile(path, encodeSafetensors({ weight: float([2], [1, 2]) }, { format: 'umd-ts-checkpoint', formatVersion: '1', umd: '{"step":3}' }));
+    expect(await readCheckpoint(path)).toEqual({ weights: { weight: float([2], [1, 2]) }, optimizerWeights: {}, metadata: { step: 3 } });
   });
 
   it('rejects bad input before writing anything', async () => {

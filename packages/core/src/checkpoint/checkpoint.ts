@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
 import * as tf from '@tensorflow/tfjs-core';
 
+import { CheckpointDamagedError } from '../errors/checkpoint-damaged-error.js';
 import { CheckpointFormatError } from '../errors/checkpoint-format-error.js';
 import type { CheckpointProblem } from '../errors/checkpoint-mismatch-error.js';
 import { CheckpointMismatchError } from '../errors/checkpoint-mismatch-error.js';
@@ -7,7 +11,7 @@ import { InvalidConfigError } from '../errors/invalid-config-error.js';
 import type { NamedTensors } from '../nn/module.js';
 import type { RandomState } from '../random/seeded-random.js';
 import type { TensorRecord } from './safetensors.js';
-import { encodeSafetensors, readSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, safetensorsDataBuffer } from './safetensors.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 const FORMAT = 'umd-ts-checkpoint';
@@ -52,8 +56,9 @@ export interface LoadedCheckpoint {
 }
 
 /**
- * Writes a training checkpoint as one safetensors file, atomically (a crash leaves the previous checkpoint intact).
- * Reads every tensor back with `await t.data()` (a GPU sync point); never disposes the inputs.
+ * Writes a training checkpoint as one safetensors file, atomically (a crash leaves the previous checkpoint intact),
+ * with the SHA-256 of its tensor data and metadata in the header (`__metadata__.sha256`), which {@link readCheckpoint}
+ * verifies. Reads every tensor back with `await t.data()` (a GPU sync point); never disposes the inputs.
  *
  * @throws InvalidConfigError for a weight name starting with `optimizer/`, an unsupported dtype, a bad `step` or
  *   metadata JSON cannot hold; FileWriteError when the file cannot be written
@@ -70,19 +75,35 @@ export async function saveCheckpoint(path: string, checkpoint: SaveCheckpointOpt
   for (const [name, tensor] of Object.entries(checkpoint.optimizerWeights ?? {})) {
     records.push([OPTIMIZER_PREFIX + name, await recordFromTensor(tensor, `optimizerWeights[${JSON.stringify(name)}]`)]);
   }
+  const tensors = Object.fromEntries(records);
   const metadata = { format: FORMAT, formatVersion: FORMAT_VERSION, umd: encodeMetadata(checkpoint.metadata) };
-  await writeFileAtomic(path, encodeSafetensors(Object.fromEntries(records), metadata));
+  // The data buffer does not depend on the header, so the digest of a first encoding holds for the second.
+  const sha256 = contentDigest(metadata.umd, safetensorsDataBuffer(encodeSafetensors(tensors, metadata), path));
+  await writeFileAtomic(path, encodeSafetensors(tensors, { ...metadata, sha256 }));
+}
+
+/** `sha256:<hex>` of a checkpoint's metadata JSON and its data buffer. */
+function contentDigest(umd: string, data: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(umd).update(data).digest('hex')}`;
 }
 
 /**
- * Reads a checkpoint written by {@link saveCheckpoint}. A safetensors file without UMD metadata (a pure weight file,
- * e.g. from Hugging Face) reads as weights only, with `metadata = { step: 0 }`.
+ * Reads a checkpoint written by {@link saveCheckpoint} and verifies its digest (checkpoints written before digests
+ * existed carry none and are read as they are). A safetensors file without UMD metadata (a pure weight file, e.g. from
+ * Hugging Face) reads as weights only, with `metadata = { step: 0 }`.
  *
- * @throws CheckpointFormatError for a malformed file, an unsupported format version or unreadable metadata
+ * @throws CheckpointFormatError for a malformed file, an unsupported format version or unreadable metadata;
+ *   CheckpointDamagedError when the content does not match its digest
  */
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  const file = await readSafetensors(path);
+  const bytes = await readFile(path);
+  const file = decodeSafetensors(bytes, path);
   if (file.metadata['format'] !== FORMAT) return { weights: file.tensors, optimizerWeights: {}, metadata: { step: 0 } };
+  const recorded = file.metadata['sha256'];
+  if (recorded !== undefined) {
+    const actual = contentDigest(file.metadata['umd'] ?? '', safetensorsDataBuffer(bytes, path));
+    if (actual !== recorded) throw new CheckpointDamagedError(path, recorded, actual);
+  }
   const weights: [string, TensorRecord][] = [];
   const optimizerWeights: [string, TensorRecord][] = [];
   for (const [name, record] of Object.entries(file.tensors)) {

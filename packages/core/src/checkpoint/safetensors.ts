@@ -135,6 +135,14 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
   }
 }
 
+/**
+ * The data buffer of a safetensors file held in memory (everything after the header): a view, not a copy.
+ * @throws CheckpointFormatError when the header length does not fit the file
+ */
+export function safetensorsDataBuffer(bytes: Uint8Array, source: string): Uint8Array {
+  return bytes.subarray(8 + readHeaderLength(bytes.subarray(0, 8), bytes.byteLength, source));
+}
+
 /** Reads the u64 little-endian header length and checks it against the file length. */
 function readHeaderLength(prefix: Uint8Array, fileLength: number, source: string): number {
   if (fileLength < 8) {

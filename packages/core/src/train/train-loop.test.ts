@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -160,6 +160,59 @@ describe('trainLoop', () => {
     expect(events[0]).toEqual({ type: 'train-start', startStep: 3, maxSteps: 6, resumedFrom: path.join(dir, 'step-000003.safetensors') });
     expect([...firstHalf.losses, ...secondHalf.losses]).toEqual(reference.losses);
     second.dispose();
+  });
+
+  it('sets a damaged newest checkpoint aside, names it, and resumes exactly from the next older one', async () => {
+    const straight = setup();
+    const reference = await trainLoop({ model: straight.model, optimizer: straight.optimizer, trainStep: straight.trainStep, maxSteps: 6, random: straight.random, data: straight.data });
+    straight.dispose();
+
+    const dir = await tempDir();
+    const first = setup();
+    await trainLoop({ model: first.model, optimizer: first.optimizer, trainStep: first.trainStep, maxSteps: 4, random: first.random, data: first.data, checkpoint: { dir, every: 2 } });
+    first.dispose();
+    const newest = path.join(dir, 'step-000004.safetensors');
+    const bytes = await readFile(newest);
+    bytes[bytes.length - 3]! ^= 0x40; // one flipped bit in the tensor data
+    await writeFile(newest, bytes);
+    await writeFile(path.join(dir, '.step-000006.safetensors.tmp-999999999-0a1b2c'), 'half a checkpoint'); // a write killed midway
+
+    const second = setup();
+    const events: TrainEvent[] = [];
+    const resumed = await trainLoop({
+      model: second.model, optimizer: second.optimizer, trainStep: second.trainStep, maxSteps: 6,
+      random: second.random, data: second.data, checkpoint: { dir, every: 2, keepLast: 5 }, resume: true,
+      onEvent: (event) => events.push(event),
+    });
+    second.dispose();
+    const setAside = events.find((event) => event.type === 'checkpoint-set-aside');
+    expect(setAside).toMatchObject({ path: newest, movedTo: `${newest}.damaged` });
+    expect((setAside as { reason: string }).reason).toMatch(/damaged.*SHA-256/);
+    expect(events.find((event) => event.type === 'temp-files-remove')).toEqual({ type: 'temp-files-remove', paths: [path.join(dir, '.step-000006.safetensors.tmp-999999999-0a1b2c')] });
+    expect(events.find((event) => event.type === 'train-start')).toMatchObject({ startStep: 2, resumedFrom: path.join(dir, 'step-000002.safetensors') });
+    expect(resumed.losses).toEqual(reference.losses.slice(2));
+    expect((await readdir(dir)).sort()).toEqual(['step-000002.safetensors', 'step-000004.safetensors', 'step-000004.safetensors.damaged', 'step-000006.safetensors']);
+  });
+
+  it('does not resume from a checkpoint past the plan: set aside on a search, an error for an explicit path', async () => {
+    const dir = await tempDir();
+    const first = setup();
+    await trainLoop({ model: first.model, optimizer: first.optimizer, trainStep: first.trainStep, maxSteps: 4, random: first.random, data: first.data, checkpoint: { dir, every: 4 } });
+    first.dispose();
+    const file = path.join(dir, 'step-000004.safetensors');
+    const second = setup();
+    await expect(trainLoop({ model: second.model, optimizer: second.optimizer, trainStep: second.trainStep, maxSteps: 3, random: second.random, data: second.data, resume: file })).rejects.toThrow(
+      /step.*at most 3/,
+    );
+    const events: TrainEvent[] = [];
+    const result = await trainLoop({
+      model: second.model, optimizer: second.optimizer, trainStep: second.trainStep, maxSteps: 3, random: second.random, data: second.data,
+      checkpoint: { dir, every: 4 }, resume: true, onEvent: (event) => events.push(event),
+    });
+    second.dispose();
+    expect(events.find((event) => event.type === 'checkpoint-set-aside')).toMatchObject({ path: file, reason: "its step 4 is past the plan's last step 3" });
+    expect(result).toMatchObject({ step: 3, reason: 'completed' }); // nothing older: a fresh start
+    expect(events.find((event) => event.type === 'train-start')).toMatchObject({ startStep: 0 });
   });
 
   it('checkpoints and restores extra modules (an EMA teacher) exactly', async () => {

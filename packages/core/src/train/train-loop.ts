@@ -1,10 +1,12 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 
-import { assignWeights, readCheckpoint, saveCheckpoint, tensorFromRecord } from '../checkpoint/checkpoint.js';
+import { assignWeights, readCheckpoint, saveCheckpoint, tensorFromRecord, type LoadedCheckpoint } from '../checkpoint/checkpoint.js';
 import type { TensorRecord } from '../checkpoint/safetensors.js';
+import { CheckpointDamagedError } from '../errors/checkpoint-damaged-error.js';
+import { CheckpointFormatError } from '../errors/checkpoint-format-error.js';
 import { CheckpointMismatchError } from '../errors/checkpoint-mismatch-error.js';
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
 import { NonFiniteLossError } from '../errors/non-finite-loss-error.js';
@@ -37,6 +39,13 @@ export type TrainEvent =
       readonly numTensors: number;
     }
   | { readonly type: 'checkpoint-save'; readonly step: number; readonly path: string; readonly ms: number }
+  /**
+   * A resume found the newest checkpoint unusable (damaged, unreadable, or past the plan's last step), renamed it to
+   * `movedTo` (kept for inspection, never deleted) and went on to the next older one.
+   */
+  | { readonly type: 'checkpoint-set-aside'; readonly path: string; readonly movedTo: string; readonly reason: string }
+  /** Temp files of checkpoint writes whose process is gone (killed mid-write), removed at the start. */
+  | { readonly type: 'temp-files-remove'; readonly paths: readonly string[] }
   | { readonly type: 'train-end'; readonly step: number; readonly reason: 'completed' | 'aborted'; readonly lastCheckpoint?: string };
 
 export interface TrainLoopOptions {
@@ -118,10 +127,15 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
 
   let startStep = 0;
   let lastCheckpoint: string | undefined;
-  const resumePath = await findResumePath(options);
-  if (resumePath) {
-    startStep = await restoreCheckpoint(resumePath, options);
-    lastCheckpoint = resumePath;
+  if (checkpoint) {
+    const removed = await removeOrphanTempFiles(checkpoint.dir);
+    if (removed.length > 0) options.onEvent?.({ type: 'temp-files-remove', paths: removed });
+  }
+  const resume = await findResumeCheckpoint(options);
+  const resumePath = resume?.path;
+  if (resume) {
+    startStep = restoreCheckpoint(resume.path, resume.loaded, options);
+    lastCheckpoint = resume.path;
   }
   options.onEvent?.({ type: 'train-start', startStep, maxSteps, ...(resumePath ? { resumedFrom: resumePath } : {}) });
 
@@ -192,15 +206,93 @@ export async function latestCheckpoint(dir: string): Promise<string | undefined>
   return files.length > 0 ? path.join(dir, files[files.length - 1]!.name) : undefined;
 }
 
-async function findResumePath(options: TrainLoopOptions): Promise<string | undefined> {
-  if (typeof options.resume === 'string') return options.resume;
+/**
+ * The checkpoint a run resumes from, read and verified. `resume: true` takes the newest usable one in
+ * `checkpoint.dir`: a newest file that is damaged, unreadable or past `maxSteps` is set aside (renamed to
+ * `<file>.damaged`, with an event naming it and why) and the next older one is tried. An explicit path is used as
+ * it is, or fails with the reason.
+ */
+async function findResumeCheckpoint(options: TrainLoopOptions): Promise<{ path: string; loaded: LoadedCheckpoint } | undefined> {
+  if (typeof options.resume === 'string') {
+    const loaded = await readCheckpoint(options.resume);
+    if (stepProblem(loaded, options.maxSteps)) {
+      throw new CheckpointMismatchError(options.resume, [
+        { kind: 'field', name: 'step', expected: `at most ${options.maxSteps} (the plan's last step)`, checkpoint: String(loaded.metadata.step) },
+      ]);
+    }
+    return { path: options.resume, loaded };
+  }
   if (options.resume !== true) return undefined;
   if (!options.checkpoint) throw new InvalidConfigError('resume', true, "a checkpoint path, or 'checkpoint.dir' to search");
-  return latestCheckpoint(options.checkpoint.dir);
+  const files = await listCheckpoints(options.checkpoint.dir);
+  for (const { name } of files.reverse()) {
+    const file = path.join(options.checkpoint.dir, name);
+    let reason: string | undefined;
+    let loaded: LoadedCheckpoint | undefined;
+    try {
+      loaded = await readCheckpoint(file);
+      reason = stepProblem(loaded, options.maxSteps);
+    } catch (error) {
+      if (!(error instanceof CheckpointDamagedError || error instanceof CheckpointFormatError)) throw error;
+      reason = error.message;
+    }
+    if (reason === undefined) return { path: file, loaded: loaded! };
+    const movedTo = await setAside(file);
+    options.onEvent?.({ type: 'checkpoint-set-aside', path: file, movedTo, reason });
+  }
+  return undefined;
 }
 
-async function restoreCheckpoint(file: string, options: TrainLoopOptions): Promise<number> {
-  const loaded = await readCheckpoint(file);
+/** Why a checkpoint cannot continue a plan of `maxSteps`, or undefined when it can. */
+function stepProblem(loaded: LoadedCheckpoint, maxSteps: number): string | undefined {
+  const { step } = loaded.metadata;
+  return step > maxSteps ? `its step ${step} is past the plan's last step ${maxSteps}` : undefined;
+}
+
+/** Renames `file` to `<file>.damaged` (`.damaged-2`, … when taken); returns the new path. */
+async function setAside(file: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const target = `${file}.damaged${attempt === 1 ? '' : `-${attempt}`}`;
+    try {
+      await stat(target);
+    } catch {
+      await rename(file, target);
+      return target;
+    }
+  }
+}
+
+const tempPattern = /^\..+\.tmp-(\d+)-[0-9a-f]+$/;
+
+/** Removes `writeFileAtomic` temp files in `dir` whose writing process no longer runs; returns their paths. */
+async function removeOrphanTempFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(tempPattern.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || processRuns(pid)) continue;
+    await rm(path.join(dir, name), { force: true });
+    removed.push(path.join(dir, name));
+  }
+  return removed;
+}
+
+/** Whether process `pid` exists on this machine. */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it exists, owned by someone else
+  }
+}
+
+function restoreCheckpoint(file: string, loaded: LoadedCheckpoint, options: TrainLoopOptions): number {
   const { metadata } = loaded;
   if (options.random && !metadata.random) {
     throw new CheckpointMismatchError(file, [{ kind: 'field', name: 'random', expected: 'generator state', checkpoint: 'absent' }]);
