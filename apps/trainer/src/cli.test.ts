@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { lockRunFolder } from '@umd/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** Runs `umd-train` from source, as `pnpm umd-train` does (each spawn costs a few seconds: two in this file). */
+/** Runs `umd-train` from source, as `pnpm umd-train` does (each spawn costs a few seconds: three in this file). */
 function umdTrain(args: readonly string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ['--conditions=@umd/source', '--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: appDir,
@@ -45,5 +46,19 @@ describe('umd-train (spawned)', () => {
     expect(status).toBe(1);
     expect(stderr).toContain(`UMD_DatasetNotFoundError: medpix: ${path.join(missing, 'medpix-2.0')} does not exist.`);
     expect(stderr).toContain('"Data" in apps/trainer/README.md');
+  });
+
+  it('refuses a second run into a folder another run holds, naming the holder, and leaves the folder alone', async () => {
+    const out = path.join(dir, 'held');
+    const lock = await lockRunFolder(out); // this test process plays the first run
+    try {
+      await writeFile(path.join(out, 'pipeline.json'), '{"first run": true}');
+      const { status, stderr } = umdTrain(['run', '--config', 'phantom', '--out', out, '--progress', 'plain']);
+      expect(status).toBe(1);
+      expect(stderr).toContain(`UMD_RunFolderLockedError: ${out} is locked by another run: pid ${process.pid} on ${os.hostname()}`);
+      expect(await readFile(path.join(out, 'pipeline.json'), 'utf8')).toBe('{"first run": true}');
+    } finally {
+      await lock.release();
+    }
   });
 });

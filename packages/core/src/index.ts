@@ -54,6 +54,10 @@ export type {
 export { writeFileAtomic } from './checkpoint/write-file-atomic.js';
 export type { WriteFileAtomicOptions } from './checkpoint/write-file-atomic.js';
 
+// Run folders: one run at a time per output folder.
+export { lockRunFolder } from './run/lock-run-folder.js';
+export type { LockRunFolderOptions, RunFolderLock } from './run/lock-run-folder.js';
+
 // Training loop.
 export { latestCheckpoint, trainLoop } from './train/train-loop.js';
 export type { Resumable, TrainEvent, TrainLoopOptions, TrainResult } from './train/train-loop.js';
@@ -64,6 +68,8 @@ export { UmdError } from './errors/umd-error.js';
 export { BackendUnavailableError } from './errors/backend-unavailable-error.js';
 export { CheckpointDamagedError } from './errors/checkpoint-damaged-error.js';
 export { CheckpointFormatError } from './errors/checkpoint-format-error.js';
+export { RunFolderLockedError } from './errors/run-folder-locked-error.js';
+export type { RunFolderLockHolder } from './errors/run-folder-locked-error.js';
 export { CheckpointMismatchError } from './errors/checkpoint-mismatch-error.js';
 export { FileWriteError } from './errors/file-write-error.js';
 export type { CheckpointProblem } from './errors/checkpoint-mismatch-error.js';

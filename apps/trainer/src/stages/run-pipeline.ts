@@ -1,3 +1,5 @@
+import { lockRunFolder } from '@umd/core';
+
 import { stageNames, type StageName } from '../config/pipeline-config-schema.js';
 import { writeReport, type ReportSummary } from '../report/write-report.js';
 import { runCalibrateStage } from './run-calibrate-stage.js';
@@ -33,12 +35,23 @@ export interface PipelineRun {
 /**
  * Runs stages in pipeline order (pretrain → calibrate → finetune → evaluate), each reading what the earlier ones
  * recorded in `<out>/pipeline.json`, then writes `<out>/report/`. A stage stopped by the signal ends the run after
- * its checkpoint; `resume: true` continues it later and skips the complete ones.
+ * its checkpoint; `resume: true` continues it later and skips the complete ones. The run holds the lock of `<out>`
+ * throughout (`lockRunFolder`): a second run into the same folder is refused before it touches anything.
  *
- * @throws ConfigError, DatasetNotFoundError, StageInputError, StageConfigMismatchError and the packages' typed errors
+ * @throws RunFolderLockedError when another run holds `<out>`; ConfigError, DatasetNotFoundError, StageInputError,
+ *   StageConfigMismatchError and the packages' typed errors
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineRun> {
   const context = createStageContext(options);
+  const lock = await lockRunFolder(context.outDir, { onLog: (line) => context.progress.log(line) });
+  try {
+    return await runStages(context, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runStages(context: StageContext, options: RunPipelineOptions): Promise<PipelineRun> {
   const wanted = options.stages ?? options.config.stages;
   const outcomes: StageOutcome<unknown>[] = [];
   let abortedAt: StageName | undefined;

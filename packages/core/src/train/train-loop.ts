@@ -14,6 +14,7 @@ import type { Module } from '../nn/module.js';
 import type { AdamW } from '../optim/adamw.js';
 import { learningRateAt, validateLrSchedule, type LrSchedule } from '../optim/lr-schedule.js';
 import type { SeededRandom } from '../random/seeded-random.js';
+import { processRuns } from '../run/process-runs.js';
 
 /** Something whose position must survive a resume (a data loader): plain-JSON state out, state in. */
 export interface Resumable {
@@ -280,16 +281,6 @@ async function removeOrphanTempFiles(dir: string): Promise<string[]> {
     removed.push(path.join(dir, name));
   }
   return removed;
-}
-
-/** Whether process `pid` exists on this machine. */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it exists, owned by someone else
-  }
 }
 
 function restoreCheckpoint(file: string, loaded: LoadedCheckpoint, options: TrainLoopOptions): number {
