@@ -42,6 +42,14 @@ describe('parsePipelineConfig', () => {
     );
   });
 
+  it('refuses a name that would lead the default output folder out of runs/', () => {
+    for (const name of ['../../../../tmp/x', 'a/b', 'a\\b', '..', '.']) {
+      const error = configError(() => parsePipelineConfig({ name }));
+      expect(error.issues, name).toEqual([{ path: 'name', message: expect.stringContaining('a plain folder name') as string }]);
+    }
+    expect(parsePipelineConfig({ name: 'vqa-rad.seed-1' }).name).toBe('vqa-rad.seed-1');
+  });
+
   it('names a wrong enum value with the allowed values', () => {
     const error = configError(() => parsePipelineConfig({ name: 'x', data: { dataset: 'vqarad' } }));
     expect(error.issues).toHaveLength(1);

@@ -356,7 +356,11 @@ const evaluateSchema = z
 /** The zod schema of a pipeline config file (YAML or JSON). Strict: unknown keys are errors. */
 export const pipelineConfigSchema = z
   .strictObject({
-    name: z.string().min(1).describe('run name (default output folder `runs/<name>`)'),
+    name: z
+      .string()
+      .min(1)
+      .regex(/^(?!\.{1,2}$)[^/\\]+$/, 'a plain folder name: no `/` or `\\`, not `.` or `..` (the default output folder is `runs/<name>`)')
+      .describe('run name (default output folder `runs/<name>`)'),
     seed: z.number().int().min(0).default(0).describe('seeds the model, masks, loader order and validation carve-out'),
     model: modelSchema,
     data: dataSchema,
