@@ -270,6 +270,12 @@ describe('loadPipelineConfig', () => {
     await expect(loadPipelineConfig(file)).rejects.toThrow(`Invalid config ${file}`);
   });
 
+  it('refuses unknown YAML tags instead of loading them as strings', async () => {
+    const file = path.join(dir, 'tagged.yaml');
+    await writeFile(file, 'name: tagged\nfinetune:\n  epochs: !!js/function "function () { return 3 }"\n');
+    await expect(loadPipelineConfig(file)).rejects.toThrow(/not valid YAML at line 3, column \d+: .*tag.*js\/function/i);
+  });
+
   it('reports YAML syntax errors with their line, and unknown extensions and missing files', async () => {
     const file = path.join(dir, 'broken.yaml');
     await writeFile(file, 'name: broken\nfinetune:\n  epochs: [1\n');

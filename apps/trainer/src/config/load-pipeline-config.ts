@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 
 import { ConfigError } from '../errors/config-error.js';
 import { configConsistencyIssues } from './config-consistency.js';
@@ -43,13 +43,26 @@ export async function loadPipelineConfig(file: string): Promise<PipelineConfig> 
     });
   }
   let document: unknown;
-  try {
-    document = extension === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    const where =
-      error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    const reason = error instanceof YAMLParseError ? error.message.split('\n')[0] : (error as Error).message;
-    throw new ConfigError(file, [{ path: '', message: `not valid ${extension === '.json' ? 'JSON' : 'YAML'}${where}: ${reason}` }], { cause: error });
+  if (extension === '.json') {
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(error as Error).message}` }], { cause: error });
+    }
+  } else {
+    // Warnings count as errors: an unknown tag (`!!js/function`) would otherwise load as a plain string.
+    const parsed = parseDocument(text);
+    const problems: YAMLError[] = [...parsed.errors, ...parsed.warnings];
+    if (problems.length > 0) {
+      throw new ConfigError(file, problems.map((problem) => ({ path: '', message: `not valid YAML${yamlPosition(problem)}: ${problem.message.split('\n')[0]}` })), {
+        cause: problems[0],
+      });
+    }
+    document = parsed.toJS();
   }
   return parsePipelineConfig(document ?? {}, file);
+}
+
+function yamlPosition(problem: YAMLError): string {
+  return problem.linePos ? ` at line ${problem.linePos[0].line}, column ${problem.linePos[0].col}` : '';
 }
