@@ -5,6 +5,10 @@ import path from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+
+import { FileWriteError } from '../errors/file-write-error.js';
 import { RunFolderLockedError } from '../errors/run-folder-locked-error.js';
 import { lockRunFolder } from './lock-run-folder.js';
 
@@ -73,5 +77,30 @@ describe('lockRunFolder', () => {
     await writeFile(path.join(dir, '.umd-lock-owner.json'), 'not json');
     await expect(lockRunFolder(dir)).rejects.toThrow(/has not recorded who it is/);
     await first.release();
+  });
+
+  it('names the folder and the cause in words when it cannot be created: a file in the way', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'file'), 'x');
+    const out = path.join(dir, 'file', 'run');
+    await expect(lockRunFolder(out)).rejects.toThrow(FileWriteError);
+    await expect(lockRunFolder(out)).rejects.toThrow(`Cannot create the output folder ${out}: a part of the path is a file, not a folder (ENOTDIR)`);
+  });
+
+  it('names the folder and the cause in words on a read-only file system', async (context) => {
+    const mountPoint = await tempDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    } catch {
+      context.skip('mounting a read-only tmpfs needs root (or CAP_SYS_ADMIN); the ENOTDIR case above covers the message');
+      return;
+    }
+    try {
+      const out = path.join(mountPoint, 'runs', 'x');
+      await expect(lockRunFolder(out)).rejects.toThrow(`Cannot create the output folder ${out}: the file system is read-only (EROFS)`);
+    } finally {
+      execFileSync('umount', [mountPoint]);
+      mkdirSync(mountPoint, { recursive: true });
+    }
   });
 });

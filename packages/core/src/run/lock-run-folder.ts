@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import lockfile from 'proper-lockfile';
 
+import { FileWriteError } from '../errors/file-write-error.js';
 import { RunFolderLockedError, type RunFolderLockHolder } from '../errors/run-folder-locked-error.js';
 import { processRuns } from './process-runs.js';
 
@@ -30,11 +31,17 @@ const ownerName = '.umd-lock-owner.json';
  * `<dir>/.umd-lock-owner.json` says who holds it. A lock whose holder is gone — its process no longer runs on this
  * host, or it stopped refreshing the lock for `staleMs` — is taken over, with a line through `onLog`.
  *
- * @throws RunFolderLockedError naming the holder (pid, host, start time, command) when a live run holds the lock
+ * @throws RunFolderLockedError naming the holder (pid, host, start time, command) when a live run holds the lock;
+ *   FileWriteError naming the folder and the cause in words (read-only file system, permission denied, no space, a
+ *   file in the way) when it cannot be created or written
  */
 export async function lockRunFolder(dir: string, options: LockRunFolderOptions = {}): Promise<RunFolderLock> {
   const resolved = path.resolve(dir);
-  await mkdir(resolved, { recursive: true });
+  try {
+    await createFolder(resolved);
+  } catch (error) {
+    throw new FileWriteError(resolved, `Cannot create the output folder ${resolved}: ${fileSystemReason(error)}`, { cause: error });
+  }
   const ownerFile = path.join(resolved, ownerName);
   const lockOptions = {
     lockfilePath: path.join(resolved, lockName),
@@ -46,7 +53,9 @@ export async function lockRunFolder(dir: string, options: LockRunFolderOptions =
   try {
     release = await lockfile.lock(resolved, lockOptions);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
+      throw new FileWriteError(resolved, `Cannot lock the output folder ${resolved}: ${fileSystemReason(error)}`, { cause: error });
+    }
     const holder = await readHolder(ownerFile);
     if (!(holder && holder.host === hostname() && !processRuns(holder.pid))) throw new RunFolderLockedError(resolved, holder);
     options.onLog?.(`[lock] took over the lock of ${resolved} from pid ${holder.pid} (started ${holder.startedAt}), which no longer runs`);
@@ -59,7 +68,12 @@ export async function lockRunFolder(dir: string, options: LockRunFolderOptions =
     }
   }
   const holder: RunFolderLockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
-  await writeFile(ownerFile, `${JSON.stringify(holder)}\n`);
+  try {
+    await writeFile(ownerFile, `${JSON.stringify(holder)}\n`);
+  } catch (error) {
+    await release();
+    throw new FileWriteError(ownerFile, `Cannot write ${ownerFile}: ${fileSystemReason(error)}`, { cause: error });
+  }
   return {
     dir: resolved,
     release: async () => {
@@ -67,6 +81,43 @@ export async function lockRunFolder(dir: string, options: LockRunFolderOptions =
       await release();
     },
   };
+}
+
+/**
+ * `mkdir -p`, but failing with the real cause: a recursive mkdir under a read-only mount reports ENOENT for the
+ * missing parent, so on ENOENT the folders are created one by one and the first failure is thrown.
+ */
+async function createFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const chain: string[] = [];
+    for (let current = dir; path.dirname(current) !== current; current = path.dirname(current)) chain.unshift(current);
+    for (const folder of chain) {
+      try {
+        await mkdir(folder);
+      } catch (stepError) {
+        if ((stepError as NodeJS.ErrnoException).code !== 'EEXIST') throw stepError;
+      }
+    }
+  }
+}
+
+const reasons: Readonly<Record<string, string>> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'a file of that name is in the way',
+};
+
+/** A file system error in words, with its code: `the file system is read-only (EROFS)`. */
+export function fileSystemReason(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code && reasons[code] ? `${reasons[code]} (${code})` : message;
 }
 
 async function readHolder(file: string): Promise<RunFolderLockHolder | undefined> {
