@@ -22,6 +22,8 @@ export type { LoadMelindaOptions, MelindaLabelField } from './datasets/load-meli
 export { loadJsonl } from './datasets/load-jsonl.js';
 export type { JsonlSample, JsonlTask, LoadJsonlOptions } from './datasets/load-jsonl.js';
 export { summarizeDataset } from './datasets/summarize-dataset.js';
+export { decodeDatasetImages } from './datasets/decode-dataset-images.js';
+export type { DatasetDecodeReport, DecodeDatasetImagesOptions, ImageDecodeFailure } from './datasets/decode-dataset-images.js';
 export { carveValidation } from './datasets/carve-validation.js';
 export type { CarvedSplits, CarveValidationOptions } from './datasets/carve-validation.js';
 export type { DatasetSummary, DatasetSummaryInput, SplitSummary, SummarizeDatasetOptions } from './datasets/summarize-dataset.js';
@@ -34,6 +36,7 @@ export type { AnswerCoverage } from './vocabulary/answer-coverage.js';
 
 // Dataset errors.
 export { DatasetNotFoundError } from './errors/dataset-not-found-error.js';
+export { DatasetImagesError } from './errors/dataset-images-error.js';
 export { DatasetParseError } from './errors/dataset-parse-error.js';
 export { EmptySplitError } from './errors/empty-split-error.js';
 export { InvalidRecordError } from './errors/invalid-record-error.js';

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 
 import { fakeImage, writeDataset } from '../src/datasets/__fixtures__/temp-dataset.js';
@@ -90,6 +91,31 @@ describe('umd-data', () => {
     const badCounts = await run('inspect', '--dataset', 'phantom', '--counts', '6,2');
     expect(badCounts.code).toBe(1);
     expect(badCounts.stderr).toContain("Invalid value for '--counts'");
+  });
+
+  it('with --decode, decodes every image and lists the ones that fail (a truncated JPEG passes a plain inspect)', async () => {
+    const jpeg = new Uint8Array(await sharp({ create: { width: 48, height: 48, channels: 3, background: { r: 90, g: 30, b: 200 } } }).jpeg().toBuffer());
+    const root = await writeDataset({
+      'trainset.json': [question(1, 'synpic1.jpg'), question(2, 'synpic2.jpg'), question(3, 'synpic3.jpg')],
+      'testset.json': [question(4, 'synpic2.jpg')],
+      'images/synpic1.jpg': jpeg,
+      'images/synpic2.jpg': jpeg.subarray(0, Math.floor(jpeg.length / 2)), // truncated
+      'images/synpic3.jpg': new TextEncoder().encode('not an image at all'),
+    });
+    const plain = await run('inspect', '--dataset', 'vqa-rad', '--root', root);
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout).decode).toBeUndefined();
+
+    const { code, stdout, stderr } = await run('inspect', '--dataset', 'vqa-rad', '--root', root, '--decode');
+    expect(code).toBe(1);
+    const { decode } = JSON.parse(stdout);
+    expect(decode).toMatchObject({ images: 3, decoded: 1 });
+    expect(decode.failures).toEqual([
+      expect.objectContaining({ file: path.join(root, 'images/synpic2.jpg'), splits: ['train', 'test'], reason: 'corrupt' }),
+      expect.objectContaining({ file: path.join(root, 'images/synpic3.jpg'), splits: ['train'], reason: 'unrecognized' }),
+    ]);
+    expect(stderr).toContain('decode 3/3 images');
+    expect(stderr).toContain(`UMD_DatasetImagesError: 2 of 3 images of ${root} failed to decode`);
   });
 
   it('exits 2 for a malformed command line', async () => {

@@ -1,9 +1,12 @@
 import path from 'node:path';
 
+import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UmdError } from '@umd/core';
 
 import { onErrorChoices } from '../datasets/dataset-load.js';
+import { decodeDatasetImages, type DatasetDecodeReport } from '../datasets/decode-dataset-images.js';
+import { DatasetImagesError } from '../errors/dataset-images-error.js';
 import { summarizeDataset } from '../datasets/summarize-dataset.js';
 import type { AnswerVocabularySource } from '../vocabulary/answer-vocabulary.js';
 import { datasetNames, defaultPhantomCounts, loadNamedDataset, type DatasetName, type NamedDatasetOptions } from './load-named-dataset.js';
@@ -12,6 +15,8 @@ import { datasetNames, defaultPhantomCounts, loadNamedDataset, type DatasetName,
 export interface UmdDataIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Draw progress as a terminal bar on stderr (default: plain lines at every tenth). */
+  readonly progressBar?: boolean;
 }
 
 /** Exit codes: 0 success (and `--help`), 1 the data or an option value is wrong, 2 the command line is malformed. */
@@ -22,6 +27,8 @@ interface InspectFlags extends NamedDatasetOptions {
   readonly vocabulary: AnswerVocabularySource;
   readonly outsideLimit: number;
   readonly compact?: boolean;
+  readonly decode?: boolean;
+  readonly maxInputPixels?: number;
 }
 
 /** Builds the `umd-data` command tree. Output goes through `io`; commander never exits the process itself. */
@@ -59,15 +66,18 @@ export function createUmdDataProgram(io: UmdDataIo): Command {
     .option('--counts <train,validate,test>', `phantom: images per split (default ${defaultPhantomCounts})`)
     .option('--outside-limit <n>', 'how many out-of-vocabulary answers to list per split', count, 10)
     .option('--compact', 'print the JSON on one line')
+    .option('--decode', 'also decode every image, in parallel and as training does, and list each one that fails (exit 1 when any does)')
+    .option('--max-input-pixels <n>', 'with --decode: the decompression-bomb guard in pixels (default 100000000, as in training)', count)
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  umd-data inspect --dataset vqa-rad --root data/vqa-rad\n' +
+        '  umd-data inspect --dataset vqa-rad --root data/vqa-rad --decode\n' +
         '  umd-data inspect --dataset slake --root data/slake --language en\n' +
         "  umd-data inspect --dataset medpix --root data/medpix-2.0 --label-field Plane\n" +
         '  umd-data inspect --dataset jsonl --task vqa --root my-data\n' +
         '  umd-data inspect --dataset phantom --task classification --counts 50,10,10\n\n' +
-        'Exit codes: 0 ok, 1 dataset or option value invalid (message on stderr), 2 malformed command line.',
+        'Exit codes: 0 ok, 1 dataset or option value invalid, or an image failed to decode with --decode (message on stderr), 2 malformed command line.',
     )
     .action(async (flags: InspectFlags, command: Command) => {
       if (flags.root === undefined && flags.dataset !== 'phantom') {
@@ -89,10 +99,35 @@ export function createUmdDataProgram(io: UmdDataIo): Command {
         counts: flags.counts,
       });
       const summary = summarizeDataset(load, { vocabulary: flags.vocabulary, outsideAnswerLimit: flags.outsideLimit });
-      io.stdout(`${JSON.stringify(summary, null, flags.compact ? undefined : 2)}\n`);
+      const decode = flags.decode ? await decodeWithProgress(load, flags.maxInputPixels, io) : undefined;
+      io.stdout(`${JSON.stringify(decode ? { ...summary, decode } : summary, null, flags.compact ? undefined : 2)}\n`);
+      if (decode && decode.failures.length > 0) throw new DatasetImagesError(load.root ?? load.name, decode);
     });
 
   return program;
+}
+
+/** {@link decodeDatasetImages} with progress on stderr: a bar on a terminal, else a line at every tenth. */
+async function decodeWithProgress(load: Parameters<typeof decodeDatasetImages>[0], maxInputPixels: number | undefined, io: UmdDataIo): Promise<DatasetDecodeReport> {
+  const bar = io.progressBar ? new SingleBar({ format: 'decode [{bar}] {value}/{total} images | ETA {eta_formatted}', stream: process.stderr }) : undefined;
+  let reported = 0;
+  const report = await decodeDatasetImages(load, {
+    ...(maxInputPixels === undefined ? {} : { maxInputPixels }),
+    onProgress: (done, total) => {
+      if (bar) {
+        if (done === 1) bar.start(total, 0);
+        bar.update(done);
+        return;
+      }
+      const tenth = Math.floor((10 * done) / total);
+      if (tenth > reported || done === total) {
+        reported = tenth;
+        io.stderr(`decode ${done}/${total} images\n`);
+      }
+    },
+  });
+  bar?.stop();
+  return report;
 }
 
 /** Runs `umd-data` with user arguments (no `node`/script prefix) and returns the exit code. */

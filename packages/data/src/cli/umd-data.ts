@@ -5,4 +5,5 @@ import { runUmdData } from './umd-data-program.js';
 process.exitCode = await runUmdData(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  progressBar: process.stderr.isTTY === true,
 });
