@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { assignWeights, CheckpointMismatchError, readCheckpoint, SeededRandom, type TensorRecord } from '@umd/core';
+import { assignWeights, CheckpointMismatchError, encodeSafetensors, InvalidConfigError, readCheckpoint, readSafetensors, SeededRandom, type TensorRecord } from '@umd/core';
 import { expectTensorClose, useBackend } from '@umd/core/testing';
 import type { Sample } from '@umd/data';
 import { UmdModel } from '@umd/encoders';
@@ -191,6 +191,21 @@ describe('calibrate (phantom data, micro model pre-trained briefly on captions o
     expect((error as Error).message).toContain("'test'");
     expect(touched).toEqual([]); // no image or text of an offending sample was read
     expect(existsSync(outDir)).toBe(false); // nothing was written; the checkpoint was not even opened
+  });
+
+  it('keeps the statistics of a model with a frozen vision stem: asking to re-estimate them is an error, before any work', async () => {
+    // The pre-trained checkpoint, relabelled as a model on the MobileNetV2 stem (its weights never load: the check comes first).
+    const file = await readSafetensors(pretrained);
+    const umd = JSON.parse(file.metadata['umd']!) as { config: { model: { vision: Record<string, unknown> } } };
+    Object.assign(umd.config.model.vision, { imageSize: 224, patchSize: 32, channels: 3, stem: { kind: 'mobilenet-v2' } });
+    const { sha256: _digest, ...metadata } = file.metadata;
+    const stemCheckpoint = path.join(root, 'stem.safetensors');
+    await writeFile(stemCheckpoint, encodeSafetensors(file.tensors, { ...metadata, umd: JSON.stringify(umd) }));
+    const outDir = path.join(root, 'stem-calibration');
+    const refusal = calibrate(options(outDir, { checkpoint: stemCheckpoint, reestimateStatistics: true }));
+    await expect(refusal).rejects.toThrow(InvalidConfigError);
+    await expect(calibrate(options(outDir, { checkpoint: stemCheckpoint, reestimateStatistics: true }))).rejects.toThrow(/reestimateStatistics.*frozen vision stem \(mobilenet-v2\)/);
+    expect(existsSync(outDir)).toBe(false);
   });
 
   it('switched-off terms train nothing of theirs and pass their weights through; a missing head is an error', async () => {

@@ -77,8 +77,11 @@ export interface CalibrateOptions {
    */
   readonly terms?: Partial<Record<MrTerm, boolean>>;
   /**
-   * Re-estimate the input normalisation on the downstream training images (default true). False keeps the
-   * normalisation the checkpoint was trained with (`pretrainingNormalization`).
+   * Re-estimate the input normalisation on the downstream training images (default true; false for a model with a
+   * frozen vision stem). False keeps the normalisation the checkpoint was trained with (`pretrainingNormalization`).
+   * With a stem (`model.vision.stem`) it must stay false: the stem's frozen batch norms expect its ImageNet inputs,
+   * so new statistics would shift every feature it makes; calibration then continues the MR objectives on the
+   * downstream images and texts only.
    */
   readonly reestimateStatistics?: boolean;
   /** Images measured for the statistics, chosen with `seed`. Default: every distinct training image. */
@@ -223,6 +226,14 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
     throw new InvalidConfigError('tokenizer', tokenizer.vocabSize, `a vocabulary of at most model.text.vocabSize = ${modelConfig.text.vocabSize} (the pre-training tokenizer)`);
   }
   const learningRate = resolveLearningRate(options.learningRate, info.baseLearningRate, steps);
+  const reestimateStatistics = options.reestimateStatistics ?? modelConfig.vision.stem === undefined;
+  if (reestimateStatistics && modelConfig.vision.stem !== undefined) {
+    throw new InvalidConfigError(
+      'reestimateStatistics',
+      true,
+      `false for a model with a frozen vision stem (${modelConfig.vision.stem.kind}): its inputs must keep the ImageNet statistics its batch norms were trained on`,
+    );
+  }
   const { imageSize, channels: modelChannels } = modelConfig.vision;
   const channels = modelChannels as 1 | 3;
 
@@ -230,7 +241,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
   const pretrainingNormalization = options.pretrainingNormalization ?? info.imageNormalization ?? (channels === 3 ? imageNormalizations.imagenet : imageNormalizations.grey);
   let imageNormalization: ImageNormalization = pretrainingNormalization;
   let statisticsImages: number | undefined;
-  if (options.reestimateStatistics ?? true) {
+  if (reestimateStatistics) {
     const started = performance.now();
     const statistics = await estimateImageStatistics(samples, {
       size: imageSize,
@@ -274,7 +285,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
       return losses;
     };
     const lossBefore = await measure('before', pretrainingNormalization);
-    const lossRenormalized = options.reestimateStatistics ?? true ? await measure('renormalized', imageNormalization) : undefined;
+    const lossRenormalized = reestimateStatistics ? await measure('renormalized', imageNormalization) : undefined;
 
     // Continue the MR objectives on the downstream images and texts.
     const pipeline = createImagePipeline({ ...options.image, size: imageSize, channels, normalization: imageNormalization });

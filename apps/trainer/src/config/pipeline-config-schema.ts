@@ -251,7 +251,13 @@ const calibrateSchema = z
     steps: positiveInt().default(200).describe('calibration steps on the downstream training images and texts'),
     batchSize: z.number().int().min(2).default(32).describe('samples per step'),
     learningRate: positive().optional().describe('peak AdamW learning rate (warm-up + cosine); default a tenth of the pre-training rate'),
-    reestimateStatistics: z.boolean().default(true).describe('re-estimate the image normalisation on the downstream training images'),
+    reestimateStatistics: z
+      .boolean()
+      .optional()
+      .describe(
+        're-estimate the image normalisation on the downstream training images (default true; false, and only false, with a frozen vision stem, ' +
+          'whose batch norms expect its ImageNet inputs)',
+      ),
     regularizer: z
       .strictObject({
         enabled: z.boolean().default(false).describe('keep a decaying reconstruction loss (the MR objectives) during task tuning'),

@@ -50,7 +50,7 @@ export async function runCalibrateStage(context: StageContext): Promise<StageOut
       steps: settings.steps,
       batchSize: settings.batchSize,
       ...(settings.learningRate === undefined ? {} : { learningRate: { base: settings.learningRate } }),
-      reestimateStatistics: settings.reestimateStatistics,
+      ...(settings.reestimateStatistics === undefined ? {} : { reestimateStatistics: settings.reestimateStatistics }),
       image: context.image,
       seed: config.seed,
       outDir: session.dir,
