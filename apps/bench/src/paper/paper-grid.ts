@@ -35,6 +35,8 @@ export interface RowSpec {
   readonly gmCoord: boolean;
   /** Every image blanked: the question-only (caption-only) floor model. */
   readonly blindImage: boolean;
+  /** The row this one is compared with, seed by seed (paired): the step of the ladder below it. Absent: none. */
+  readonly pairedWith?: PaperRow;
 }
 
 export const rowSpecs: Readonly<Record<PaperRow, RowSpec>> = {
@@ -46,6 +48,7 @@ export const rowSpecs: Readonly<Record<PaperRow, RowSpec>> = {
     calibrate: false,
     gmCoord: false,
     blindImage: false,
+    pairedWith: 'scratch',
   },
   'mr-full': {
     row: 'mr-full',
@@ -54,8 +57,9 @@ export const rowSpecs: Readonly<Record<PaperRow, RowSpec>> = {
     calibrate: false,
     gmCoord: false,
     blindImage: false,
+    pairedWith: 'mr-data',
   },
-  'mr-full+td-calib': { row: 'mr-full+td-calib', label: '+ TD-Calib', pretrain: 'full', calibrate: true, gmCoord: false, blindImage: false },
+  'mr-full+td-calib': { row: 'mr-full+td-calib', label: '+ TD-Calib', pretrain: 'full', calibrate: true, gmCoord: false, blindImage: false, pairedWith: 'mr-full' },
   'mr-full+td-calib+gm-coord': {
     row: 'mr-full+td-calib+gm-coord',
     label: '+ GM-Coord (UMD)',
@@ -63,6 +67,7 @@ export const rowSpecs: Readonly<Record<PaperRow, RowSpec>> = {
     calibrate: true,
     gmCoord: true,
     blindImage: false,
+    pairedWith: 'mr-full+td-calib',
   },
   'text-only': {
     row: 'text-only',
@@ -70,6 +75,7 @@ export const rowSpecs: Readonly<Record<PaperRow, RowSpec>> = {
     calibrate: false,
     gmCoord: false,
     blindImage: true,
+    pairedWith: 'scratch',
   },
 };
 

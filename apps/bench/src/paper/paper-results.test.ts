@@ -66,6 +66,19 @@ describe('buildPaperResults and renderPaperResults', () => {
     expect(full.note).toBe('1 of 2 seeds not run yet');
   });
 
+  it('pairs each ladder row with the row it adds to, seed by seed, over the seeds both have', () => {
+    const textOnly = vqa.rows.find((row) => row.id === 'text-only')!;
+    expect(textOnly.paired?.against).toBe('scratch');
+    expect(textOnly.paired?.metric).toBe('overall');
+    expect(textOnly.paired?.difference.values.map((value) => Math.round(1000 * value) / 1000)).toEqual([-0.05, -0.05]);
+    expect(vqa.rows.find((row) => row.id === 'scratch')!.paired).toBeUndefined(); // the bottom of the ladder
+    expect(vqa.rows.find((row) => row.id === 'mr-full')!.paired).toBeUndefined(); // its neighbour (mr-data) is not in this grid
+    const uneven = buildPaperResults(input(stateWith({ scratch: [0.5, 0.6], 'text-only': [0.3] }))).tasks[0]!.rows.find((row) => row.id === 'text-only')!;
+    expect(uneven.paired?.difference.n).toBe(1); // seed 0 only
+    expect(uneven.paired?.difference.mean).toBeCloseTo(-0.2, 12);
+    expect(renderPaperResults(results)).toMatch(/\| +−5\.0 ± 0\.0 vs scratch \|/);
+  });
+
   it('prints cells as mean ± CI in %, floors and labelled published anchors beside the rows', () => {
     const markdown = renderPaperResults(results);
     const expected = meanInterval([0.5, 0.6]);

@@ -1,7 +1,7 @@
 import { meanInterval } from '@umd/evaluation';
 
 import type { BenchState, CalibrateUnitResult, EvaluateUnitResult, PretrainUnitResult, TuneUnitResult, UnitRecord } from './bench-state.js';
-import { evaluateUnitId, rowSpecs, taskKindOf, type PaperPlan, type PaperTask } from './paper-grid.js';
+import { evaluateUnitId, rowSpecs, taskKindOf, type PaperPlan, type PaperRow, type PaperTask } from './paper-grid.js';
 import type { PaperProfile } from './paper-profile.js';
 import { orientationNumbers, publishedAnchors, type ReferenceRow } from './published-anchors.js';
 import type { ReportSplit, SplitAvailability } from './split-availability.js';
@@ -63,6 +63,11 @@ export interface ResultRow {
   readonly seedsAsked?: number;
   /** Model rows: mean wall-clock seconds per seed (tuning + evaluation; shared units are listed apart). */
   readonly secondsPerSeed?: number;
+  /**
+   * Model rows of the ladder: the headline metric (the first column) minus that of the row below it on the ladder
+   * (`rowSpecs[row].pairedWith`), seed by seed over the seeds both have, as mean ± 95% CI of the differences.
+   */
+  readonly paired?: { readonly against: string; readonly metric: string; readonly difference: SeedSummary };
   /** Why cells are missing: not applicable, split absent, failed, pending; or where a reference number comes from. */
   readonly note?: string;
 }
@@ -147,6 +152,7 @@ export function buildPaperResults(input: PaperResultsInput): PaperResults {
     const columns = metricColumns[kind];
     const availability = input.availability[task] ?? { available: false, reason: 'n/a (split not checked)' };
     const rows: ResultRow[] = [];
+    const headlineBySeed = new Map<string, Map<number, number>>(); // row → seed → headline metric
     for (const row of plan.rows) {
       const spec = rowSpecs[row];
       const skipped = plan.skipped.find((cell) => cell.task === task && cell.row === row);
@@ -169,8 +175,11 @@ export function buildPaperResults(input: PaperResultsInput): PaperResults {
       unitsTotal += tunes.length;
       const evaluated = tuned.flatMap(({ unit, entry }) => {
         const evaluation = record<EvaluateUnitResult>(evaluateUnitId(unit, split));
-        return evaluation?.status === 'complete' && evaluation.result ? [{ seconds: entry.seconds + evaluation.seconds, result: evaluation.result }] : [];
+        return evaluation?.status === 'complete' && evaluation.result ? [{ seed: unit.seed, seconds: entry.seconds + evaluation.seconds, result: evaluation.result }] : [];
       });
+      const headline = columns[0]!.key;
+      headlineBySeed.set(row, new Map(evaluated.map(({ seed, result }) => [seed, result.metrics[headline]?.value ?? Number.NaN])));
+      const paired = pairedDifference(row, headline, headlineBySeed);
       unitsDone += evaluated.length;
       const cells = Object.fromEntries(
         columns.map((column) => [column.key, summarize(evaluated.map(({ result }) => result.metrics[column.key]?.value ?? Number.NaN)) ?? null]),
@@ -192,6 +201,7 @@ export function buildPaperResults(input: PaperResultsInput): PaperResults {
         seedsDone: evaluated.length,
         seedsAsked: tunes.length,
         ...(evaluated.length > 0 ? { secondsPerSeed: evaluated.reduce((sum, { seconds }) => sum + seconds, 0) / evaluated.length } : {}),
+        ...(paired ? { paired } : {}),
         ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
       });
     }
@@ -225,6 +235,17 @@ export function buildPaperResults(input: PaperResultsInput): PaperResults {
     shared,
     tasks,
   };
+}
+
+/** `row`'s headline metric minus its ladder neighbour's, over the seeds both have (rows come in ladder order). */
+function pairedDifference(row: PaperRow, metric: string, bySeed: ReadonlyMap<string, ReadonlyMap<number, number>>): ResultRow['paired'] {
+  const against = rowSpecs[row].pairedWith;
+  const mine = bySeed.get(row);
+  const theirs = against === undefined ? undefined : bySeed.get(against);
+  if (!against || !mine || !theirs) return undefined;
+  const differences = [...mine].flatMap(([seed, value]) => (theirs.has(seed) ? [value - theirs.get(seed)!] : []));
+  const difference = summarize(differences);
+  return difference ? { against, metric, difference } : undefined;
 }
 
 /** The first line of an error message, at most 200 characters (the whole message is in the state file). */

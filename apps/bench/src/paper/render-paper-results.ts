@@ -50,7 +50,7 @@ export function renderPaperResults(results: PaperResults): string {
 function renderTask(task: TaskResults): string[] {
   const title = `## ${taskTitles[task.task] ?? task.task}: ${task.split} split`;
   const where = task.availability.available ? `Split file: \`${task.availability.file}\`.` : `**${task.availability.reason}**: our rows have no ${task.split} numbers.`;
-  const headers = ['row', ...task.columns.map((column) => column.header), 'selection (validation)', 'seeds', 'wall / seed', 'note'];
+  const headers = ['row', ...task.columns.map((column) => column.header), `Δ ${task.columns[0]!.header} vs the row it adds to (paired)`, 'selection (validation)', 'seeds', 'wall / seed', 'note'];
   const rows = task.rows.map((row) => {
     const label = row.kind === 'reference' ? `_${row.label}_` : row.label;
     const cells = task.columns.map((column) => formatCell(row.cells[column.key] ?? null));
@@ -58,9 +58,18 @@ function renderTask(task: TaskResults): string[] {
     const seeds = row.kind === 'model' && row.seedsAsked !== undefined ? `${row.seedsDone ?? 0}/${row.seedsAsked}` : '–';
     const wall = row.secondsPerSeed === undefined ? '–' : formatSeconds(row.secondsPerSeed);
     const note = noteOf(row, task);
-    return [label, ...cells, selection, seeds, wall, note];
+    return [label, ...cells, formatPaired(row), selection, seeds, wall, note];
   });
-  return [title, '', where, '', markdownTable(headers, rows, { align: ['left', ...task.columns.map(() => 'right' as const), 'right', 'right', 'right', 'left'] })];
+  return [title, '', where, '', markdownTable(headers, rows, { align: ['left', ...task.columns.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'left'] })];
+}
+
+/** `+2.1 ± 1.3 vs scratch`: the mean paired difference in points with its 95% CI half-width (or `(n = 1)`). */
+function formatPaired(row: ResultRow): string {
+  if (!row.paired) return '–';
+  const { difference, against } = row.paired;
+  const mean = 100 * difference.mean;
+  const spread = difference.n > 1 ? ` ± ${(100 * difference.halfWidth).toFixed(1)}` : ' (n = 1)';
+  return `${mean >= 0 ? '+' : '−'}${Math.abs(mean).toFixed(1)}${spread} vs ${against}`;
 }
 
 function noteOf(row: ResultRow, task: TaskResults): string {
