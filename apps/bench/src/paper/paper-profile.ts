@@ -1,6 +1,8 @@
 import { InvalidConfigError } from '@umd/core';
 import type { PipelineConfigInput } from '@umd/trainer';
 
+import type { PaperTask } from './paper-grid.js';
+
 /** The budget of a paper benchmark run: how long each kind of unit trains. Plain data, stored in the state file. */
 export interface PaperProfile {
   /** `quick` (about 15 min on 2 cores), `full` (a few hours), `micro` (seconds: tests only). */
@@ -51,6 +53,8 @@ export interface PaperProfile {
   };
   readonly finetune: {
     readonly epochs: number;
+    /** Epochs of the tasks that tune longer or shorter than `epochs` (the ready configs': VQA-RAD 25). */
+    readonly epochsByTask?: Readonly<Partial<Record<PaperTask, number>>>;
     readonly batchSize: number;
     readonly learningRate: number;
     /** Per-group learning-rate multipliers. Absent: the trainer's default (M3AE's 1 / 5 / 50). */
@@ -114,6 +118,7 @@ export function validatePaperProfile(profile: PaperProfile): PaperProfile {
     throw new InvalidConfigError('profile.data.validationCarve', data.validationCarve, "'image' or 'sample'");
   }
   positiveInteger('finetune.epochs', finetune.epochs);
+  for (const [task, epochs] of Object.entries(finetune.epochsByTask ?? {})) positiveInteger(`finetune.epochsByTask.${task}`, epochs);
   positiveInteger('finetune.batchSize', finetune.batchSize);
   positiveNumber('finetune.learningRate', finetune.learningRate);
   if (typeof finetune.gmCoordAlpha !== 'number' || !(finetune.gmCoordAlpha >= 0)) {

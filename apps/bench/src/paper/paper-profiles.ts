@@ -29,7 +29,8 @@ const readyData = { validationFraction: 0.15, validationCarve: 'sample' } as con
  *   steps per task, 1 epoch on at most 320 training samples per cell, model selection on at most 200 validation
  *   samples. The numbers are NOT results.
  * - `full` (many hours, 3 seeds): 6,000 MR pre-training steps per variant on MedPix 2.0 train (a step count, so two
- *   runs give the same numbers), 200 calibration steps per task, 15 epochs on the whole training split per cell.
+ *   runs give the same numbers), 200 calibration steps per task, 15 epochs (VQA-RAD 25) on the whole training split
+ *   per cell.
  * - `micro` (seconds, phantom data): a 16-wide model with its own small vocabulary, two steps of everything; for
  *   tests of the machinery.
  */
@@ -52,7 +53,7 @@ export const paperProfiles: Readonly<Record<PaperProfileName, PaperProfile>> = {
   full: {
     name: 'full',
     summary:
-      'full: 6,000 MR pre-training steps per variant on MedPix 2.0 train (batch 32), 200 TD-Calib steps per task, 15 tuning epochs (the ready configs\' recipe) on the whole training split per cell, selection on the whole validation split',
+      'full: 6,000 MR pre-training steps per variant on MedPix 2.0 train (batch 32), 200 TD-Calib steps per task, 15 tuning epochs (VQA-RAD 25: the ready configs\' recipe) on the whole training split per cell, selection on the whole validation split',
     smoke: false,
     seeds: 3,
     model: tinyWithStem,
@@ -60,7 +61,7 @@ export const paperProfiles: Readonly<Record<PaperProfileName, PaperProfile>> = {
     pretrain: { steps: 6000, batchSize: 32, learningRate: 3e-4, checkpointEvery: 250, pictureEvery: 250 },
     calibrate: { steps: 200, batchSize: 32, regularizer: false, regularizerDecaySteps: 300 },
     data: readyData,
-    finetune: { epochs: 15, batchSize: 32, ...readyRecipe, gmCoordAlpha: 0.5 },
+    finetune: { epochs: 15, epochsByTask: { 'vqa-rad': 25 }, batchSize: 32, ...readyRecipe, gmCoordAlpha: 0.5 },
     evaluate: { bootstrapResamples: 1000 },
     phantom: phantomDefaults,
   },

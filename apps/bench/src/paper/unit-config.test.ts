@@ -6,14 +6,16 @@ import { paperProfiles } from './paper-profiles.js';
 import { tuneUnitConfig } from './unit-config.js';
 
 describe('tuneUnitConfig', () => {
-  it("trains the full profile's scratch row of VQA-RAD exactly as the ready vqa-rad config does", async () => {
-    const ready = await loadPipelineConfig(resolveConfigPath('vqa-rad'));
-    const plan = expandPaperGrid({ seeds: 1, tasks: ['vqa-rad'], variants: ['scratch'], floors: false });
+  it.each(['vqa-rad', 'slake'] as const)("trains the full profile's scratch row of %s exactly as its ready config does", async (task) => {
+    const ready = await loadPipelineConfig(resolveConfigPath(task));
+    const plan = expandPaperGrid({ seeds: 1, tasks: [task], variants: ['scratch'], floors: false });
     const unit = plan.tunings[0]!;
     const config = tuneUnitConfig(unit, { profile: paperProfiles.full, data: { kind: 'real', dir: '/data' }, imageCache: null, baseSeed: 0 });
     expect(config.model).toEqual(ready.model);
-    expect(config.data.validationFraction).toBe(ready.data.validationFraction);
-    expect(config.data.validationCarve).toBe(ready.data.validationCarve);
+    if (task === 'vqa-rad') {
+      expect(config.data.validationFraction).toBe(ready.data.validationFraction); // the carve applies to VQA-RAD only
+      expect(config.data.validationCarve).toBe(ready.data.validationCarve);
+    }
     expect(config.stages).toEqual(ready.stages);
     const { gmCoord, ...finetune } = config.finetune;
     const { gmCoord: readyGmCoord, ...readyFinetune } = ready.finetune;

@@ -116,7 +116,7 @@ export function tuneUnitConfig(unit: TuneUnit, options: UnitConfigOptions, split
       ...(spec.pretrain ? { pretrain: pretrainSection(spec.pretrain, profile) } : {}),
       ...(spec.calibrate ? { calibrate: calibrateSection(profile) } : {}),
       finetune: {
-        epochs: profile.finetune.epochs,
+        epochs: profile.finetune.epochsByTask?.[unit.task] ?? profile.finetune.epochs,
         batchSize: profile.finetune.batchSize,
         learningRate: profile.finetune.learningRate,
         ...(profile.finetune.learningRateMultipliers ? { learningRateMultipliers: profile.finetune.learningRateMultipliers } : {}),
