@@ -16,6 +16,8 @@ import { ledgerRecords } from './report/ledger-records.js';
 import type { EvaluateResult } from './stages/run-evaluate-stage.js';
 import { runPipeline } from './stages/run-pipeline.js';
 import { runSmoke } from './smoke.js';
+import { exportRun } from './bundle/export-run.js';
+import { formatPrediction, predictCommand } from './bundle/predict-command.js';
 
 function integer(name: string) {
   return (value: string): number => {
@@ -97,6 +99,36 @@ program
       console.error('[smoke] FAILED: the loss did not fall by half; the runtime is not training correctly.');
       process.exitCode = 1;
     }
+  });
+
+program
+  .command('export')
+  .description('Write the tuned model of a run folder as a self-contained model bundle (weights, config, tokenizer, model card, checksums).')
+  .requiredOption('--run <dir>', 'a run folder with a complete finetune stage (the --out of `umd-train run`)')
+  .requiredOption('--to <dir>', 'the bundle folder to create (must be new or empty)')
+  .addOption(backendOption())
+  .action(async (options: { run: string; to: string; backend: BackendName }) => {
+    await initRuntime({ backend: options.backend, onLog: () => undefined });
+    const bundle = await exportRun(options);
+    console.log(`Exported ${bundle.config.task.kind} model (step ${bundle.config.source.step}) to ${bundle.dir}:`);
+    for (const [name, bytes] of Object.entries(bundle.sizes)) console.log(`  ${name.padEnd(18)} ${(bytes / 2 ** 20).toFixed(2)} MiB`);
+    console.log(`Ask it: umd-train predict --model ${bundle.dir} --image <file> --question "…"`);
+  });
+
+program
+  .command('predict')
+  .description('Answer a question about an image (VQA) or classify an image with its text, with a model bundle from `umd-train export`.')
+  .requiredOption('--model <dir>', 'a model bundle folder')
+  .requiredOption('--image <file>', 'the image (PNG, JPEG, …)')
+  .option('--question <text>', 'the question (VQA models)')
+  .option('--text <text>', 'the text paired with the image (classification models; default empty)')
+  .option('--top-k <n>', 'answers to list', integer('--top-k'), 5)
+  .option('--json', 'print one JSON object (each answer with its probability) instead of lines', false)
+  .addOption(backendOption())
+  .action(async (options: { model: string; image: string; question?: string; text?: string; topK: number; json: boolean; backend: BackendName }) => {
+    await initRuntime({ backend: options.backend, onLog: () => undefined });
+    const output = await predictCommand({ model: options.model, image: options.image, text: options.question ?? options.text ?? '', topK: options.topK });
+    console.log(options.json ? JSON.stringify(output) : formatPrediction(output));
   });
 
 /** Loads the config, starts the runtime, runs the stages with progress and Ctrl-C handling, prints the outcome. */

@@ -46,3 +46,15 @@ export type {
 export { evaluateTask, loadTaskTuning } from './evaluate-task.js';
 export type { EvaluateTaskOptions, TaskEvaluation, TaskMetrics, TaskPrediction } from './evaluate-task.js';
 export type { TaskSample } from './task-samples.js';
+
+// Model bundles: export a tuned model into a self-contained folder, load it, ask it (Node).
+export { exportModelBundle } from './bundle/export-model-bundle.js';
+export type { ExportedModelBundle, ExportModelBundleOptions, ModelCardSection } from './bundle/export-model-bundle.js';
+export { loadModelBundle } from './bundle/load-model-bundle.js';
+export type { ModelBundle } from './bundle/load-model-bundle.js';
+export { predictWithBundle } from './bundle/predict-with-bundle.js';
+export type { BundleInput, BundlePrediction, RankedClass } from './bundle/predict-with-bundle.js';
+export { modelBundleFiles, modelBundleFormat, modelBundleFormatVersion } from './bundle/model-bundle-config.js';
+export type { ModelBundleChecksums, ModelBundleConfig } from './bundle/model-bundle-config.js';
+export { ModelBundleError } from './bundle/model-bundle-error.js';
+export type { ModelBundleProblem } from './bundle/model-bundle-error.js';

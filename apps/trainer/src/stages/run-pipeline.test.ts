@@ -5,10 +5,14 @@ import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@umd/core/testing';
+import type { VqaSample } from '@umd/data';
+import { loadModelBundle, predictWithBundle } from '@umd/tasks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { exportRun } from '../bundle/export-run.js';
 import { parsePipelineConfig } from '../config/load-pipeline-config.js';
 import type { PipelineConfig } from '../config/pipeline-config-schema.js';
+import { loadTaskData } from '../datasets.js';
 import { StageConfigMismatchError } from '../errors/stage-config-mismatch-error.js';
 import { StageInputError } from '../errors/stage-input-error.js';
 import { silentReporter, type ProgressReporter } from '../progress/progress-reporter.js';
@@ -105,6 +109,27 @@ describe('runPipeline (phantom VQA, micro model)', () => {
     expect(run.outcomes.map((outcome) => outcome.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     expect((await stat(best)).mtimeMs).toBe(before);
     expect(run.report.headline).toHaveLength(2);
+  });
+
+  it('exports the tuned model as a bundle whose answers on the test scans are the evaluate stage\'s', async () => {
+    const bundleDir = path.join(root, 'bundle');
+    const exported = await exportRun({ run: outDir, to: bundleDir });
+    expect(exported.config.task.kind).toBe('vqa');
+    const card = await readFile(path.join(bundleDir, 'README.md'), 'utf8');
+    expect(card).toMatch(/## Evaluation\n\n\| split \| samples \| metric \| value \(95% CI\) \| text-only floor \|/);
+    expect(card).toMatch(/\| test \| \d+ \| overall \| \d+\.\d% \(\d+\.\d%–\d+\.\d%\) \| \d+\.\d% \(question-only majority/);
+    const test = (await loadTaskData(config, undefined)).test as readonly VqaSample[];
+    const evaluated = (await readFile(path.join(outDir, 'evaluate', 'predictions-test.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; prediction: string });
+    const bundle = await loadModelBundle(bundleDir);
+    try {
+      const answers = await predictWithBundle(bundle, test.map((sample) => ({ image: sample.image, text: sample.question })), { topK: 1 });
+      expect(answers.map((answer) => answer.ranked[0]!.name)).toEqual(test.map((sample) => evaluated.find((line) => line.id === sample.id)!.prediction));
+    } finally {
+      bundle.dispose();
+    }
   });
 
   it('refuses to resume with changed settings, naming the key', async () => {

@@ -80,6 +80,7 @@ export class WordPieceTokenizer {
   readonly vocabSize: number;
   private readonly tokenizer: Tokenizer;
   private readonly continuationPrefix: string;
+  private readonly json: TokenizerJson;
 
   /**
    * @param json a parsed WordPiece tokenizer.json
@@ -93,10 +94,16 @@ export class WordPieceTokenizer {
     const vocab = model.vocab;
     const missing = specialTokens.filter((token) => typeof vocab[token] !== 'number');
     if (missing.length > 0) throw new TokenizerFileError(source, 'invalid', `the vocabulary lacks ${missing.join(', ')}`);
+    this.json = json;
     this.tokenizer = new Tokenizer(json, {});
     this.continuationPrefix = model.continuing_subword_prefix ?? '##';
     this.vocabSize = Object.keys(vocab).length;
     this.specialIds = { pad: vocab['[PAD]']!, unk: vocab['[UNK]']!, cls: vocab['[CLS]']!, sep: vocab['[SEP]']!, mask: vocab['[MASK]']! };
+  }
+
+  /** The tokenizer.json this tokenizer was built from (to save it beside a model). Shared, do not modify. */
+  toJson(): TokenizerJson {
+    return this.json;
   }
 
   /** The WordPiece pieces of `text`, without [CLS]/[SEP]: `"pneumothorax"` → `["p", "##ne", "##um", ...]`. */

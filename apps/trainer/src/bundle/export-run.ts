@@ -1,0 +1,61 @@
+import path from 'node:path';
+
+import { loadWordPieceTokenizer } from '@umd/data';
+import { exportModelBundle, type ExportedModelBundle, type ModelCardSection } from '@umd/tasks';
+
+import { StageInputError } from '../errors/stage-input-error.js';
+import type { FinetuneResult } from '../stages/run-finetune-stage.js';
+import type { EvaluateResult } from '../stages/run-evaluate-stage.js';
+import { readPipelineState, type PipelineState } from '../stages/pipeline-state.js';
+
+/**
+ * `umd-train export`: the tuned model of a run folder as a model bundle (`exportModelBundle` of @umd/tasks), its model
+ * card filled from the run — data and config, the evaluated splits with their 95% intervals and floors.
+ *
+ * @throws StageInputError when the run has no complete finetune stage; ModelBundleError for a non-empty target
+ */
+export async function exportRun(options: { readonly run: string; readonly to: string }): Promise<ExportedModelBundle> {
+  const run = path.resolve(options.run);
+  const state = await readPipelineState(run);
+  const finetune = state?.stages.finetune;
+  const result = finetune?.status === 'complete' ? (finetune.result as FinetuneResult | undefined) : undefined;
+  if (!state || !result?.checkpoint) throw new StageInputError('export', 'a tuned checkpoint', 'finetune', run);
+  const { config } = state;
+  const tokenizer = config.model.tokenizer === 'trained' ? await loadWordPieceTokenizer({ path: path.join(run, 'tokenizer.json') }) : await loadWordPieceTokenizer();
+  return exportModelBundle({
+    checkpoint: path.join(run, result.checkpoint),
+    tokenizer,
+    to: options.to,
+    card: { title: `UMD-TS ${config.name} (${config.data.dataset}, seed ${config.seed})`, sections: cardSections(state, run) },
+  });
+}
+
+function cardSections(state: PipelineState, run: string): ModelCardSection[] {
+  const { config } = state;
+  const evaluation = state.stages.evaluate?.status === 'complete' ? (state.stages.evaluate.result as EvaluateResult | undefined) : undefined;
+  const { finetune } = config;
+  const sections: ModelCardSection[] = [
+    {
+      heading: 'Training',
+      body: [
+        `- data: \`${config.data.dataset}\`${config.data.dataset === 'phantom' ? ' (synthetic phantom scans, for tests and demos)' : ` from \`${config.data.root}\``}; stages ${state.config.stages.join(' → ')}`,
+        `- tuning: ${finetune.epochs} epochs, batch ${finetune.batchSize}, learning rate ${finetune.learningRate}, seed ${config.seed}; the checkpoint kept is the best on the validation split`,
+        `- run folder: \`${run}\``,
+      ].join('\n'),
+    },
+  ];
+  if (evaluation) {
+    const lines = ['| split | samples | metric | value (95% CI) | text-only floor |', '|---|---:|---|---|---|'];
+    for (const split of evaluation.splits) {
+      for (const [name, metric] of Object.entries(split.metrics)) {
+        const interval = metric.low === undefined || metric.high === undefined ? '' : ` (${percent(metric.low)}–${percent(metric.high)})`;
+        const floor = name === 'overall' || name === 'accuracy' ? (split.floor ? `${percent(split.floor.value)} (${split.floor.name})` : '') : '';
+        lines.push(`| ${split.split} | ${split.samples} | ${name} | ${percent(metric.value)}${interval} | ${floor} |`);
+      }
+    }
+    sections.push({ heading: 'Evaluation', body: [...lines, '', ...evaluation.notes.map((note) => `- ${note}`)].join('\n') });
+  }
+  return sections;
+}
+
+const percent = (value: number): string => `${(100 * value).toFixed(1)}%`;

@@ -1,0 +1,59 @@
+import path from 'node:path';
+
+import { loadModelBundle, predictWithBundle, type BundlePrediction } from '@umd/tasks';
+
+/** Options of `umd-train predict`. */
+export interface PredictOptions {
+  readonly model: string;
+  readonly image: string;
+  /** The question (VQA) or the text paired with the image (classification). */
+  readonly text: string;
+  readonly topK: number;
+}
+
+/** What `umd-train predict --json` prints: the input, each class with its probability, and the timings. */
+export interface PredictOutput {
+  readonly model: string;
+  readonly image: string;
+  readonly text: string;
+  readonly task: 'vqa' | 'classification';
+  readonly answers: readonly { readonly answer: string; readonly probability: number }[];
+  readonly loadMs: number;
+  readonly predictMs: number;
+}
+
+/**
+ * Loads the bundle and answers one image + text. The image is read as a file (PNG, JPEG, anything sharp decodes).
+ *
+ * @throws ModelBundleError (bundle or input), ImageDecodeError naming the image
+ */
+export async function predictCommand(options: PredictOptions): Promise<PredictOutput> {
+  const bundle = await loadModelBundle(options.model);
+  try {
+    const image = path.resolve(options.image);
+    const [prediction] = (await predictWithBundle(bundle, [{ image: { kind: 'file', path: image }, text: options.text }], { topK: options.topK })) as [BundlePrediction];
+    return {
+      model: bundle.dir,
+      image,
+      text: options.text,
+      task: prediction.kind,
+      answers: prediction.ranked.map((entry) => ({ answer: entry.name, probability: entry.probability })),
+      loadMs: bundle.loadMs,
+      predictMs: prediction.ms,
+    };
+  } finally {
+    bundle.dispose();
+  }
+}
+
+/** The human-readable form: one line per answer, probability as a percentage and a bar. */
+export function formatPrediction(output: PredictOutput): string {
+  const width = Math.max(...output.answers.map((entry) => entry.answer.length), 6);
+  const lines = [`${output.task === 'vqa' ? 'Q' : 'text'}: ${output.text}`, `image: ${output.image}`];
+  for (const [index, entry] of output.answers.entries()) {
+    const bar = '█'.repeat(Math.round(20 * entry.probability));
+    lines.push(`${String(index + 1).padStart(2)}. ${entry.answer.padEnd(width)}  ${(100 * entry.probability).toFixed(1).padStart(5)}%  ${bar}`);
+  }
+  lines.push(`(model loaded in ${output.loadMs.toFixed(0)} ms, answered in ${output.predictMs.toFixed(0)} ms; research use only, not for clinical decisions)`);
+  return lines.join('\n');
+}

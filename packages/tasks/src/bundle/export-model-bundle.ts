@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { readCheckpoint, saveCheckpoint, writeFileAtomic } from '@umd/core';
+import { imageNormalizations, type WordPieceTokenizer } from '@umd/data';
+
+import { loadTaskTuning } from '../evaluate-task.js';
+import { taskClasses } from '../task-spec.js';
+import { ModelBundleError } from './model-bundle-error.js';
+import { modelBundleFiles, modelBundleFormat, modelBundleFormatVersion, type ModelBundleChecksums, type ModelBundleConfig } from './model-bundle-config.js';
+
+/** A section of the model card a caller adds (training data, metrics, floors, …): Markdown under a `##` heading. */
+export interface ModelCardSection {
+  readonly heading: string;
+  readonly body: string;
+}
+
+/** Options of {@link exportModelBundle}. */
+export interface ExportModelBundleOptions {
+  /** A tuned checkpoint (`runTaskTuning`'s `best.safetensors`). */
+  readonly checkpoint: string;
+  /** The tokenizer the model was tuned with (its tokenizer.json goes into the bundle). */
+  readonly tokenizer: WordPieceTokenizer;
+  /** The bundle folder: created; must be empty or absent. */
+  readonly to: string;
+  /** The model card's title and the sections the caller knows about (data, metrics with intervals, floors). */
+  readonly card: { readonly title: string; readonly sections?: readonly ModelCardSection[] };
+}
+
+/** What {@link exportModelBundle} wrote. */
+export interface ExportedModelBundle {
+  readonly dir: string;
+  readonly config: ModelBundleConfig;
+  /** File name → bytes. */
+  readonly sizes: Readonly<Record<string, number>>;
+}
+
+/**
+ * Writes a self-contained model bundle for prediction: `model.safetensors` (the model and task-head weights only,
+ * float32), `config.json` ({@link ModelBundleConfig}), `tokenizer.json`, a model card `README.md` and
+ * `checksums.json` (SHA-256 of each file, checked by {@link loadModelBundle}). Retrieval models are not exported yet:
+ * their prediction needs a caption list, which `predict` does not take.
+ *
+ * @throws ModelBundleError when `to` is a non-empty folder or the checkpoint is a retrieval model;
+ *   CheckpointMismatchError when the checkpoint is not a tuned one; FileWriteError when a file cannot be written
+ */
+export async function exportModelBundle(options: ExportModelBundleOptions): Promise<ExportedModelBundle> {
+  const dir = path.resolve(options.to);
+  await assertEmptyFolder(dir);
+  const file = await readCheckpoint(options.checkpoint); // verifies its digest
+  const { tuning, imageNormalization } = await loadTaskTuning(options.checkpoint);
+  try {
+    if (tuning.task.kind === 'retrieval') {
+      throw new ModelBundleError(options.checkpoint, 'unsupported-task', 'retrieval models cannot be exported yet (prediction would need a caption list): export a VQA or classification model');
+    }
+    const { model } = tuning;
+    const { imageSize, channels } = model.config.vision;
+    const normalization = imageNormalization ?? (channels === 3 ? imageNormalizations.imagenet : imageNormalizations.grey);
+    const config: ModelBundleConfig = {
+      format: modelBundleFormat,
+      formatVersion: modelBundleFormatVersion,
+      task: tuning.task,
+      model: model.config,
+      pooling: tuning.pooling,
+      ...(typeof (file.metadata.config as { hiddenMultiplier?: unknown } | undefined)?.hiddenMultiplier === 'number'
+        ? { hiddenMultiplier: (file.metadata.config as { hiddenMultiplier: number }).hiddenMultiplier }
+        : {}),
+      image: { size: imageSize, channels: channels as 1 | 3, normalization },
+      maxTextLength: model.text.maxLength,
+      source: { checkpoint: path.resolve(options.checkpoint), step: file.metadata.step, exportedAt: new Date().toISOString() },
+    };
+    await mkdir(dir, { recursive: true });
+    // The weights the model needs and nothing else (no optimizer, no TD-Calib heads), readable by loadTaskTuning.
+    await saveCheckpoint(path.join(dir, modelBundleFiles.weights), {
+      weights: model.parameterMap(),
+      metadata: {
+        step: file.metadata.step,
+        config: { model: config.model, task: config.task, pooling: config.pooling, imageNormalization: normalization, ...(config.hiddenMultiplier ? { hiddenMultiplier: config.hiddenMultiplier } : {}) },
+      },
+    });
+    await writeFileAtomic(path.join(dir, modelBundleFiles.config), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFileAtomic(path.join(dir, modelBundleFiles.tokenizer), JSON.stringify(options.tokenizer.toJson()));
+    await writeFileAtomic(path.join(dir, modelBundleFiles.card), modelCard(config, options.card));
+    const sizes: Record<string, number> = {};
+    const files: Record<string, string> = {};
+    for (const name of Object.values(modelBundleFiles)) {
+      const bytes = await readFile(path.join(dir, name));
+      sizes[name] = bytes.byteLength;
+      files[name] = createHash('sha256').update(bytes).digest('hex');
+    }
+    const checksums: ModelBundleChecksums = { algorithm: 'sha256', files };
+    await writeFileAtomic(path.join(dir, 'checksums.json'), `${JSON.stringify(checksums, null, 2)}\n`);
+    return { dir, config, sizes };
+  } finally {
+    tuning.model.dispose();
+  }
+}
+
+async function assertEmptyFolder(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (names.length > 0) throw new ModelBundleError(dir, 'not-empty', `the folder is not empty (${names.length} entries): export into a new or empty folder`);
+}
+
+/** The bundle's README.md: what the model is, what it is for (research only), how to run it, and the caller's sections. */
+function modelCard(config: ModelBundleConfig, card: ExportModelBundleOptions['card']): string {
+  const classes = taskClasses(config.task);
+  const { vision, text, fusion } = config.model;
+  const stem = vision.stem ? `, tokens from a frozen ImageNet MobileNetV2 stem (${vision.stem.layer ?? 'out_relu'}; its weights come with the \`nsfwjs\` package that @umd/encoders depends on)` : '';
+  const lines = [
+    `# ${card.title}`,
+    '',
+    '> **Research use only.** This model is not a medical device and must not be used for clinical decisions. Its answers can be wrong in ways that look confident.',
+    '',
+    '## Model',
+    '',
+    `- task: ${config.task.kind === 'vqa' ? `medical visual question answering over ${classes.length} answers seen in training` : `image-text classification into ${classes.length} classes (${classes.join(', ')})`}`,
+    `- architecture (UMD-TS): vision ViT ${vision.dim}-wide × ${vision.depth} blocks on ${vision.imageSize} px ${vision.channels === 3 ? 'RGB' : 'grey'} images${stem}; text transformer ${text.dim}-wide × ${text.depth} blocks; ${fusion.depth} co-attention fusion layer(s); heads pool \`${config.pooling}\``,
+    `- image preprocessing: shorter side to ${config.image.size} px, centre crop, normalised with mean [${config.image.normalization.mean.join(', ')}] and std [${config.image.normalization.std.join(', ')}]`,
+    `- text: WordPiece (\`tokenizer.json\`), at most ${config.maxTextLength} tokens with [CLS] and [SEP]`,
+    `- weights: \`${modelBundleFiles.weights}\` (float32), step ${config.source.step} of the tuning run; every file's SHA-256 is in \`checksums.json\` and checked on load`,
+    '',
+    '## Use',
+    '',
+    '```sh',
+    config.task.kind === 'vqa' ? 'umd-train predict --model <this folder> --image scan.png --question "Is there a fracture?"' : 'umd-train predict --model <this folder> --image scan.png --text "caption or case text"',
+    '```',
+    '',
+    ...(card.sections ?? []).flatMap((section) => [`## ${section.heading}`, '', section.body.trim(), '']),
+  ];
+  return `${lines.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,101 @@
+import { readdir, readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@umd/core/testing';
+import { buildAnswerVocabulary, type VqaSample, type WordPieceTokenizer } from '@umd/data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { microTaskConfig, phantomSplits, textTokenizer } from '../__fixtures__/phantom-fixtures.js';
+import { evaluateTask } from '../evaluate-task.js';
+import { runTaskTuning } from '../run-task-tuning.js';
+import { exportModelBundle } from './export-model-bundle.js';
+import { loadModelBundle } from './load-model-bundle.js';
+import { ModelBundleError } from './model-bundle-error.js';
+import { predictWithBundle } from './predict-with-bundle.js';
+
+describe('model bundles (phantom VQA, micro model)', () => {
+  let root: string;
+  let vqa: { train: readonly VqaSample[]; validate: readonly VqaSample[] };
+  let tokenizer: WordPieceTokenizer;
+  let checkpoint: string;
+  let bundleDir: string;
+
+  beforeAll(async () => {
+    await useBackend('cpu');
+    root = await mkdtemp(path.join(os.tmpdir(), 'tasks-bundle-'));
+    vqa = phantomSplits('vqa', { train: 16, validate: 8 });
+    tokenizer = textTokenizer([...vqa.train, ...vqa.validate].map((sample) => sample.question));
+    const run = await runTaskTuning({
+      task: { kind: 'vqa', answers: buildAnswerVocabulary({ train: vqa.train }).answers },
+      train: vqa.train,
+      validation: vqa.validate,
+      tokenizer,
+      modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
+      batchSize: 8,
+      epochs: 2,
+      learningRate: { base: 3e-3, multipliers: { heads: 1, fusion: 1 } },
+      seed: 2,
+      outDir: path.join(root, 'tune'),
+      pooling: 'mean',
+    });
+    checkpoint = run.bestCheckpoint!;
+    bundleDir = path.join(root, 'bundle');
+    await exportModelBundle({ checkpoint, tokenizer, to: bundleDir, card: { title: 'Phantom VQA (test)', sections: [{ heading: 'Data', body: 'Phantom scans.' }] } });
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes weights, config, tokenizer, a model card and the checksums of each', async () => {
+    expect((await readdir(bundleDir)).sort()).toEqual(['README.md', 'checksums.json', 'config.json', 'model.safetensors', 'tokenizer.json']);
+    const checksums = JSON.parse(await readFile(path.join(bundleDir, 'checksums.json'), 'utf8'));
+    expect(Object.keys(checksums.files).sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json']);
+    const config = JSON.parse(await readFile(path.join(bundleDir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ format: 'umd-ts-model-bundle', formatVersion: 1, pooling: 'mean', task: { kind: 'vqa' } });
+    const card = await readFile(path.join(bundleDir, 'README.md'), 'utf8');
+    expect(card).toContain('Research use only');
+    expect(card).toContain('## Data\n\nPhantom scans.');
+  });
+
+  it('answers as the evaluation of the tuned checkpoint does, with probabilities, and frees every tensor', async () => {
+    const evaluation = await evaluateTask({ checkpoint, samples: vqa.validate, tokenizer, batchSize: 4 });
+    const before = tf.memory().numTensors;
+    const bundle = await loadModelBundle(bundleDir);
+    const predictions = await predictWithBundle(bundle, vqa.validate.map((sample) => ({ image: sample.image, text: sample.question })), { topK: 3 });
+    bundle.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(predictions.map((prediction) => prediction.ranked[0]!.name)).toEqual(evaluation.predictions.map((prediction) => (prediction as { prediction: string }).prediction));
+    for (const { ranked } of predictions) {
+      expect(ranked).toHaveLength(3);
+      expect(ranked[0]!.probability).toBeGreaterThanOrEqual(ranked[1]!.probability);
+      expect(ranked.reduce((sum, entry) => sum + entry.probability, 0)).toBeLessThanOrEqual(1 + 1e-6);
+    }
+    expect(bundle.loadMs).toBeGreaterThan(0);
+  });
+
+  it('refuses a changed file, a missing file, a non-empty target and a question longer than the model reads', async () => {
+    const copy = path.join(root, 'damaged');
+    await exportModelBundle({ checkpoint, tokenizer, to: copy, card: { title: 'copy' } });
+    await expect(exportModelBundle({ checkpoint, tokenizer, to: copy, card: { title: 'again' } })).rejects.toThrow(/is not empty/);
+    const weights = path.join(copy, 'model.safetensors');
+    const bytes = await readFile(weights);
+    bytes[bytes.length - 2]! ^= 0x10;
+    await writeFile(weights, bytes);
+    await expect(loadModelBundle(copy)).rejects.toThrow(ModelBundleError);
+    await expect(loadModelBundle(copy)).rejects.toThrow(`${weights}: SHA-256`);
+    bytes[bytes.length - 2]! ^= 0x10; // mended
+    await writeFile(weights, bytes);
+    await rm(path.join(copy, 'tokenizer.json'));
+    await expect(loadModelBundle(copy)).rejects.toThrow(/tokenizer\.json: missing/);
+
+    const bundle = await loadModelBundle(bundleDir);
+    try {
+      const long = Array.from({ length: 200 }, () => 'lesion').join(' ');
+      await expect(predictWithBundle(bundle, [{ image: vqa.validate[0]!.image, text: long }])).rejects.toThrow(/question is \d+ tokens .* at most \d+/);
+    } finally {
+      bundle.dispose();
+    }
+  });
+});
