@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backendNames, gitCommit, initRuntime, InvalidConfigError, machineDescription, UmdError, type BackendName } from '@umd/core';
+import { parseDicomWindow, windowPresets, type DicomWindow } from '@umd/data';
 import { ledgerLine } from '@umd/evaluation';
 
 import { loadPipelineConfig } from './config/load-pipeline-config.js';
@@ -25,6 +26,20 @@ function integer(name: string) {
     if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a positive integer.`);
     return parsed;
   };
+}
+
+function nonNegativeInteger(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be a whole number (0 or more).`);
+    return parsed;
+  };
+}
+
+function dicomWindow(value: string): DicomWindow {
+  const window = parseDicomWindow(value);
+  if (window === undefined) throw new InvalidArgumentError(`expected file, range, ${Object.keys(windowPresets).join(', ')}, or centre,width such as -600,1500.`);
+  return window;
 }
 
 const backendOption = () =>
@@ -123,11 +138,14 @@ program
   .option('--question <text>', 'the question (VQA models)')
   .option('--text <text>', 'the text paired with the image (classification models; default empty)')
   .option('--top-k <n>', 'answers to list', integer('--top-k'), 5)
+  .option('--window <window>', `DICOM: the VOI window of a grey image: file (default), range, ${Object.keys(windowPresets).join(', ')}, or centre,width (-600,1500)`, dicomWindow)
+  .option('--frame <n>', 'DICOM: the frame of a multi-frame file, from 0', nonNegativeInteger('--frame'))
   .option('--json', 'print one JSON object (each answer with its probability) instead of lines', false)
   .addOption(backendOption())
-  .action(async (options: { model: string; image: string; question?: string; text?: string; topK: number; json: boolean; backend: BackendName }) => {
+  .action(async (options: { model: string; image: string; question?: string; text?: string; topK: number; window?: DicomWindow; frame?: number; json: boolean; backend: BackendName }) => {
     await initRuntime({ backend: options.backend, onLog: () => undefined });
-    const output = await predictCommand({ model: options.model, image: options.image, text: options.question ?? options.text ?? '', topK: options.topK });
+    const dicom = options.window === undefined && options.frame === undefined ? undefined : { ...(options.window ? { window: options.window } : {}), ...(options.frame === undefined ? {} : { frame: options.frame }) };
+    const output = await predictCommand({ model: options.model, image: options.image, text: options.question ?? options.text ?? '', topK: options.topK, ...(dicom ? { dicom } : {}) });
     console.log(options.json ? JSON.stringify(output) : formatPrediction(output));
   });
 

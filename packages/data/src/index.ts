@@ -46,6 +46,12 @@ export type { RecordLocation, RecordProblem } from './errors/invalid-record-erro
 export { createImagePipeline, ImagePipeline } from './image/image-pipeline.js';
 export type { ImageCrop, ImageLoadOptions, ImagePipelineConfig, ImagePipelineStats } from './image/image-pipeline.js';
 export { decodeImage, defaultMaxInputPixels } from './image/decode-image.js';
+
+// DICOM Part 10 (dicom-parser; RLE here; JPEG by sharp, JPEG Lossless, CharLS and OpenJPEG codecs).
+export { dicomTransferSyntaxes, isDicom, readDicomImage } from './dicom/read-dicom-image.js';
+export type { DicomImage, ReadDicomOptions } from './dicom/read-dicom-image.js';
+export { parseDicomWindow, windowPresets } from './dicom/voi-window.js';
+export type { DicomWindow, WindowLevel, WindowPreset } from './dicom/voi-window.js';
 export type { DecodeImageOptions } from './image/decode-image.js';
 export { imageNormalizations, normalizeImage } from './image/normalize-image.js';
 export type { ImageNormalization } from './image/normalize-image.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 
+import type { ReadDicomOptions } from '@umd/data';
 import { loadModelBundle, predictWithBundle, type BundlePrediction } from '@umd/tasks';
 
 /** Options of `umd-train predict`. */
@@ -9,6 +10,8 @@ export interface PredictOptions {
   /** The question (VQA) or the text paired with the image (classification). */
   readonly text: string;
   readonly topK: number;
+  /** DICOM inputs: the VOI window and frame. */
+  readonly dicom?: ReadDicomOptions;
 }
 
 /** What `umd-train predict --json` prints: the input, each class with its probability, and the timings. */
@@ -23,12 +26,13 @@ export interface PredictOutput {
 }
 
 /**
- * Loads the bundle and answers one image + text. The image is read as a file (PNG, JPEG, anything sharp decodes).
+ * Loads the bundle and answers one image + text. The image is read as a file: PNG (16-bit ones scaled by their
+ * range), JPEG, anything sharp decodes, or DICOM Part 10 (windowed as `options.dicom` says).
  *
  * @throws ModelBundleError (bundle or input), ImageDecodeError naming the image
  */
 export async function predictCommand(options: PredictOptions): Promise<PredictOutput> {
-  const bundle = await loadModelBundle(options.model);
+  const bundle = await loadModelBundle(options.model, options.dicom ? { dicom: options.dicom } : {});
   try {
     const image = path.resolve(options.image);
     const [prediction] = (await predictWithBundle(bundle, [{ image: { kind: 'file', path: image }, text: options.text }], { topK: options.topK })) as [BundlePrediction];

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 
 import { ShapeMismatchError } from '@umd/core';
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 
+import { isDicom, readDicomImage, type ReadDicomOptions } from '../dicom/read-dicom-image.js';
 import type { ImageSource } from '../sample.js';
 import { ImageDecodeError } from './image-decode-error.js';
 import type { RawImage } from './raw-image.js';
@@ -29,6 +30,8 @@ export interface DecodeImageOptions {
    * pixels are decoded (sharp's `limitInputPixels`). Default {@link defaultMaxInputPixels}.
    */
   readonly maxInputPixels?: number;
+  /** How DICOM files are shown: the VOI window of grey images and the frame of multi-frame files. */
+  readonly dicom?: ReadDicomOptions;
 }
 
 /**
@@ -80,6 +83,15 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
  */
 export async function decodeImageBytes(bytes: Uint8Array, file: string, options: DecodeImageOptions): Promise<RawImage> {
   if (bytes.length === 0) throw new ImageDecodeError(file, 'empty', 'the input has 0 bytes');
+  if (isDicom(bytes)) {
+    const dicom = await readDicomImage(bytes, file, options.dicom);
+    if (dicom.width * dicom.height > (options.maxInputPixels ?? defaultMaxInputPixels)) {
+      throw new ImageDecodeError(file, 'too-many-pixels', `${dicom.width} × ${dicom.height} pixels`);
+    }
+    return runPipeline(sharp(dicom.data, { raw: { width: dicom.width, height: dicom.height, channels: dicom.channels } }), file, options);
+  }
+  const wide = await sixteenBitPixels(bytes, file, options);
+  if (wide) return runPipeline(wide, file, options);
   // failOn 'warning' (sharp's default) turns libjpeg's "premature end of data" into an error instead of grey fill.
   const pipeline = sharp(bytes, {
     limitInputPixels: options.maxInputPixels ?? defaultMaxInputPixels,
@@ -87,6 +99,41 @@ export async function decodeImageBytes(bytes: Uint8Array, file: string, options:
     autoOrient: true,
   });
   return runPipeline(pipeline, file, options);
+}
+
+/**
+ * A 16-bit grey PNG or TIFF scaled to 8 bits by its own range (minimum to maximum) instead of sharp's division by
+ * 256: scans store 10–12-bit data in 16-bit files, which a fixed division would leave nearly black. Undefined for
+ * other images.
+ */
+async function sixteenBitPixels(bytes: Uint8Array, file: string, options: DecodeImageOptions): Promise<Sharp | undefined> {
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: options.maxInputPixels ?? defaultMaxInputPixels }).metadata();
+  } catch {
+    return undefined; // the main path reports the problem with its own classification
+  }
+  if (metadata.depth !== 'ushort' || (metadata.channels ?? 1) > 2) return undefined;
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    decoded = await sharp(bytes, { limitInputPixels: options.maxInputPixels ?? defaultMaxInputPixels, failOn: 'warning', autoOrient: true })
+      .extractChannel(0)
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw classify(error, file);
+  }
+  const values = new Uint16Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.length / 2);
+  let min = 65535;
+  let max = 0;
+  for (const value of values) {
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  const span = Math.max(1, max - min);
+  const scaled = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) scaled[i] = Math.round((255 * (values[i]! - min)) / span);
+  return sharp(scaled, { raw: { width: decoded.info.width, height: decoded.info.height, channels: 1 } });
 }
 
 async function runPipeline(pipeline: Sharp, file: string, options: DecodeImageOptions): Promise<RawImage> {

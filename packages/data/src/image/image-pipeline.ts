@@ -2,6 +2,7 @@ import { InvalidConfigError } from '@umd/core';
 
 import type { ImageSource } from '../sample.js';
 import { centreCrop } from './centre-crop.js';
+import type { ReadDicomOptions } from '../dicom/read-dicom-image.js';
 import { decodeImage, decodeImageBytes, defaultMaxInputPixels, readImageFile } from './decode-image.js';
 import { ImageCache, contentHash, imageCacheKey } from './image-cache.js';
 import { MemoryImageCache } from './memory-image-cache.js';
@@ -44,6 +45,8 @@ export interface ImagePipelineConfig {
   readonly memoryCacheMiB?: number;
   /** Decompression-bomb guard, in pixels (width × height of the encoded image). Default 100,000,000. */
   readonly maxInputPixels?: number;
+  /** How DICOM files are shown: the VOI window of grey images and the frame of multi-frame files (see `readDicomImage`). */
+  readonly dicom?: ReadDicomOptions;
 }
 
 /** Options of {@link ImagePipeline.load}. */
@@ -65,7 +68,7 @@ export interface ImagePipelineStats {
 }
 
 /** Bump when the cached stage changes meaning, so old cache entries are not reused. */
-const transformVersion = 1;
+const transformVersion = 2; // 2: 16-bit grey images scaled by their range; DICOM files read
 
 /**
  * Decodes, resizes, crops and normalises images: source (JPEG/PNG file or in-memory pixels) → Float32Array
@@ -92,6 +95,7 @@ export class ImagePipeline {
   private readonly memory: MemoryImageCache | undefined;
   private readonly table: Float32Array;
   private readonly transform: Readonly<Record<string, string | number>>;
+  private readonly dicom: ReadDicomOptions | undefined;
   /** Centre crops are cut by sharp (cover fit), so cached entries are exactly resizeTo × resizeTo. */
   private readonly square: boolean;
   /**
@@ -128,7 +132,14 @@ export class ImagePipeline {
     this.cache = config.cacheDir === undefined ? undefined : new ImageCache(config.cacheDir);
     this.memory = memoryCacheMiB > 0 ? new MemoryImageCache(memoryCacheMiB * 2 ** 20) : undefined;
     this.square = crop.kind === 'centre';
-    this.transform = { version: transformVersion, channels, shorterSide: resizeTo, fit: this.square ? 'cover' : 'outside' };
+    this.transform = {
+      version: transformVersion,
+      channels,
+      shorterSide: resizeTo,
+      fit: this.square ? 'cover' : 'outside',
+      ...(config.dicom ? { dicom: JSON.stringify(config.dicom) } : {}),
+    };
+    this.dicom = config.dicom;
   }
 
   /** Cache hits and decodes so far. */
@@ -144,7 +155,7 @@ export class ImagePipeline {
    * @throws ImageDecodeError naming the file; ImageCacheError when the cache directory is unusable
    */
   async loadResized(source: ImageSource): Promise<RawImage> {
-    const options = { channels: this.channels, shorterSide: this.resizeTo, square: this.square, maxInputPixels: this.maxInputPixels };
+    const options = { channels: this.channels, shorterSide: this.resizeTo, square: this.square, maxInputPixels: this.maxInputPixels, ...(this.dicom ? { dicom: this.dicom } : {}) };
     if (!this.cache && !this.memory) {
       this.decodes++;
       return decodeImage(source, options);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { createImagePipeline, WordPieceTokenizer, type ImagePipeline, type TokenizerJson } from '@umd/data';
+import { createImagePipeline, WordPieceTokenizer, type ImagePipeline, type ReadDicomOptions, type TokenizerJson } from '@umd/data';
 
 import { loadTaskTuning } from '../evaluate-task.js';
 import type { TaskTuning } from '../task-tuning.js';
@@ -24,11 +24,12 @@ export interface ModelBundle {
 
 /**
  * Loads a bundle written by `exportModelBundle`: checks every file against `checksums.json` first, then the format of
- * `config.json`, then builds the model (and loads its vision stem) and the tokenizer.
+ * `config.json`, then builds the model (and loads its vision stem) and the tokenizer. `options.dicom` sets how DICOM
+ * inputs are shown (VOI window, frame).
  *
  * @throws ModelBundleError naming the file: missing, a checksum that does not match, or another format
  */
-export async function loadModelBundle(dir: string): Promise<ModelBundle> {
+export async function loadModelBundle(dir: string, options: { readonly dicom?: ReadDicomOptions } = {}): Promise<ModelBundle> {
   const started = performance.now();
   const root = path.resolve(dir);
   const checksums = JSON.parse((await readBundleFile(root, 'checksums.json')).toString('utf8')) as ModelBundleChecksums;
@@ -49,7 +50,13 @@ export async function loadModelBundle(dir: string): Promise<ModelBundle> {
   }
   const tokenizer = new WordPieceTokenizer(JSON.parse(contents.get(modelBundleFiles.tokenizer)!.toString('utf8')) as TokenizerJson, path.join(root, modelBundleFiles.tokenizer));
   const { tuning } = await loadTaskTuning(path.join(root, modelBundleFiles.weights));
-  const pipeline = createImagePipeline({ size: config.image.size, channels: config.image.channels, normalization: config.image.normalization, crop: { kind: 'centre' } });
+  const pipeline = createImagePipeline({
+    size: config.image.size,
+    channels: config.image.channels,
+    normalization: config.image.normalization,
+    crop: { kind: 'centre' },
+    ...(options.dicom ? { dicom: options.dicom } : {}),
+  });
   return { dir: root, config, tuning, tokenizer, pipeline, loadMs: performance.now() - started, dispose: () => tuning.model.dispose() };
 }
 
