@@ -18,6 +18,7 @@ import type { EvaluateResult } from './stages/run-evaluate-stage.js';
 import { runPipeline } from './stages/run-pipeline.js';
 import { runSmoke } from './smoke.js';
 import { exportRun } from './bundle/export-run.js';
+import { predictBatch } from './bundle/predict-batch.js';
 import { formatPrediction, predictCommand } from './bundle/predict-command.js';
 
 function integer(name: string) {
@@ -44,6 +45,21 @@ function dicomWindow(value: string): DicomWindow {
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)').choices([...backendNames]).env('UMD_BACKEND').default('auto');
+
+interface PredictFlags {
+  readonly model: string;
+  readonly image?: string;
+  readonly batch?: string;
+  readonly out: string;
+  readonly question?: string;
+  readonly text?: string;
+  readonly topK: number;
+  readonly window?: DicomWindow;
+  readonly frame?: number;
+  readonly json: boolean;
+  readonly backend: BackendName;
+  readonly progress: 'auto' | 'bar' | 'plain';
+}
 
 interface PipelineFlags {
   readonly config: string;
@@ -134,7 +150,9 @@ program
   .command('predict')
   .description('Answer a question about an image (VQA) or classify an image with its text, with a model bundle from `umd-train export`.')
   .requiredOption('--model <dir>', 'a model bundle folder')
-  .requiredOption('--image <file>', 'the image (PNG, JPEG, …)')
+  .option('--image <file>', 'the image (PNG, JPEG, DICOM, …)')
+  .option('--batch <file>', 'answer every row of a CSV (image,question or image,text) or JSON lines file instead; one JSON line per row goes to --out')
+  .option('--out <file>', 'with --batch: where the answers go', 'predictions.jsonl')
   .option('--question <text>', 'the question (VQA models)')
   .option('--text <text>', 'the text paired with the image (classification models; default empty)')
   .option('--top-k <n>', 'answers to list', integer('--top-k'), 5)
@@ -142,10 +160,18 @@ program
   .option('--frame <n>', 'DICOM: the frame of a multi-frame file, from 0', nonNegativeInteger('--frame'))
   .option('--json', 'print one JSON object (each answer with its probability) instead of lines', false)
   .addOption(backendOption())
-  .action(async (options: { model: string; image: string; question?: string; text?: string; topK: number; window?: DicomWindow; frame?: number; json: boolean; backend: BackendName }) => {
+  .addOption(new Option('--progress <mode>', 'with --batch: bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
+  .action(async (options: PredictFlags, command: Command) => {
     await initRuntime({ backend: options.backend, onLog: () => undefined });
     const dicom = options.window === undefined && options.frame === undefined ? undefined : { ...(options.window ? { window: options.window } : {}), ...(options.frame === undefined ? {} : { frame: options.frame }) };
-    const output = await predictCommand({ model: options.model, image: options.image, text: options.question ?? options.text ?? '', topK: options.topK, ...(dicom ? { dicom } : {}) });
+    if ((options.image === undefined) === (options.batch === undefined)) command.error('error: give --image (one image) or --batch (a file of rows), not both or neither');
+    if (options.batch !== undefined) {
+      const summary = await predictBatch({ model: options.model, batch: options.batch, out: options.out, topK: options.topK, ...(dicom ? { dicom } : {}), progress: createReporter(options.progress) });
+      console.log(`${summary.answered} of ${summary.rows} rows answered, ${summary.failed} failed (each with its error); ${summary.msPerRow.toFixed(0)} ms a row; answers in ${summary.out}`);
+      if (summary.failed > 0) process.exitCode = 1;
+      return;
+    }
+    const output = await predictCommand({ model: options.model, image: options.image!, text: options.question ?? options.text ?? '', topK: options.topK, ...(dicom ? { dicom } : {}) });
     console.log(options.json ? JSON.stringify(output) : formatPrediction(output));
   });
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -7,9 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@umd/core/testing';
 import type { VqaSample } from '@umd/data';
 import { loadModelBundle, predictWithBundle } from '@umd/tasks';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { exportRun } from '../bundle/export-run.js';
+import { predictBatch } from '../bundle/predict-batch.js';
 import { parsePipelineConfig } from '../config/load-pipeline-config.js';
 import type { PipelineConfig } from '../config/pipeline-config-schema.js';
 import { loadTaskData } from '../datasets.js';
@@ -130,6 +132,18 @@ describe('runPipeline (phantom VQA, micro model)', () => {
     } finally {
       bundle.dispose();
     }
+
+    // Batch mode: a JSON lines file of rows; a row whose image is missing is answered with its error, not dropped.
+    const first = test[0]!;
+    if (first.image.kind !== 'pixels') throw new Error('phantom images are in memory');
+    await sharp(first.image.data, { raw: { width: first.image.width, height: first.image.height, channels: first.image.channels } }).png().toFile(path.join(root, 'scan.png'));
+    await writeFile(path.join(root, 'rows.jsonl'), `${JSON.stringify({ image: 'scan.png', question: first.question })}\n${JSON.stringify({ image: 'gone.png', question: 'Is it normal?' })}\n`);
+    const out = path.join(root, 'answers.jsonl');
+    const summary = await predictBatch({ model: bundleDir, batch: path.join(root, 'rows.jsonl'), out, topK: 2, progress: silentReporter });
+    expect(summary).toMatchObject({ rows: 2, answered: 1, failed: 1 });
+    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { line: number; answers?: unknown[]; error?: string });
+    expect(lines[0]).toMatchObject({ line: 1, answers: [expect.objectContaining({ probability: expect.any(Number) }), expect.anything()] });
+    expect(lines[1]).toMatchObject({ line: 2, error: expect.stringContaining("gone.png' (missing)") });
   });
 
   it('refuses to resume with changed settings, naming the key', async () => {
