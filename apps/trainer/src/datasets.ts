@@ -15,11 +15,13 @@ import {
   type CaptionSample,
   type ClassificationSample,
   type DatasetLoad,
+  type SkippedRecord,
   type VqaSample,
 } from '@umd/data';
 import type { TaskSample, TaskSpec } from '@umd/tasks';
 
 import type { DatasetName, PipelineConfig } from './config/pipeline-config-schema.js';
+import { checkSkippedFraction, describeSkippedRecords, type RecordCounts } from './skipped-records.js';
 
 /** A downstream sample (from `@umd/tasks`): a question (VQA), a labelled image-text pair (classification) or an image-caption pair (retrieval). */
 export type { TaskSample };
@@ -38,8 +40,8 @@ export interface TaskData {
   readonly root?: string;
   /** VQA: questions of each evaluation split whose answer is outside the answer vocabulary. */
   readonly coverage: { readonly validation?: AnswerCoverage; readonly test?: AnswerCoverage };
-  /** Records the loader skipped (bad or missing images), counted. */
-  readonly skipped: number;
+  /** Records the loader skipped (missing images or fields), each with its file, record and reason. */
+  readonly skipped: readonly SkippedRecord[];
   /** Facts for the report: where validation came from, skipped records, out-of-vocabulary answers. */
   readonly notes: readonly string[];
 }
@@ -89,7 +91,7 @@ export async function loadTaskData(config: PipelineConfig, dataDir: string | und
       tasks: [...tasks],
     });
     const splits = phantom.splits as Readonly<Record<'train' | 'validate' | 'test', readonly TaskSample[]>>;
-    return finish(config, { train: splits.train, validation: splits.validate, test: splits.test, skipped: 0, notes: ['phantom: synthetic data, generated'] });
+    return finish(config, { train: splits.train, validation: splits.validate, test: splits.test, skipped: [], records: {}, notes: ['phantom: synthetic data, generated'] });
   }
 
   const root = resolveDatasetRoot(data.dataset, data.root ?? defaultRoots[data.dataset], dataDir);
@@ -99,21 +101,21 @@ export async function loadTaskData(config: PipelineConfig, dataDir: string | und
       const by = data.validationCarve ?? 'image';
       const { train, validation } = carveValidation(split(load, 'train'), { fraction: data.validationFraction, seed, by });
       const note = `validation: ${validation.length} questions carved from MEVF train by ${by} (fraction ${data.validationFraction}, seed ${seed})`;
-      return finish(config, { root, train, validation, test: split(load, 'test'), skipped: load.skipped.length, notes: [note] });
+      return finish(config, { root, train, validation, test: split(load, 'test'), ...skips(load), notes: [note] });
     }
     case 'slake': {
       const load = await loadSlake({ root, language: 'en', onError: 'skip' });
       const test = load.splits['test'];
       const notes = test ? [] : ['test: this copy of SLAKE has no test.json; only validate is scored'];
-      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'validate'), ...(test ? { test } : {}), skipped: load.skipped.length, notes });
+      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'validate'), ...(test ? { test } : {}), ...skips(load), notes });
     }
     case 'medpix-classification': {
       const load = await loadMedpixClassification({ root, labelField: 'Location Category', onError: 'skip' });
-      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'dev'), test: split(load, 'test'), skipped: load.skipped.length, notes: ['validation: MedPix 2.0 dev'] });
+      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'dev'), test: split(load, 'test'), ...skips(load), notes: ['validation: MedPix 2.0 dev'] });
     }
     case 'medpix-retrieval': {
       const load = await loadMedpixCaptions({ root, onError: 'skip' });
-      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'dev'), test: split(load, 'test'), skipped: load.skipped.length, notes: ['validation: MedPix 2.0 dev'] });
+      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'dev'), test: split(load, 'test'), ...skips(load), notes: ['validation: MedPix 2.0 dev'] });
     }
   }
 }
@@ -127,15 +129,23 @@ interface Splits {
   readonly train: readonly TaskSample[];
   readonly validation: readonly TaskSample[];
   readonly test?: readonly TaskSample[];
-  readonly skipped: number;
+  readonly skipped: readonly SkippedRecord[];
+  /** Records of each split of the files before skipping. */
+  readonly records: RecordCounts;
   readonly notes: readonly string[];
+}
+
+/** A load's skipped records and the record count of each split they are a share of. */
+function skips(load: DatasetLoad<TaskSample>): Pick<Splits, 'skipped' | 'records'> {
+  const records = Object.fromEntries(Object.entries(load.splits).map(([name, samples]) => [name, samples.length + load.skipped.filter((record) => record.split === name).length]));
+  return { skipped: load.skipped, records };
 }
 
 /** Adds the task spec (classes from train) and the answer coverage of the evaluation splits. */
 function finish(config: PipelineConfig, splits: Splits): TaskData {
   const { train, validation, test } = splits;
-  const notes = [...splits.notes];
-  if (splits.skipped > 0) notes.push(`skipped: ${splits.skipped} records the loader could not use (missing images or fields)`);
+  const notes = [...splits.notes, ...describeSkippedRecords(splits.skipped, splits.records)];
+  checkSkippedFraction(config.data.dataset, splits.skipped, splits.records, config.data.maxSkippedFraction);
   const first = train[0];
   if (first === undefined) throw new DatasetNotFoundError(config.data.dataset, splits.root ?? 'phantom', ['a non-empty training split'], dataReadmeHint);
   const base = { dataset: config.data.dataset, train, validation, ...(test ? { test } : {}), ...(splits.root ? { root: splits.root } : {}), skipped: splits.skipped };
@@ -171,15 +181,21 @@ function finish(config: PipelineConfig, splits: Splits): TaskData {
  *
  * @throws DatasetNotFoundError when the MedPix folder is missing
  */
-export async function loadPretrainCorpus(config: PipelineConfig, dataDir: string | undefined): Promise<{ samples: readonly CaptionSample[]; description: string }> {
+export async function loadPretrainCorpus(
+  config: PipelineConfig,
+  dataDir: string | undefined,
+): Promise<{ samples: readonly CaptionSample[]; description: string; skipped: readonly string[] }> {
   const corpus = config.pretrain.corpus === 'auto' ? (config.data.dataset === 'phantom' ? 'phantom' : 'medpix') : config.pretrain.corpus;
   if (corpus === 'phantom') {
     const { seed, trainImages, size } = config.data.phantom;
     const samples = generatePhantomDataset({ seed, counts: { train: trainImages, validate: 0, test: 0 }, size, tasks: ['caption'] }).splits.train;
-    return { samples, description: `phantom train captions (${samples.length})` };
+    return { samples, description: `phantom train captions (${samples.length})`, skipped: [] };
   }
   const root = resolveDatasetRoot('medpix', config.pretrain.corpusRoot, dataDir);
   const load = await loadMedpixCaptions({ root, onError: 'skip' });
   const samples = load.splits['train'] ?? []; // train only: dev and test are never pre-trained on
-  return { samples, description: `MedPix 2.0 train captions (${samples.length}, ${root})` };
+  const skipped = load.skipped.filter((record) => record.split === 'train');
+  const records = { train: samples.length + skipped.length };
+  checkSkippedFraction('medpix (pre-training corpus)', skipped, records, config.data.maxSkippedFraction);
+  return { samples, description: `MedPix 2.0 train captions (${samples.length}, ${root})`, skipped: describeSkippedRecords(skipped, records) };
 }

@@ -52,6 +52,7 @@ export { createTtyReporter } from './progress/tty-reporter.js';
 
 // Errors.
 export { ConfigError } from './errors/config-error.js';
+export { DataSkipError } from './errors/data-skip-error.js';
 export type { ConfigIssue } from './errors/config-error.js';
 export { PipelineStateError } from './errors/pipeline-state-error.js';
 export { StageConfigMismatchError } from './errors/stage-config-mismatch-error.js';

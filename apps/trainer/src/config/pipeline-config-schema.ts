@@ -137,6 +137,12 @@ const dataSchema = z
         `decompression-bomb guard: the largest image accepted, width × height of the encoded file ` +
           `(default ${defaultMaxInputPixels.toLocaleString('en-US')}); raise it for a trusted dataset with larger images`,
       ),
+    maxSkippedFraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe('stop when a split loses more than this share of its records to problems (missing images or fields); every skipped record is listed either way'),
     validationFraction: z
       .number()
       .gt(0)

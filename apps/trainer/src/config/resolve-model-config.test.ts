@@ -9,13 +9,17 @@ import { resolveModelConfig } from './resolve-model-config.js';
 const resolve = (model: PipelineConfigInput['model']) => resolveModelConfig(parsePipelineConfig({ name: 'x', model }).model, 1000);
 
 describe('resolveModelConfig', () => {
-  it('gives the preset with the ready configs’ size overrides only (no new key appears)', async () => {
+  it('gives the preset with the ready configs’ overrides only (no new key appears)', async () => {
     for (const ready of readyConfigs()) {
       const config = await loadPipelineConfig(ready.file);
       const preset = encoderPresets[config.model.preset];
       const model = resolveModelConfig(config.model, 1000);
       expect(JSON.stringify(model), ready.name).toBe(
-        JSON.stringify({ vision: { ...preset.vision, ...config.model.overrides.vision }, text: { ...preset.text, vocabSize: 1000 }, fusion: preset.fusion }),
+        JSON.stringify({
+          vision: { ...preset.vision, ...config.model.overrides.vision },
+          text: { ...preset.text, ...config.model.overrides.text, vocabSize: 1000 },
+          fusion: { ...preset.fusion, ...config.model.overrides.fusion },
+        }),
       );
     }
   });

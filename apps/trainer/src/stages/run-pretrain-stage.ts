@@ -21,6 +21,8 @@ export interface PretrainResult {
   /** The newest reconstruction grid PNG, if any. */
   readonly picture?: string;
   readonly corpus: string;
+  /** The corpus records skipped (missing images or fields), one line per reason with the files and records. */
+  readonly skipped?: readonly string[];
   readonly objectives: 'data-level' | 'full';
   /** Why it ended: the step count, or the time budget. */
   readonly stoppedBy: 'steps' | 'budget';
@@ -41,6 +43,7 @@ export async function runPretrainStage(context: StageContext): Promise<StageOutc
     const [corpus, tokenizer, model] = [await loadPretrainCorpus(config, context.dataDir), await context.tokenizer(), await context.modelConfig()];
     const mrConfig = resolveMrPretrainConfig(settings);
     progress.log(`[pretrain] ${corpus.description}; objectives ${settings.objectives}; batch ${settings.batchSize}`);
+    for (const line of corpus.skipped) progress.log(`[pretrain] ${line}`);
 
     let steps = typeof session.plan?.['steps'] === 'number' ? session.plan['steps'] : undefined;
     if (steps === undefined) {
@@ -98,6 +101,7 @@ export async function runPretrainStage(context: StageContext): Promise<StageOutc
         metrics: relative(run.metricsPath),
         ...(picture ? { picture: relative(picture) } : {}),
         corpus: corpus.description,
+        ...(corpus.skipped.length > 0 ? { skipped: corpus.skipped } : {}),
         objectives: settings.objectives,
         stoppedBy,
       };

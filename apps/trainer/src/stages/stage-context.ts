@@ -67,7 +67,11 @@ export function createStageContext(options: PipelineOptions): StageContext {
     let promise: Promise<T> | undefined;
     return () => (promise ??= load());
   };
-  const taskData = once(() => loadTaskData(config, dataDir));
+  const taskData = once(async () => {
+    const data = await loadTaskData(config, dataDir);
+    for (const note of data.notes.filter((line) => line.startsWith('skipped in '))) (options.progress ?? silentReporter).log(`[data] ${data.dataset}: ${note}`);
+    return data;
+  });
   const tokenizer = once(async () => {
     if (config.model.tokenizer === 'bert-base-uncased') return loadWordPieceTokenizer();
     const file = path.join(outDir, 'tokenizer.json');
