@@ -11,6 +11,7 @@ export type { TextConfig, TextInputs } from './text-transformer.js';
 export { CoAttentionFusion } from './co-attention-fusion.js';
 export type { FusionConfig, FusionInputs, FusionLayerOutput, FusionOutput, FusionPooling } from './co-attention-fusion.js';
 export { UmdModel } from './umd-model.js';
+export { ItmHead } from './itm-head.js';
 export type { UmdModelConfig, UmdModelInputs, UmdModelOutput } from './umd-model.js';
 export { encoderPresets } from './presets.js';
 export type { EncoderPresetName } from './presets.js';

@@ -10,6 +10,7 @@ export type { Accuracy } from './metrics/accuracy.js';
 export { classificationMetrics } from './metrics/classification-metrics.js';
 export type { ClassificationMetrics, ClassificationMetricsOptions, ClassMetrics } from './metrics/classification-metrics.js';
 export { confusionMatrix } from './metrics/confusion-matrix.js';
+export { mostFrequent } from './metrics/most-frequent.js';
 export { retrievalRecall, retrievalRanks } from './metrics/retrieval-recall.js';
 export type { RetrievalRecall, RetrievalRanks, RetrievalOptions } from './metrics/retrieval-recall.js';
 

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, valueAndGrads } from '@umd/core';
 import { useBackend } from '@umd/core/testing';
-import { UmdModel } from '@umd/encoders';
+import { ItmHead, UmdModel } from '@umd/encoders';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { microBatch, microConfig } from './__fixtures__/micro.js';
-import { ItmHead, itmLoss } from './itm-head.js';
+import { itmLoss } from './itm-head.js';
 
 /**
  * L_ITM reaches the encoders only through the co-attention layers' interaction of the two streams. This checks that

@@ -1,21 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError, Linear, Module, type SeededRandom } from '@umd/core';
-
-/** Image-text matching, registered as `heads.itm`: `classifier` Linear(2D → 2) on the pooled pair (class 1 = match). */
-export class ItmHead extends Module {
-  private readonly classifier: Linear;
-
-  /** @param pooledDim 2D, the width of `[text CLS ; image CLS]` */
-  constructor(pooledDim: number, random: SeededRandom) {
-    super();
-    this.classifier = this.addModule('classifier', new Linear(pooledDim, 2, random));
-  }
-
-  /** pooled [B, 2D] -> logits [B, 2] (caller owns). */
-  forward(pooled: tf.Tensor): tf.Tensor2D {
-    return this.classifier.forward(pooled) as tf.Tensor2D;
-  }
-}
+import { InvalidConfigError, type SeededRandom } from '@umd/core';
 
 /** Which samples see another sample's image, for L_ITM. */
 export interface ItmPairing {

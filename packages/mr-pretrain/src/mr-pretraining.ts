@@ -2,7 +2,7 @@ import { InvalidConfigError, Linear, type Module, type SeededRandom } from '@umd
 import type { UmdModel } from '@umd/encoders';
 
 import { EmaTeacher } from './ema-teacher.js';
-import { ItmHead } from './itm-head.js';
+import { ItmHead } from '@umd/encoders';
 import { MimDecoder } from './mim-decoder.js';
 import { MlmHead } from './mlm-head.js';
 import { usesTeacher, validateMrPretrainConfig, type MrPretrainConfig } from './mr-pretrain-config.js';

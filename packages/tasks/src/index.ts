@@ -9,7 +9,7 @@ export type { TaskSpec } from './task-spec.js';
 export { createTaskTuning } from './task-tuning.js';
 export type { RetrievalTuningOptions, TaskHeads, TaskTuning, TaskTuningOptions } from './task-tuning.js';
 export { ClassifierHead } from './heads/classifier-head.js';
-export { ItmHead } from './heads/itm-head.js';
+export { ItmHead } from '@umd/encoders'; // one head for MR pre-training and retrieval
 export { RetrievalProjection } from './heads/retrieval-projection.js';
 export type { RetrievalEmbeddings } from './heads/retrieval-projection.js';
 

@@ -3,7 +3,7 @@ import { InvalidConfigError, type Module, type SeededRandom } from '@umd/core';
 import type { FusionPooling, UmdModel } from '@umd/encoders';
 
 import { ClassifierHead } from './heads/classifier-head.js';
-import { ItmHead } from './heads/itm-head.js';
+import { ItmHead } from '@umd/encoders';
 import { RetrievalProjection } from './heads/retrieval-projection.js';
 import { taskClasses, validateTaskSpec, type TaskSpec } from './task-spec.js';
 

@@ -1,5 +1,5 @@
 import type { TaskSample } from '@umd/trainer';
-import { classificationMetrics, vqaAccuracy } from '@umd/evaluation';
+import { classificationMetrics, mostFrequent, vqaAccuracy } from '@umd/evaluation';
 
 /** A floor row computed here without any model or image: metric name → value in [0, 1]. */
 export interface TextFloor {
@@ -139,19 +139,4 @@ function words(text: string): string[] {
 
 function foldText(text: string): string {
   return text.toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
-/** The most frequent value; ties go to the alphabetically first (the trainer's rule), so floors are deterministic. */
-function mostFrequent(values: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  let best = '';
-  let bestCount = -1;
-  for (const [value, count] of counts) {
-    if (count > bestCount || (count === bestCount && value < best)) {
-      best = value;
-      bestCount = count;
-    }
-  }
-  return best;
 }

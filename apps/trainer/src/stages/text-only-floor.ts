@@ -1,3 +1,4 @@
+import { mostFrequent } from '@umd/evaluation';
 import type { TaskSpec } from '@umd/tasks';
 
 import type { TaskSample } from '../datasets.js';
@@ -42,21 +43,6 @@ export function textOnlyFloor(task: TaskSpec, train: readonly TaskSample[], samp
 
 function questionKey(question: string): string {
   return question.toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
-/** The most frequent value; ties go to the alphabetically first, so the floor is deterministic. */
-function mostFrequent(values: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  let best = '';
-  let bestCount = -1;
-  for (const [value, count] of counts) {
-    if (count > bestCount || (count === bestCount && value < best)) {
-      best = value;
-      bestCount = count;
-    }
-  }
-  return best;
 }
 
 const ratio = (correct: number, total: number): number => (total === 0 ? Number.NaN : correct / total);

@@ -2,8 +2,9 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { Linear, Module, type SeededRandom } from '@umd/core';
 
 /**
- * The fused image-text matching head for retrieval, registered as `heads.itm`: `classifier` Linear(2D → 2) on the
- * pooled pair (class 1 = the caption matches the image), M3AE's `ITMHead` and the same layout as MR pre-training's.
+ * Image-text matching on the pooled pair, registered as `heads.itm` by MR pre-training (L_ITM) and by retrieval
+ * tuning (the fused re-ranking head): `classifier` Linear(2D → 2), class 1 = the text matches the image (M3AE's
+ * `ITMHead`). One layout for both, so a pre-trained ITM head carries over to retrieval.
  */
 export class ItmHead extends Module {
   private readonly classifier: Linear;
