@@ -1,9 +1,9 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import { readFileSync } from 'node:fs';
-
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { backendNames, initRuntime, InvalidConfigError, UmdError, writeFileAtomic, type BackendName } from '@umd/core';
 import { parseLedger, renderLedgerHeadline, renderLedgerMarkdown, replaceLedgerHeadline } from '@umd/evaluation';
 import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@umd/trainer';
@@ -60,8 +60,12 @@ interface PerfFlags {
   readonly backend?: BackendName;
 }
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('umd-bench')
   .description('UMD-TS benchmarks: the paper benchmark (ablation grid × seeds on real data, beside floors and published numbers) and the performance workloads.')
+  .version(version)
+  .exitOverride() // usage errors exit 2 (see the end of this file); subcommands inherit it
   .showHelpAfterError();
 
 program
@@ -228,7 +232,12 @@ function createReporter(mode: PaperFlags['progress']): ProgressReporter {
 try {
   await program.parseAsync();
 } catch (error) {
-  if (UmdError.isInstance(error)) console.error(`${error.name}: ${error.message}`);
-  else console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exitCode = 1;
+  if (error instanceof CommanderError) {
+    // commander has printed the message (or the help / version): 0 for those, 2 for a malformed command line.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    if (UmdError.isInstance(error)) console.error(`${error.name}: ${error.message}`);
+    else console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exitCode = 1;
+  }
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** Runs `umd-train` from source, as `pnpm umd-train` does (each spawn costs a few seconds: three in this file). */
+/** Runs `umd-train` from source, as `pnpm umd-train` does (each spawn costs a few seconds: six in this file). */
 function umdTrain(args: readonly string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ['--conditions=@umd/source', '--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: appDir,
@@ -60,5 +60,15 @@ describe('umd-train (spawned)', () => {
     } finally {
       await lock.release();
     }
+  });
+
+  it('prints its version (exit 0); a malformed command line exits 2, a config it cannot find exits 1 naming the ready configs', () => {
+    const version = umdTrain(['--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(umdTrain(['run', '--bogus']).status).toBe(2);
+    const missing = umdTrain(['run', '--config', 'nope']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('no such file, and no ready config of that name; ready configs are');
   });
 });

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { backendNames, gitCommit, initRuntime, InvalidConfigError, machineDescription, UmdError, type BackendName } from '@umd/core';
 import { parseDicomWindow, windowPresets, type DicomWindow } from '@umd/data';
 import { ledgerLine } from '@umd/evaluation';
@@ -74,8 +75,12 @@ interface PipelineFlags {
   readonly seed?: number;
 }
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('umd-train')
   .description('UMD-TS trainer: pre-train, calibrate, fine-tune and evaluate medical vision-language models from a config file.')
+  .version(version)
+  .exitOverride() // usage errors exit 2 (see the end of this file); subcommands inherit it
   .showHelpAfterError();
 
 /** The options every pipeline command shares. */
@@ -257,7 +262,10 @@ function createReporter(mode: PipelineFlags['progress']): ProgressReporter {
 try {
   await program.parseAsync();
 } catch (error) {
-  if (UmdError.isInstance(error)) {
+  if (error instanceof CommanderError) {
+    // commander has printed the message (or the help / version): 0 for those, 2 for a malformed command line.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (UmdError.isInstance(error)) {
     console.error(`${error.name}: ${error.message}`);
     process.exitCode = 1;
   } else {

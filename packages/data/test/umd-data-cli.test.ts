@@ -118,6 +118,12 @@ describe('umd-data', () => {
     expect(stderr).toContain(`UMD_DatasetImagesError: 2 of 3 images of ${root} failed to decode`);
   });
 
+  it('prints its version, exit 0', async () => {
+    const { code, stdout } = await run('--version');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('exits 2 for a malformed command line', async () => {
     const noRoot = await run('inspect', '--dataset', 'slake');
     expect(noRoot.code).toBe(2);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ConfigError } from '../errors/config-error.js';
 import { loadPipelineConfig, parsePipelineConfig } from './load-pipeline-config.js';
-import { readyConfigs, resolveConfigPath } from './ready-configs.js';
+import { readyConfigDir, readyConfigs, resolveConfigPath } from './ready-configs.js';
 
 /** The ConfigError a call throws (fails the test when it does not throw one). */
 function configError(run: () => unknown): ConfigError {
@@ -260,6 +260,15 @@ describe('loadPipelineConfig', () => {
       expect(ready.description.length).toBeGreaterThan(20);
     }
     expect(resolveConfigPath('phantom')).toBe(configs.find((config) => config.name === 'phantom')!.file);
+    expect(() => resolveConfigPath('nope')).toThrow('Invalid config nope (1 problem)');
+    expect(() => resolveConfigPath('nope')).toThrow(/no such file, and no ready config of that name; ready configs are medpix-classification, medpix-retrieval, phantom, slake, vqa-rad/);
+  });
+
+  it('loads every ablation config, each named as its file', async () => {
+    const folder = path.join(readyConfigDir, 'ablations');
+    const files = (await readdir(folder)).filter((entry) => entry.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) expect((await loadPipelineConfig(path.join(folder, file))).name, file).toBe(file.replace(/\.yaml$/, ''));
   });
 
   it('reads JSON by extension and names the file in errors', async () => {

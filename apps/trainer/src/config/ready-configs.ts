@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ConfigError } from '../errors/config-error.js';
+
 /** A config shipped with the trainer (`apps/trainer/configs/`). */
 export interface ReadyConfig {
   /** File stem: `phantom`, `vqa-rad`, … */
@@ -31,9 +33,16 @@ export function readyConfigs(): ReadyConfig[] {
 
 /**
  * A `--config` value as a file: an existing path as given, else the ready config of that name (`phantom`,
- * `vqa-rad`, …). Returns the value unchanged when neither exists (loading then reports the missing file).
+ * `vqa-rad`, …).
+ *
+ * @throws ConfigError when it is neither, listing the ready configs
  */
 export function resolveConfigPath(value: string): string {
   if (existsSync(value)) return value;
-  return readyConfigs().find((config) => config.name === value)?.file ?? value;
+  const ready = readyConfigs();
+  const match = ready.find((config) => config.name === value);
+  if (match) return match.file;
+  throw new ConfigError(value, [
+    { path: '', message: `no such file, and no ready config of that name; ready configs are ${ready.map((config) => config.name).join(', ')} ('umd-train configs' describes them)` },
+  ]);
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { SingleBar } from 'cli-progress';
@@ -10,6 +11,8 @@ import { DatasetImagesError } from '../errors/dataset-images-error.js';
 import { summarizeDataset } from '../datasets/summarize-dataset.js';
 import type { AnswerVocabularySource } from '../vocabulary/answer-vocabulary.js';
 import { datasetNames, defaultPhantomCounts, loadNamedDataset, type DatasetName, type NamedDatasetOptions } from './load-named-dataset.js';
+
+const { version: packageVersion } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Where the CLI writes: stdout gets the JSON result only, stderr gets messages. */
 export interface UmdDataIo {
@@ -35,6 +38,7 @@ interface InspectFlags extends NamedDatasetOptions {
 export function createUmdDataProgram(io: UmdDataIo): Command {
   const program = new Command('umd-data')
     .description('Inspect medical vision-language datasets in their official layouts (see the @umd/data README).')
+    .version(packageVersion)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
