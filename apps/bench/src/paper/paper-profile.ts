@@ -38,7 +38,7 @@ export interface PaperProfile {
     readonly batchSize: number;
     /**
      * Keep TD-Calib's optional decaying reconstruction loss during the TD-Calib rows' tuning. Off in the shipped
-     * profiles: a checkpoint tuned with it carries the MR heads, which `evaluateTask` does not accept yet.
+     * profiles (not measured yet; `loadTaskTuning` leaves the MR heads it adds out, so evaluation works either way).
      */
     readonly regularizer: boolean;
     /** Tuning steps over which that reconstruction loss decays to 0. */
