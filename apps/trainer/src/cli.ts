@@ -148,7 +148,8 @@ program
     const bundle = await exportRun(options);
     console.log(`Exported ${bundle.config.task.kind} model (step ${bundle.config.source.step}) to ${bundle.dir}:`);
     for (const [name, bytes] of Object.entries(bundle.sizes)) console.log(`  ${name.padEnd(18)} ${(bytes / 2 ** 20).toFixed(2)} MiB`);
-    console.log(`Ask it: umd-train predict --model ${bundle.dir} --image <file> --question "…"`);
+    const input = bundle.config.task.kind === 'vqa' ? '--question "…"' : '--text "…"';
+    console.log(`Ask it: umd-train predict --model ${bundle.dir} --image <file> ${input}`);
   });
 
 program
