@@ -26,7 +26,8 @@ afterEach(async () => {
 function holderProcess(dir: string): Promise<{ pid: number; kill: () => void }> {
   const script = `import { lockRunFolder } from ${JSON.stringify(path.resolve(__dirname, 'lock-run-folder.ts'))};
     await lockRunFolder(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // From the package folder, where `tsx` resolves (the repository root has no tsx of its own).
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve({ pid: child.pid!, kill: () => child.kill('SIGKILL') }));
     child.on('exit', (code) => reject(new Error(`holder exited with ${code}`)));
