@@ -32,8 +32,8 @@ export interface ModelBundle {
 export async function loadModelBundle(dir: string, options: { readonly dicom?: ReadDicomOptions } = {}): Promise<ModelBundle> {
   const started = performance.now();
   const root = path.resolve(dir);
-  const checksums = JSON.parse((await readBundleFile(root, 'checksums.json')).toString('utf8')) as ModelBundleChecksums;
-  if (checksums.algorithm !== 'sha256' || typeof checksums.files !== 'object') throw new ModelBundleError(path.join(root, 'checksums.json'), 'format', 'not a checksums.json of a UMD-TS model bundle');
+  const checksums = parseJson<ModelBundleChecksums>(path.join(root, 'checksums.json'), await readBundleFile(root, 'checksums.json'));
+  if (checksums?.algorithm !== 'sha256' || typeof checksums.files !== 'object' || checksums.files === null) throw new ModelBundleError(path.join(root, 'checksums.json'), 'format', 'not a checksums.json of a UMD-TS model bundle');
   const contents = new Map<string, Buffer>();
   for (const name of Object.values(modelBundleFiles)) {
     const bytes = await readBundleFile(root, name);
@@ -44,11 +44,12 @@ export async function loadModelBundle(dir: string, options: { readonly dicom?: R
     }
     contents.set(name, bytes);
   }
-  const config = JSON.parse(contents.get(modelBundleFiles.config)!.toString('utf8')) as ModelBundleConfig;
+  const config = parseJson<ModelBundleConfig>(path.join(root, modelBundleFiles.config), contents.get(modelBundleFiles.config)!);
   if (config.format !== modelBundleFormat || config.formatVersion !== modelBundleFormatVersion) {
     throw new ModelBundleError(path.join(root, modelBundleFiles.config), 'format', `format ${JSON.stringify(config.format)} version ${config.formatVersion}; this version reads ${modelBundleFormat} ${modelBundleFormatVersion}`);
   }
-  const tokenizer = new WordPieceTokenizer(JSON.parse(contents.get(modelBundleFiles.tokenizer)!.toString('utf8')) as TokenizerJson, path.join(root, modelBundleFiles.tokenizer));
+  const tokenizerFile = path.join(root, modelBundleFiles.tokenizer);
+  const tokenizer = new WordPieceTokenizer(parseJson<TokenizerJson>(tokenizerFile, contents.get(modelBundleFiles.tokenizer)!), tokenizerFile);
   const { tuning } = await loadTaskTuning(path.join(root, modelBundleFiles.weights));
   const pipeline = createImagePipeline({
     size: config.image.size,
@@ -58,6 +59,14 @@ export async function loadModelBundle(dir: string, options: { readonly dicom?: R
     ...(options.dicom ? { dicom: options.dicom } : {}),
   });
   return { dir: root, config, tuning, tokenizer, pipeline, loadMs: performance.now() - started, dispose: () => tuning.model.dispose() };
+}
+
+function parseJson<T>(file: string, bytes: Buffer): T {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch (error) {
+    throw new ModelBundleError(file, 'format', 'not valid JSON', { cause: error });
+  }
 }
 
 async function readBundleFile(root: string, name: string): Promise<Buffer> {
