@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointMismatchError, InvalidConfigError, SeededRandom, assignWeights, readCheckpoint, type TensorRecord } from '@umd/core';
+import { CheckpointMismatchError, InvalidConfigError, SeededRandom, assignWeights, readCheckpoint, type CheckpointMetadata, type TensorRecord } from '@umd/core';
 import {
   createBatchLoader,
   createImagePipeline,
@@ -148,7 +148,9 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
  *
  * @throws CheckpointMismatchError when the checkpoint lacks `config.model` or `config.task`, or its weights do not fit
  */
-export async function loadTaskTuning(checkpoint: string): Promise<{ tuning: TaskTuning; imageNormalization?: ImageNormalization }> {
+export async function loadTaskTuning(
+  checkpoint: string,
+): Promise<{ tuning: TaskTuning; imageNormalization?: ImageNormalization; metadata: CheckpointMetadata }> {
   const file = await readCheckpoint(checkpoint);
   const modelConfig = checkpointModelConfig(file.metadata);
   const task = (file.metadata.config as { task?: TaskSpec } | undefined)?.task;
@@ -173,7 +175,7 @@ export async function loadTaskTuning(checkpoint: string): Promise<{ tuning: Task
       weights[name] = record;
     }
     assignWeights(targets, weights, checkpoint);
-    return { tuning, ...(imageNormalization ? { imageNormalization } : {}) };
+    return { tuning, ...(imageNormalization ? { imageNormalization } : {}), metadata: file.metadata };
   } catch (error) {
     model.dispose();
     throw error;

@@ -107,6 +107,7 @@ export async function decodeImageBytes(bytes: Uint8Array, file: string, options:
  * other images.
  */
 async function sixteenBitPixels(bytes: Uint8Array, file: string, options: DecodeImageOptions): Promise<Sharp | undefined> {
+  if (!(isPng(bytes) || isTiff(bytes))) return undefined; // JPEG and the rest are 8-bit: no second header read
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: options.maxInputPixels ?? defaultMaxInputPixels }).metadata();
@@ -135,6 +136,9 @@ async function sixteenBitPixels(bytes: Uint8Array, file: string, options: Decode
   for (let i = 0; i < values.length; i++) scaled[i] = Math.round((255 * (values[i]! - min)) / span);
   return sharp(scaled, { raw: { width: decoded.info.width, height: decoded.info.height, channels: 1 } });
 }
+
+const isPng = (bytes: Uint8Array): boolean => bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+const isTiff = (bytes: Uint8Array): boolean => (bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[3] === 0x2a);
 
 async function runPipeline(pipeline: Sharp, file: string, options: DecodeImageOptions): Promise<RawImage> {
   let output = pipeline.flatten({ background: { r: 0, g: 0, b: 0 } });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { readCheckpoint, saveCheckpoint, writeFileAtomic } from '@umd/core';
+import { saveCheckpoint, writeFileAtomic } from '@umd/core';
 import { imageNormalizations, type WordPieceTokenizer } from '@umd/data';
 
 import { loadTaskTuning } from '../evaluate-task.js';
@@ -48,8 +48,7 @@ export interface ExportedModelBundle {
 export async function exportModelBundle(options: ExportModelBundleOptions): Promise<ExportedModelBundle> {
   const dir = path.resolve(options.to);
   await assertEmptyFolder(dir);
-  const file = await readCheckpoint(options.checkpoint); // verifies its digest
-  const { tuning, imageNormalization } = await loadTaskTuning(options.checkpoint);
+  const { tuning, imageNormalization, metadata } = await loadTaskTuning(options.checkpoint); // verifies its digest
   try {
     if (tuning.task.kind === 'retrieval') {
       throw new ModelBundleError(options.checkpoint, 'unsupported-task', 'retrieval models cannot be exported yet (prediction would need a caption list): export a VQA or classification model');
@@ -63,19 +62,19 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       task: tuning.task,
       model: model.config,
       pooling: tuning.pooling,
-      ...(typeof (file.metadata.config as { hiddenMultiplier?: unknown } | undefined)?.hiddenMultiplier === 'number'
-        ? { hiddenMultiplier: (file.metadata.config as { hiddenMultiplier: number }).hiddenMultiplier }
+      ...(typeof (metadata.config as { hiddenMultiplier?: unknown } | undefined)?.hiddenMultiplier === 'number'
+        ? { hiddenMultiplier: (metadata.config as { hiddenMultiplier: number }).hiddenMultiplier }
         : {}),
       image: { size: imageSize, channels: channels as 1 | 3, normalization },
       maxTextLength: model.text.maxLength,
-      source: { checkpoint: path.resolve(options.checkpoint), step: file.metadata.step, exportedAt: new Date().toISOString() },
+      source: { checkpoint: path.resolve(options.checkpoint), step: metadata.step, exportedAt: new Date().toISOString() },
     };
     await mkdir(dir, { recursive: true });
     // The weights the model needs and nothing else (no optimizer, no TD-Calib heads), readable by loadTaskTuning.
     await saveCheckpoint(path.join(dir, modelBundleFiles.weights), {
       weights: model.parameterMap(),
       metadata: {
-        step: file.metadata.step,
+        step: metadata.step,
         config: { model: config.model, task: config.task, pooling: config.pooling, imageNormalization: normalization, ...(config.hiddenMultiplier ? { hiddenMultiplier: config.hiddenMultiplier } : {}) },
       },
     });
