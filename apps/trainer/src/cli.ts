@@ -21,6 +21,7 @@ import { runSmoke } from './smoke.js';
 import { exportRun } from './bundle/export-run.js';
 import { predictBatch } from './bundle/predict-batch.js';
 import { formatPrediction, predictCommand } from './bundle/predict-command.js';
+import { serveModel } from './serve/serve-model.js';
 
 function integer(name: string) {
   return (value: string): number => {
@@ -179,6 +180,20 @@ program
     }
     const output = await predictCommand({ model: options.model, image: options.image!, text: options.question ?? options.text ?? '', topK: options.topK, ...(dicom ? { dicom } : {}) });
     console.log(options.json ? JSON.stringify(output) : formatPrediction(output));
+  });
+
+program
+  .command('serve')
+  .description('Serve a local web page that runs a model bundle in the browser: drop an image, ask, see the top answers and a heat map.')
+  .requiredOption('--model <dir>', 'a model bundle folder (`umd-train export`)')
+  .option('--port <n>', 'port to listen on (0: any free port)', nonNegativeInteger('--port'), 8080)
+  .option('--host <address>', 'address to listen on (default: this machine only)', '127.0.0.1')
+  .option('--samples <dir>', 'a folder of sample images (PNG, JPEG, DICOM) the page offers')
+  .action(async (options: { model: string; port: number; host: string; samples?: string }) => {
+    await initRuntime({ backend: 'cpu', onLog: () => undefined });
+    const served = await serveModel(options);
+    console.log(`Serving ${path.resolve(options.model)} at ${served.url} (the model runs in the page; this server only serves files). Ctrl-C stops it.`);
+    process.once('SIGINT', () => void served.close().then(() => process.exit(0)));
   });
 
 /** Loads the config, starts the runtime, runs the stages with progress and Ctrl-C handling, prints the outcome. */

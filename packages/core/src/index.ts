@@ -39,11 +39,14 @@ export { learningRateAt, validateLrSchedule } from './optim/lr-schedule.js';
 export type { LrSchedule } from './optim/lr-schedule.js';
 export { clipGradNorm, globalNorm } from './optim/clip-grad-norm.js';
 export { GradientAccumulator } from './optim/gradient-accumulator.js';
+// Our replacements of two tfjs gradients (initRuntime registers them; a browser page registers them itself).
+export { batchMatMulGradient } from './runtime/batch-mat-mul-gradient.js';
+export { tileGradient } from './runtime/tile-gradient.js';
 
 // Checkpoints (safetensors).
 export { decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsHeader, safetensorsDataBuffer } from './checkpoint/safetensors.js';
 export type { SafetensorsDtype, SafetensorsEntry, SafetensorsHeader, TensorRecord } from './checkpoint/safetensors.js';
-export { assignWeights, readCheckpoint, recordFromTensor, saveCheckpoint, tensorFromRecord } from './checkpoint/checkpoint.js';
+export { assignWeights, decodeCheckpoint, readCheckpoint, recordFromTensor, saveCheckpoint, tensorFromRecord } from './checkpoint/checkpoint.js';
 export type {
   AssignWeightsOptions,
   AssignWeightsResult,

@@ -30,11 +30,11 @@ export async function loadMobileNetV2Stem(layer: MobileNetV2Layer, cacheMiB: num
     });
   }
   const json = unwrapDefault(await definition.modelJson()) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-  const shards = await Promise.all(definition.weightBundles.map(async (bundle) => Buffer.from(unwrapDefault(await bundle()) as string, 'base64')));
-  const bytes = Buffer.concat(shards);
-  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const shards = await Promise.all(definition.weightBundles.map(async (bundle) => decodeBase64(unwrapDefault(await bundle()) as string)));
+  const weightData = new Uint8Array(shards.reduce((total, shard) => total + shard.length, 0));
+  shards.reduce((offset, shard) => (weightData.set(shard, offset), offset + shard.length), 0);
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
-  const full = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }));
+  const full = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer }));
   const body = tfl.model({ inputs: full.inputs, outputs: full.getLayer(layer).output as tfl.SymbolicTensor });
   const { channels, stride } = mobileNetV2Layers[layer];
   const spec: VisionStemSpec = { inputSize: 224, channels, stride };
@@ -119,6 +119,12 @@ class MobileNetV2Stem implements VisionStem {
     this.cache.set(key, row);
     this.cachedFloats += row.length;
   }
+}
+
+/** Base64 text to bytes, in Node (Buffer) and in browsers (atob). */
+function decodeBase64(text: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return Buffer.from(text, 'base64');
+  return Uint8Array.from(atob(text), (character) => character.charCodeAt(0));
 }
 
 function unwrapDefault(module: unknown): unknown {

@@ -17,6 +17,8 @@ export interface UmdModelInputs {
   readonly images: tf.Tensor;
   /** [B, Lv] int32 indices of the visible patches (MAE); default all. */
   readonly visibleIndices?: tf.Tensor;
+  /** [B, L, Cin] the image patch tokens (`vision.patchTokens(images)`), to take gradients with respect to them. */
+  readonly patchTokens?: tf.Tensor;
   /** [B, T] int32 WordPiece ids. */
   readonly tokenIds: tf.Tensor;
   /** [B, T] 1 = real token, 0 = padding. */
@@ -63,7 +65,10 @@ export class UmdModel extends Module {
   /** Encodes both modalities and fuses them. The caller owns every returned tensor. */
   forward(inputs: UmdModelInputs): UmdModelOutput {
     return tidyStruct('encoders/umd-model', () => {
-      const vision = this.vision.forward(inputs.images, inputs.visibleIndices ? { visibleIndices: inputs.visibleIndices } : {});
+      const vision = this.vision.forward(inputs.images, {
+        ...(inputs.visibleIndices ? { visibleIndices: inputs.visibleIndices } : {}),
+        ...(inputs.patchTokens ? { patchTokens: inputs.patchTokens } : {}),
+      });
       const text = this.text.forward(inputs.tokenIds, {
         ...(inputs.attentionMask ? { attentionMask: inputs.attentionMask } : {}),
         ...(inputs.typeIds ? { typeIds: inputs.typeIds } : {}),

@@ -58,6 +58,11 @@ export interface VitInputs {
    * unmasked 25%). Default: all patches.
    */
   readonly visibleIndices?: tf.Tensor;
+  /**
+   * [B, L, Cin] the patch embedding's inputs, as {@link VisionTransformer.patchTokens} gives them for `images`: pass
+   * them to take gradients with respect to the tokens (relevance maps). Default: computed from `images`.
+   */
+  readonly patchTokens?: tf.Tensor;
 }
 
 /**
@@ -133,10 +138,8 @@ export class VisionTransformer extends Module {
     }
     return tf.tidy('encoders/vision-transformer', () => {
       const positions = this.patchPositions(H / P, W / P);
-      const pixels = this.adaptChannels(images);
-      const tokens = this.config.stem
-        ? tf.reshape(loadedVisionStem(this.config.stem).extract(pixels as tf.Tensor4D), [B, L, -1]) // [B, L, Cs], constant
-        : patchify(pixels, P); // [B, L, P·P·C]
+      const tokens = inputs.patchTokens ?? this.patchTokens(images);
+      if (tokens.rank !== 3 || tokens.shape[0] !== B || tokens.shape[1] !== L) throw new ShapeMismatchError('VisionTransformer(patchTokens)', [B, L, 'Cin'], tokens.shape);
       let x = tf.add(this.patchEmbed.forward(tokens), positions.patches); // [B, L, D]
       if (visible) {
         const Lv = visible.shape[1]!;
@@ -149,6 +152,23 @@ export class VisionTransformer extends Module {
       if (this.preNorm) h = this.preNorm.forward(h);
       for (const block of this.blocks) h = block.forward(h);
       return this.norm.forward(h) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * images [B, H, W, C] normalised -> [B, L, Cin]: what the patch embedding reads, one row per patch in raster order
+   * (the stem's feature cells, Cin = Cs, or the pixel patches, Cin = P·P·C). The caller owns the result.
+   */
+  patchTokens(images: tf.Tensor): tf.Tensor3D {
+    const [B, H, W] = images.shape as [number, number, number, number];
+    const L = this.patchCount(H, W);
+    return tf.tidy('encoders/patch-tokens', () => {
+      const pixels = this.adaptChannels(images);
+      return (
+        this.config.stem
+          ? tf.reshape(loadedVisionStem(this.config.stem).extract(pixels as tf.Tensor4D), [B, L, -1]) // [B, L, Cs], constant
+          : patchify(pixels, this.config.patchSize)
+      ) as tf.Tensor3D; // [B, L, P·P·C]
     });
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointMismatchError, InvalidConfigError, SeededRandom, assignWeights, readCheckpoint, type CheckpointMetadata, type TensorRecord } from '@umd/core';
+import { CheckpointMismatchError, InvalidConfigError, SeededRandom, assignWeights, readCheckpoint, type CheckpointMetadata, type LoadedCheckpoint, type TensorRecord } from '@umd/core';
 import {
   createBatchLoader,
   createImagePipeline,
@@ -151,7 +151,17 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
 export async function loadTaskTuning(
   checkpoint: string,
 ): Promise<{ tuning: TaskTuning; imageNormalization?: ImageNormalization; metadata: CheckpointMetadata }> {
-  const file = await readCheckpoint(checkpoint);
+  return tuningFromCheckpoint(await readCheckpoint(checkpoint), checkpoint);
+}
+
+/**
+ * {@link loadTaskTuning} from a checkpoint already read (`decodeCheckpoint`): the same checks, the same model.
+ * `checkpoint` names it in errors. The caller owns `tuning.model`.
+ */
+export async function tuningFromCheckpoint(
+  file: LoadedCheckpoint,
+  checkpoint: string,
+): Promise<{ tuning: TaskTuning; imageNormalization?: ImageNormalization; metadata: CheckpointMetadata }> {
   const modelConfig = checkpointModelConfig(file.metadata);
   const task = (file.metadata.config as { task?: TaskSpec } | undefined)?.task;
   if (!modelConfig || !task) {

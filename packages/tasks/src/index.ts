@@ -43,7 +43,7 @@ export type {
   TaskTuningEvent,
   TaskTuningRun,
 } from './run-task-tuning.js';
-export { evaluateTask, loadTaskTuning } from './evaluate-task.js';
+export { evaluateTask, loadTaskTuning, tuningFromCheckpoint } from './evaluate-task.js';
 export type { EvaluateTaskOptions, TaskEvaluation, TaskMetrics, TaskPrediction } from './evaluate-task.js';
 export type { TaskSample } from './task-samples.js';
 
@@ -52,8 +52,15 @@ export { exportModelBundle } from './bundle/export-model-bundle.js';
 export type { ExportedModelBundle, ExportModelBundleOptions, ModelCardSection } from './bundle/export-model-bundle.js';
 export { loadModelBundle } from './bundle/load-model-bundle.js';
 export type { ModelBundle } from './bundle/load-model-bundle.js';
+export { openModelBundle, sha256Hex } from './bundle/open-model-bundle.js';
+export type { ModelBundleSource, OpenedModelBundle } from './bundle/open-model-bundle.js';
+export { fetchModelBundle } from './bundle/fetch-model-bundle.js';
+export { answerWithBundle } from './bundle/answer-with-bundle.js';
+export type { AnswerOptions, BundleAnswers, BundleImageBatch, RankedClass } from './bundle/answer-with-bundle.js';
 export { predictWithBundle } from './bundle/predict-with-bundle.js';
-export type { BundleInput, BundlePrediction, RankedClass } from './bundle/predict-with-bundle.js';
+export type { BundleInput, BundlePrediction } from './bundle/predict-with-bundle.js';
+export { relevanceMap } from './relevance-map.js';
+export type { RelevanceMap } from './relevance-map.js';
 export { modelBundleFiles, modelBundleFormat, modelBundleFormatVersion } from './bundle/model-bundle-config.js';
 export type { ModelBundleChecksums, ModelBundleConfig } from './bundle/model-bundle-config.js';
 export { ModelBundleError } from './bundle/model-bundle-error.js';

@@ -96,13 +96,23 @@ function contentDigest(umd: string, data: Uint8Array): string {
  *   CheckpointDamagedError when the content does not match its digest
  */
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  const bytes = await readFile(path);
-  const file = decodeSafetensors(bytes, path);
+  return decodeCheckpoint(await readFile(path), path);
+}
+
+/**
+ * {@link readCheckpoint} on bytes already in memory (`source` names them in errors). `verifyDigest: false` skips the
+ * content digest, for callers that checked the whole file's hash themselves (a model bundle's `checksums.json` in a
+ * browser, where the digest's synchronous SHA-256 is not available).
+ *
+ * @throws CheckpointFormatError; CheckpointDamagedError (see readCheckpoint)
+ */
+export function decodeCheckpoint(bytes: Uint8Array, source: string, options: { readonly verifyDigest?: boolean } = {}): LoadedCheckpoint {
+  const file = decodeSafetensors(bytes, source);
   if (file.metadata['format'] !== FORMAT) return { weights: file.tensors, optimizerWeights: {}, metadata: { step: 0 } };
   const recorded = file.metadata['sha256'];
-  if (recorded !== undefined) {
-    const actual = contentDigest(file.metadata['umd'] ?? '', safetensorsDataBuffer(bytes, path));
-    if (actual !== recorded) throw new CheckpointDamagedError(path, recorded, actual);
+  if (recorded !== undefined && options.verifyDigest !== false) {
+    const actual = contentDigest(file.metadata['umd'] ?? '', safetensorsDataBuffer(bytes, source));
+    if (actual !== recorded) throw new CheckpointDamagedError(source, recorded, actual);
   }
   const weights: [string, TensorRecord][] = [];
   const optimizerWeights: [string, TensorRecord][] = [];
@@ -113,7 +123,7 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   return {
     weights: Object.fromEntries(weights),
     optimizerWeights: Object.fromEntries(optimizerWeights),
-    metadata: decodeMetadata(file.metadata, path),
+    metadata: decodeMetadata(file.metadata, source),
   };
 }
 

@@ -1,9 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { loadImageBatch, type ImageSource } from '@umd/data';
 
-import { taskLogits } from '../predict-task.js';
-import { taskClasses } from '../task-spec.js';
-import { ModelBundleError } from './model-bundle-error.js';
+import type { RelevanceMap } from '../relevance-map.js';
+import { answerWithBundle, type RankedClass } from './answer-with-bundle.js';
 import type { ModelBundle } from './load-model-bundle.js';
 
 /** One input of {@link predictWithBundle}. */
@@ -13,57 +11,39 @@ export interface BundleInput {
   readonly text: string;
 }
 
-/** A class with its softmax probability. */
-export interface RankedClass {
-  /** The answer (VQA) or label (classification). */
-  readonly name: string;
-  readonly probability: number;
-}
-
 /** The model's answer to one input: the `topK` most probable classes, most probable first. */
 export interface BundlePrediction {
   readonly kind: 'vqa' | 'classification';
   readonly ranked: readonly RankedClass[];
+  /** Gradient × input of the top class per patch (`grid` rows × columns, raster order), when asked for. */
+  readonly relevance?: { readonly grid: readonly [number, number]; readonly values: readonly number[] };
   /** Milliseconds for this input's share of the batch (image decode, tokenise, forward). */
   readonly ms: number;
 }
 
 /**
- * Answers a batch of image + text inputs with a loaded bundle: images through the bundle's preprocessing, texts
- * through its tokenizer, the model in evaluation mode, softmax over the classes.
+ * Answers a batch of image + text inputs with a loaded bundle: images through the bundle's preprocessing, then
+ * {@link answerWithBundle}.
  *
  * @param options.topK classes per input, most probable first (default 5; all with `Infinity`)
+ * @param options.relevance also return each top class's relevance map
  * @throws ModelBundleError (problem `input`) for a text longer than the model's positions; ImageDecodeError naming an
  *   image that does not decode
  */
-export async function predictWithBundle(bundle: ModelBundle, inputs: readonly BundleInput[], options: { readonly topK?: number } = {}): Promise<BundlePrediction[]> {
+export async function predictWithBundle(
+  bundle: ModelBundle,
+  inputs: readonly BundleInput[],
+  options: { readonly topK?: number; readonly relevance?: boolean } = {},
+): Promise<BundlePrediction[]> {
   const started = performance.now();
-  const { tuning, tokenizer, pipeline, config } = bundle;
-  const kind = config.task.kind as 'vqa' | 'classification';
-  const maxLength = config.maxTextLength;
-  for (const input of inputs) {
-    const length = tokenizer.encode(input.text, { maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
-    if (length > maxLength) {
-      throw new ModelBundleError(bundle.dir, 'input', `the ${kind === 'vqa' ? 'question' : 'text'} is ${length} tokens with [CLS] and [SEP]; this model reads at most ${maxLength}: shorten it`);
-    }
-  }
-  const images = await loadImageBatch(pipeline, inputs.map((input) => input.image));
-  const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(inputs.map((input) => input.text), { maxLength });
-  const imageTensor = tf.tensor4d(images.data, images.shape as [number, number, number, number]);
-  let probabilities: Float32Array;
-  try {
-    const softmax = tf.tidy(() => tf.softmax(taskLogits(tuning, { images: imageTensor, tokenIds: inputIds.data, attentionMask: attentionMask.data, wordIds: wordIds.data })));
-    probabilities = (await softmax.data()) as Float32Array;
-    softmax.dispose();
-  } finally {
-    imageTensor.dispose();
-  }
-  const classes = taskClasses(config.task);
-  const topK = Math.min(options.topK ?? 5, classes.length);
+  const kind = bundle.config.task.kind as 'vqa' | 'classification';
+  const images = await loadImageBatch(bundle.pipeline, inputs.map((input) => input.image));
+  const answers = answerWithBundle(bundle, { data: images.data, shape: images.shape as [number, number, number, number] }, inputs.map((input) => input.text), options);
   const ms = (performance.now() - started) / Math.max(1, inputs.length);
-  return inputs.map((_, row) => {
-    const scores = probabilities.subarray(row * classes.length, (row + 1) * classes.length);
-    const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
-    return { kind, ranked: order.slice(0, topK).map((index) => ({ name: classes[index]!, probability: scores[index]! })), ms };
-  });
+  return answers.ranked.map((ranked, row) => ({ kind, ranked, ...(answers.relevance ? { relevance: rowOf(answers.relevance, row) } : {}), ms }));
+}
+
+function rowOf(map: RelevanceMap, row: number): NonNullable<BundlePrediction['relevance']> {
+  const L = map.grid[0] * map.grid[1];
+  return { grid: map.grid, values: Array.from(map.values.subarray(row * L, (row + 1) * L)) };
 }
