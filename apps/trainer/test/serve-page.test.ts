@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { exportRun } from '../src/bundle/export-run.js';
+import { buildPage } from '../src/serve/build-page.js';
 import { serveModel, type ServedModel } from '../src/serve/serve-model.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -117,7 +118,9 @@ describe.skipIf(!browserPath)('umd-train serve: the model in a real browser (hea
       bundle.dispose();
     }
 
-    served = await serveModel({ model: bundleDir, port: 0, samples });
+    // The page built from the sources as they are now (dist/web may be older than the packages it bundles).
+    const pageDir = await buildPage(path.join(root, 'page'));
+    served = await serveModel({ model: bundleDir, port: 0, samples, page: pageDir });
     browser = await chromium.launch({ executablePath: browserPath!, args: ['--no-sandbox'] });
     page = await browser.newPage();
     page.on('pageerror', (error) => console.error('[page]', error));
@@ -192,5 +195,9 @@ describe.skipIf(!browserPath)('umd-train serve: the model in a real browser (hea
     const rtplan = path.join(root, 'rtplan.dcm');
     await copyFile(path.join(dicomDir, 'rtplan.dcm'), rtplan);
     expect(await refusal(page, rtplan)).toMatch(/rtplan\.dcm.*pixel data/i);
+    // JPEG-compressed DICOM decodes in Node only (sharp, WebAssembly codecs): the page says where to go.
+    const jpeg = path.join(root, 'SC_rgb_jpeg.dcm');
+    await copyFile(path.join(dicomDir, 'SC_rgb_jpeg.dcm'), jpeg);
+    expect(await refusal(page, jpeg)).toMatch(/SC_rgb_jpeg\.dcm.*umd-train predict/);
   });
 });

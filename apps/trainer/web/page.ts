@@ -55,6 +55,7 @@ async function loadModel(): Promise<void> {
   const classes = task.kind === 'vqa' ? task.answers.length : task.kind === 'classification' ? task.labels.length : 0;
   status.textContent = `Model loaded in ${bundle.loadMs.toFixed(0)} ms: ${task.kind === 'vqa' ? 'visual question answering' : 'image-text classification'}, ${classes} classes, ${image.size} px ${image.channels === 1 ? 'grey' : 'RGB'} input.`;
   status.dataset['loaded'] = 'true';
+  status.dataset['loadMs'] = bundle.loadMs.toFixed(1);
   element<HTMLLabelElement>('question-label').textContent = task.kind === 'vqa' ? 'Question' : 'Text with the image (may be empty)';
   askButton.disabled = false;
 }
@@ -120,7 +121,9 @@ async function ask(): Promise<void> {
     const relevance = answers.relevance!;
     drawHeatMap(heatMap, prepared.picture, relevance.grid, relevance.values);
     heatMap.dataset['relevance'] = JSON.stringify(Array.from(relevance.values));
-    timing.textContent = `Answered in ${(performance.now() - started).toFixed(0)} ms (image, model and relevance map, in this tab).`;
+    const ms = performance.now() - started;
+    timing.textContent = `Answered in ${ms.toFixed(0)} ms (image, model and relevance map, in this tab).`;
+    timing.dataset['ms'] = ms.toFixed(1);
     result.hidden = false;
     result.dataset['answered'] = String(Number(result.dataset['answered'] ?? 0) + 1);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { defaultMaxInputPixels, isDicom, normalizeImage, readDicomImage, type DicomWindow, type RawImage } from '@umd/data';
+import { defaultMaxInputPixels, dicomTransferSyntaxes, isDicom, normalizeImage, readDicomImage, type DicomWindow, type RawImage } from '@umd/data';
 import type { BundleImageBatch, ModelBundleConfig } from '@umd/tasks';
 import { imageSize } from 'image-size';
 
@@ -62,7 +62,32 @@ async function bitmapOf(bytes: Uint8Array, name: string): Promise<ImageBitmap> {
   }
 }
 
+/** Transfer syntaxes the page decodes: the uncompressed ones and RLE (the JPEG family needs Node's codecs). */
+const pageSyntaxes = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.5']);
+
+/** The transfer syntax UID in a Part 10 file's meta header (group 0002), or undefined when it cannot be read. */
+function transferSyntaxOf(bytes: Uint8Array): string | undefined {
+  // Group 0002 is explicit VR little endian: tag (4 bytes), VR (2), length (2), value; UI values are short.
+  for (let offset = 132; offset + 8 <= bytes.length && offset < 4096; ) {
+    const group = bytes[offset]! | (bytes[offset + 1]! << 8);
+    const element = bytes[offset + 2]! | (bytes[offset + 3]! << 8);
+    if (group !== 0x0002) return undefined;
+    const vr = String.fromCharCode(bytes[offset + 4]!, bytes[offset + 5]!);
+    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
+    const length = long ? bytes[offset + 8]! | (bytes[offset + 9]! << 8) | (bytes[offset + 10]! << 16) | (bytes[offset + 11]! << 24) : bytes[offset + 6]! | (bytes[offset + 7]! << 8);
+    const start = offset + (long ? 12 : 8);
+    if (element === 0x0010) return new TextDecoder().decode(bytes.subarray(start, start + length)).replace(/[\0 ]+$/, '');
+    offset = start + length;
+  }
+  return undefined;
+}
+
 async function dicomCanvas(bytes: Uint8Array, name: string, options: { window: DicomWindow; frame: number }): Promise<OffscreenCanvas> {
+  const syntax = transferSyntaxOf(bytes);
+  if (syntax !== undefined && !pageSyntaxes.has(syntax)) {
+    const named = dicomTransferSyntaxes[syntax] ?? `transfer syntax ${syntax}`;
+    throw new PageInputError(`${name}: ${named} pixel data is decoded by \`umd-train predict\` (Node's codecs), not in this page; the page reads uncompressed and RLE DICOM`);
+  }
   const image = await readDicomImage(bytes, name, options);
   if (image.width * image.height > defaultMaxInputPixels) throw new PageInputError(`${name}: ${image.width} × ${image.height} pixels is more than this page decodes`);
   const canvas = new OffscreenCanvas(image.width, image.height);

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -15,10 +15,18 @@ export const builtPageDir = fileURLToPath(new URL('../../dist/web/', import.meta
  */
 const nodeOnly = /^(node:.*|fs|path|os|crypto|module|url|zlib|child_process|worker_threads|sharp|@umd\/native-blas|proper-lockfile|commander|cli-progress|@tensorflow\/tfjs-node(-gpu)?|@tensorflow\/tfjs-backend-wasm)$/;
 
-const stubSource = `
-const unavailable = (name) => function () { throw new Error(name + ' is not available in the browser page (a Node-only module): use umd-train predict for this input'); };
-module.exports = new Proxy({}, { get: (_, key) => key === '__esModule' ? false : key === 'then' ? undefined : key === 'default' ? module.exports : unavailable(String(key)) });
+/** A module whose every use throws, naming `name`: imports succeed, calls fail clearly. */
+function stubSource(name: string): string {
+  return `
+const fail = (what) => { throw new Error(what + ' is not available in the browser page (a Node-only module): use umd-train predict for this input'); };
+const stub = new Proxy(function () {}, {
+  get: (_, key) => (key === '__esModule' ? false : key === 'then' ? undefined : key === 'default' ? stub : () => fail(${JSON.stringify(name)} + '.' + String(key))),
+  apply: () => fail(${JSON.stringify(name)}),
+  construct: () => fail(${JSON.stringify(name)}),
+});
+module.exports = stub;
 `;
+}
 
 /**
  * Bundles the page (`web/page.ts` and what it imports, tfjs with its cpu backend) into `outDir` with esbuild:
@@ -54,7 +62,7 @@ export async function buildPage(outDir: string = builtPageDir, options: { readon
         name: 'node-only-modules',
         setup(build) {
           build.onResolve({ filter: nodeOnly }, (args) => ({ path: args.path, namespace: 'node-only' }));
-          build.onLoad({ filter: /.*/, namespace: 'node-only' }, () => ({ contents: stubSource, loader: 'js' }));
+          build.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({ contents: stubSource(args.path), loader: 'js' }));
         },
       },
     ],
@@ -66,10 +74,14 @@ export async function buildPage(outDir: string = builtPageDir, options: { readon
   return outDir;
 }
 
-/** The built page, building it first when it is missing or older than its sources (a checkout without `pnpm build`). */
+/**
+ * The built page, building it first when it is missing or older than a file of `web/` (a checkout without `pnpm build`,
+ * or page sources edited since; the page itself reaches into other packages, rebuilt by `pnpm build`).
+ */
 export async function ensurePage(outDir: string = builtPageDir): Promise<string> {
   const built = await stat(path.join(outDir, 'page.js')).catch(() => undefined);
-  const source = await stat(path.join(webSourceDir, 'page.ts')).catch(() => undefined);
-  if (built && (!source || built.mtimeMs >= source.mtimeMs)) return outDir;
+  const sources = await readdir(webSourceDir).catch(() => [] as string[]); // an installed package ships only dist/web
+  const newest = Math.max(0, ...(await Promise.all(sources.map(async (file) => (await stat(path.join(webSourceDir, file))).mtimeMs))));
+  if (built && built.mtimeMs >= newest) return outDir;
   return buildPage(outDir);
 }

@@ -19,6 +19,8 @@ export interface ServeModelOptions {
   readonly host?: string;
   /** A folder of sample images (PNG, JPEG, DICOM) the page offers. */
   readonly samples?: string;
+  /** The built page (`buildPage`); default `dist/web` of this package, built first when missing or stale. */
+  readonly page?: string;
 }
 
 /** A running page server. */
@@ -50,7 +52,7 @@ export async function serveModel(options: ServeModelOptions): Promise<ServedMode
   const model = path.resolve(options.model);
   (await loadModelBundle(model)).dispose();
   const samples = options.samples ? await listSamples(path.resolve(options.samples)) : [];
-  const pageDir = await ensurePage();
+  const pageDir = options.page ?? (await ensurePage());
   const page = sirv(pageDir, { etag: true, dev: false });
   const bundle = sirv(model, { etag: true, dev: true });
   const sampleFiles = options.samples ? sirv(path.resolve(options.samples), { etag: true, dev: true }) : undefined;
