@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Latency of a model bundle in Node (`umd-train predict`'s path) and in headless Chromium (the `umd-train serve` page):
 // bundle load time and ms per question, the same image and question, N rounds each.
 //   node --conditions=@umd/source --import tsx scripts/bench-serve.ts --model DIR --image FILE --question TEXT

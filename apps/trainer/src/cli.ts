@@ -55,6 +55,7 @@ interface PredictFlags {
   readonly out: string;
   readonly question?: string;
   readonly text?: string;
+  readonly captions?: string;
   readonly topK: number;
   readonly window?: DicomWindow;
   readonly frame?: number;
@@ -149,8 +150,10 @@ program
     const bundle = await exportRun(options);
     console.log(`Exported ${bundle.config.task.kind} model (step ${bundle.config.source.step}) to ${bundle.dir}:`);
     for (const [name, bytes] of Object.entries(bundle.sizes)) console.log(`  ${name.padEnd(18)} ${(bytes / 2 ** 20).toFixed(2)} MiB`);
+    if (bundle.samples.length > 0) console.log(`  samples/           ${bundle.samples.length} test scans to try it on (samples/index.json has their questions)`);
     const input = bundle.config.task.kind === 'vqa' ? '--question "…"' : '--text "…"';
     console.log(`Ask it: umd-train predict --model ${bundle.dir} --image <file> ${input}`);
+    console.log(`Or in the browser: umd-train serve --model ${bundle.dir}`);
   });
 
 program
@@ -162,6 +165,7 @@ program
   .option('--out <file>', 'with --batch: where the answers go', 'predictions.jsonl')
   .option('--question <text>', 'the question (VQA models)')
   .option('--text <text>', 'the text paired with the image (classification models; default empty)')
+  .option('--captions <file>', 'retrieval models: a text file of captions to rank for the image, one per line')
   .option('--top-k <n>', 'answers to list', integer('--top-k'), 5)
   .option('--window <window>', `DICOM: the VOI window of a grey image: file (default), range, ${Object.keys(windowPresets).join(', ')}, or centre,width (-600,1500)`, dicomWindow)
   .option('--frame <n>', 'DICOM: the frame of a multi-frame file, from 0', nonNegativeInteger('--frame'))
@@ -178,7 +182,8 @@ program
       if (summary.failed > 0) process.exitCode = 1;
       return;
     }
-    const output = await predictCommand({ model: options.model, image: options.image!, text: options.question ?? options.text ?? '', topK: options.topK, ...(dicom ? { dicom } : {}) });
+    const captions = options.captions === undefined ? undefined : readCaptions(options.captions);
+    const output = await predictCommand({ model: options.model, image: options.image!, text: options.question ?? options.text ?? '', topK: options.topK, ...(dicom ? { dicom } : {}), ...(captions ? { captions } : {}) });
     console.log(options.json ? JSON.stringify(output) : formatPrediction(output));
   });
 
@@ -195,6 +200,17 @@ program
     console.log(`Serving ${path.resolve(options.model)} at ${served.url} (the model runs in the page; this server only serves files). Ctrl-C stops it.`);
     process.once('SIGINT', () => void served.close().then(() => process.exit(0)));
   });
+
+/** The captions of a `--captions` file: one per non-empty line. */
+function readCaptions(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InvalidConfigError('--captions', file, `a readable text file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+}
 
 /** Loads the config, starts the runtime, runs the stages with progress and Ctrl-C handling, prints the outcome. */
 async function runCommand(flags: PipelineFlags, stages?: readonly StageName[]): Promise<void> {

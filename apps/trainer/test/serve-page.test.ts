@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -101,7 +102,12 @@ describe.skipIf(!browserPath)('umd-train serve: the model in a real browser (hea
     expect(run.stderr.slice(-2000)).toBeDefined();
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
     bundleDir = path.join(root, 'bundle');
-    await exportRun({ run: path.join(root, 'run'), to: bundleDir });
+    const exported = await exportRun({ run: path.join(root, 'run'), to: bundleDir });
+    // A phantom run's bundle carries test scans to try it on, with their questions.
+    expect(exported.samples.length).toBeGreaterThan(0);
+    const index = JSON.parse(await readFile(path.join(bundleDir, 'samples', 'index.json'), 'utf8')) as { file: string; question: string }[];
+    expect(index.map((entry) => entry.file)).toEqual(exported.samples.map((entry) => entry.file));
+    expect(existsSync(path.join(bundleDir, 'samples', index[0]!.file))).toBe(true);
 
     // A phantom scan at the model's size, as a PNG file: the page and Node see the same pixels.
     const phantom = generatePhantomDataset({ seed: 7, counts: { train: 0, validate: 0, test: 1 }, size: 32, tasks: ['vqa'] });
@@ -113,7 +119,7 @@ describe.skipIf(!browserPath)('umd-train serve: the model in a real browser (hea
     await sharp(sample.image.data, { raw: { width: sample.image.width, height: sample.image.height, channels: sample.image.channels } }).png().toFile(scan);
     const bundle = await loadModelBundle(bundleDir);
     try {
-      [node] = await predictWithBundle(bundle, [{ image: { kind: 'file', path: scan }, text: sample.question }], { topK: 5, relevance: true });
+      node = (await predictWithBundle(bundle, [{ image: { kind: 'file', path: scan }, text: sample.question }], { topK: 5, relevance: true }))[0]!;
     } finally {
       bundle.dispose();
     }

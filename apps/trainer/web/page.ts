@@ -52,7 +52,12 @@ async function loadModel(): Promise<void> {
     return;
   }
   const { task, image } = bundle.config;
-  const classes = task.kind === 'vqa' ? task.answers.length : task.kind === 'classification' ? task.labels.length : 0;
+  if (task.kind === 'retrieval') {
+    status.textContent = `Model loaded in ${bundle.loadMs.toFixed(0)} ms: an image-text retrieval model. This page asks VQA and classification models; rank captions with \`umd-train predict --model <bundle> --image <file> --captions <file>\`.`;
+    status.dataset['loaded'] = 'true';
+    return;
+  }
+  const classes = task.kind === 'vqa' ? task.answers.length : task.labels.length;
   status.textContent = `Model loaded in ${bundle.loadMs.toFixed(0)} ms: ${task.kind === 'vqa' ? 'visual question answering' : 'image-text classification'}, ${classes} classes, ${image.size} px ${image.channels === 1 ? 'grey' : 'RGB'} input.`;
   status.dataset['loaded'] = 'true';
   status.dataset['loadMs'] = bundle.loadMs.toFixed(1);

@@ -57,7 +57,9 @@ export type { ModelBundleSource, OpenedModelBundle } from './bundle/open-model-b
 export { fetchModelBundle } from './bundle/fetch-model-bundle.js';
 export { answerWithBundle } from './bundle/answer-with-bundle.js';
 export type { AnswerOptions, BundleAnswers, BundleImageBatch, RankedClass } from './bundle/answer-with-bundle.js';
-export { predictWithBundle } from './bundle/predict-with-bundle.js';
+export { predictCaptionsWithBundle, predictWithBundle } from './bundle/predict-with-bundle.js';
+export { rankCaptionsWithBundle } from './bundle/rank-captions.js';
+export type { RankedCaption } from './bundle/rank-captions.js';
 export type { BundleInput, BundlePrediction } from './bundle/predict-with-bundle.js';
 export { relevanceMap } from './relevance-map.js';
 export type { RelevanceMap } from './relevance-map.js';

@@ -42,6 +42,8 @@ export interface RetrievalScores {
   readonly rerankMs: number;
   /** Pairs the fused head scored. */
   readonly pairsScored: number;
+  /** [pairsScored] those pairs, each as imageIndex · nTexts + textIndex. */
+  readonly pairs: Int32Array;
 }
 
 /**
@@ -130,7 +132,7 @@ export async function scoreRetrieval(
       scored.dispose();
     }
     const rerankMs = performance.now() - rerankStarted;
-    return { scores: combineScores(similarity, pairs, fusedScores), similarity, nImages: N, nTexts: M, firstStageMs, rerankMs, pairsScored: pairs.length };
+    return { scores: combineScores(similarity, pairs, fusedScores), similarity, nImages: N, nTexts: M, firstStageMs, rerankMs, pairsScored: pairs.length, pairs };
   } finally {
     tf.dispose(owned);
     model.train(wasTraining);

@@ -7,6 +7,8 @@ import { StageInputError } from '../errors/stage-input-error.js';
 import type { FinetuneResult } from '../stages/run-finetune-stage.js';
 import type { EvaluateResult } from '../stages/run-evaluate-stage.js';
 import { readPipelineState, type PipelineState } from '../stages/pipeline-state.js';
+import { loadTaskData } from '../datasets.js';
+import { writeBundleSamples, type BundleSample } from './write-bundle-samples.js';
 
 /**
  * `umd-train export`: the tuned model of a run folder as a model bundle (`exportModelBundle` of @umd/tasks), its model
@@ -14,7 +16,7 @@ import { readPipelineState, type PipelineState } from '../stages/pipeline-state.
  *
  * @throws StageInputError when the run has no complete finetune stage; ModelBundleError for a non-empty target
  */
-export async function exportRun(options: { readonly run: string; readonly to: string }): Promise<ExportedModelBundle> {
+export async function exportRun(options: { readonly run: string; readonly to: string }): Promise<ExportedModelBundle & { readonly samples: readonly BundleSample[] }> {
   const run = path.resolve(options.run);
   const state = await readPipelineState(run);
   const finetune = state?.stages.finetune;
@@ -22,12 +24,15 @@ export async function exportRun(options: { readonly run: string; readonly to: st
   if (!state || !result?.checkpoint) throw new StageInputError('export', 'a tuned checkpoint', 'finetune', run);
   const { config } = state;
   const tokenizer = config.model.tokenizer === 'trained' ? await loadWordPieceTokenizer({ path: path.join(run, 'tokenizer.json') }) : await loadWordPieceTokenizer();
-  return exportModelBundle({
+  const bundle = await exportModelBundle({
     checkpoint: path.join(run, result.checkpoint),
     tokenizer,
     to: options.to,
     card: { title: `UMD-TS ${config.name} (${config.data.dataset}, seed ${config.seed})`, sections: cardSections(state, run) },
   });
+  // Synthetic data only: a few test scans to try the model on (real datasets' images stay with their datasets).
+  const samples = config.data.dataset === 'phantom' ? await writeBundleSamples(bundle.dir, (await loadTaskData(config, undefined)).test ?? []) : [];
+  return { ...bundle, samples };
 }
 
 function cardSections(state: PipelineState, run: string): ModelCardSection[] {

@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -17,7 +18,7 @@ export interface ServeModelOptions {
   readonly port?: number;
   /** Default 127.0.0.1 (this machine only). */
   readonly host?: string;
-  /** A folder of sample images (PNG, JPEG, DICOM) the page offers. */
+  /** A folder of sample images (PNG, JPEG, DICOM) the page offers. Default: the bundle's `samples/`, if any. */
   readonly samples?: string;
   /** The built page (`buildPage`); default `dist/web` of this package, built first when missing or stale. */
   readonly page?: string;
@@ -51,11 +52,13 @@ const bundleFiles = new Set<string>(['checksums.json', ...Object.values(modelBun
 export async function serveModel(options: ServeModelOptions): Promise<ServedModel> {
   const model = path.resolve(options.model);
   (await loadModelBundle(model)).dispose();
-  const samples = options.samples ? await listSamples(path.resolve(options.samples)) : [];
+  // Default: the samples `umd-train export` wrote into the bundle (phantom runs), when there are any.
+  const samplesDir = options.samples ? path.resolve(options.samples) : existsSync(path.join(model, 'samples')) ? path.join(model, 'samples') : undefined;
+  const samples = samplesDir ? await listSamples(samplesDir) : [];
   const pageDir = options.page ?? (await ensurePage());
   const page = sirv(pageDir, { etag: true, dev: false });
   const bundle = sirv(model, { etag: true, dev: true });
-  const sampleFiles = options.samples ? sirv(path.resolve(options.samples), { etag: true, dev: true }) : undefined;
+  const sampleFiles = samplesDir ? sirv(samplesDir, { etag: true, dev: true }) : undefined;
   const notFound = (response: ServerResponse): void => {
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
   };
@@ -67,11 +70,12 @@ export async function serveModel(options: ServeModelOptions): Promise<ServedMode
       return bundle(request, response, () => notFound(response));
     }
     if (url.pathname === '/samples/index.json') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(samples.map((file) => ({ file }))));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(samples));
       return;
     }
     if (url.pathname.startsWith('/samples/')) {
-      if (!sampleFiles || !samples.includes(decodeURIComponent(url.pathname.slice('/samples/'.length)))) return notFound(response);
+      const file = decodeURIComponent(url.pathname.slice('/samples/'.length));
+      if (!sampleFiles || !samples.some((sample) => sample.file === file)) return notFound(response);
       request.url = url.pathname.slice('/samples'.length);
       return sampleFiles(request, response, () => notFound(response));
     }
@@ -93,9 +97,16 @@ export async function serveModel(options: ServeModelOptions): Promise<ServedMode
   };
 }
 
-async function listSamples(dir: string): Promise<string[]> {
+/** The images of a samples folder, with the questions its `index.json` gives them (as `umd-train export` writes it). */
+async function listSamples(dir: string): Promise<{ file: string; question?: string }[]> {
   try {
-    return (await readdir(dir)).filter((file) => sampleExtensions.has(path.extname(file).toLowerCase())).sort();
+    const files = (await readdir(dir)).filter((file) => sampleExtensions.has(path.extname(file).toLowerCase())).sort();
+    const index = await readFile(path.join(dir, 'index.json'), 'utf8').then(
+      (text) => JSON.parse(text) as { file: string; question?: string }[],
+      () => [],
+    );
+    const questions = new Map(index.map((entry) => [entry.file, entry.question]));
+    return files.map((file) => (questions.get(file) ? { file, question: questions.get(file)! } : { file }));
   } catch (error) {
     throw new ServeError(`--samples ${dir}: cannot read the folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }

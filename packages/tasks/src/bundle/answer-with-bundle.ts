@@ -43,6 +43,7 @@ export interface BundleAnswers {
 export function answerWithBundle(bundle: OpenedModelBundle, images: BundleImageBatch, texts: readonly string[], options: AnswerOptions = {}): BundleAnswers {
   const { tuning, tokenizer, config } = bundle;
   const kind = config.task.kind;
+  if (kind === 'retrieval') throw new ModelBundleError(bundle.location, 'input', 'this is a retrieval model: it ranks a caption list for an image (rankCaptionsWithBundle; `umd-train predict --captions FILE`)');
   const maxLength = config.maxTextLength;
   const { size, channels } = config.image;
   const [B, H, W, C] = images.shape;

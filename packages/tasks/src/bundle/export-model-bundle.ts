@@ -39,10 +39,10 @@ export interface ExportedModelBundle {
 /**
  * Writes a self-contained model bundle for prediction: `model.safetensors` (the model and task-head weights only,
  * float32), `config.json` ({@link ModelBundleConfig}), `tokenizer.json`, a model card `README.md` and
- * `checksums.json` (SHA-256 of each file, checked by {@link loadModelBundle}). Retrieval models are not exported yet:
- * their prediction needs a caption list, which `predict` does not take.
+ * `checksums.json` (SHA-256 of each file, checked by {@link loadModelBundle}). A retrieval model ranks a caption list
+ * (`rankCaptionsWithBundle`).
  *
- * @throws ModelBundleError when `to` is a non-empty folder or the checkpoint is a retrieval model;
+ * @throws ModelBundleError when `to` is a non-empty folder;
  *   CheckpointMismatchError when the checkpoint is not a tuned one; FileWriteError when a file cannot be written
  */
 export async function exportModelBundle(options: ExportModelBundleOptions): Promise<ExportedModelBundle> {
@@ -50,9 +50,6 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
   await assertEmptyFolder(dir);
   const { tuning, imageNormalization, metadata } = await loadTaskTuning(options.checkpoint); // verifies its digest
   try {
-    if (tuning.task.kind === 'retrieval') {
-      throw new ModelBundleError(options.checkpoint, 'unsupported-task', 'retrieval models cannot be exported yet (prediction would need a caption list): export a VQA or classification model');
-    }
     const { model } = tuning;
     const { imageSize, channels } = model.config.vision;
     const normalization = imageNormalization ?? (channels === 3 ? imageNormalizations.imagenet : imageNormalizations.grey);
@@ -65,6 +62,7 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       ...(typeof (metadata.config as { hiddenMultiplier?: unknown } | undefined)?.hiddenMultiplier === 'number'
         ? { hiddenMultiplier: (metadata.config as { hiddenMultiplier: number }).hiddenMultiplier }
         : {}),
+      ...(tuning.retrieval ? { retrieval: tuning.retrieval } : {}),
       image: { size: imageSize, channels: channels as 1 | 3, normalization },
       maxTextLength: model.text.maxLength,
       source: { checkpoint: path.resolve(options.checkpoint), step: metadata.step, exportedAt: new Date().toISOString() },
@@ -75,7 +73,14 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       weights: model.parameterMap(),
       metadata: {
         step: metadata.step,
-        config: { model: config.model, task: config.task, pooling: config.pooling, imageNormalization: normalization, ...(config.hiddenMultiplier ? { hiddenMultiplier: config.hiddenMultiplier } : {}) },
+        config: {
+          model: config.model,
+          task: config.task,
+          pooling: config.pooling,
+          imageNormalization: normalization,
+          ...(config.hiddenMultiplier ? { hiddenMultiplier: config.hiddenMultiplier } : {}),
+          ...(config.retrieval ? { retrieval: config.retrieval } : {}),
+        },
       },
     });
     await writeFileAtomic(path.join(dir, modelBundleFiles.config), `${JSON.stringify(config, null, 2)}\n`);
@@ -119,7 +124,13 @@ function modelCard(config: ModelBundleConfig, card: ExportModelBundleOptions['ca
     '',
     '## Model',
     '',
-    `- task: ${config.task.kind === 'vqa' ? `medical visual question answering over ${classes.length} answers seen in training` : `image-text classification into ${classes.length} classes (${classes.join(', ')})`}`,
+    `- task: ${
+      config.task.kind === 'vqa'
+        ? `medical visual question answering over ${classes.length} answers seen in training`
+        : config.task.kind === 'classification'
+          ? `image-text classification into ${classes.length} classes (${classes.join(', ')})`
+          : 'image-text retrieval: ranks captions for an image (cosine of the projected embeddings, then the fused image-text matching head)'
+    }`,
     `- architecture (UMD-TS): vision ViT ${vision.dim}-wide × ${vision.depth} blocks on ${vision.imageSize} px ${vision.channels === 3 ? 'RGB' : 'grey'} images${stem}; text transformer ${text.dim}-wide × ${text.depth} blocks; ${fusion.depth} co-attention fusion layer(s); heads pool \`${config.pooling}\``,
     `- image preprocessing: shorter side to ${config.image.size} px, centre crop, normalised with mean [${config.image.normalization.mean.join(', ')}] and std [${config.image.normalization.std.join(', ')}]`,
     `- text: WordPiece (\`tokenizer.json\`), at most ${config.maxTextLength} tokens with [CLS] and [SEP]`,
@@ -128,7 +139,11 @@ function modelCard(config: ModelBundleConfig, card: ExportModelBundleOptions['ca
     '## Use',
     '',
     '```sh',
-    config.task.kind === 'vqa' ? 'umd-train predict --model <this folder> --image scan.png --question "Is there a fracture?"' : 'umd-train predict --model <this folder> --image scan.png --text "caption or case text"',
+    config.task.kind === 'vqa'
+      ? 'umd-train predict --model <this folder> --image scan.png --question "Is there a fracture?"'
+      : config.task.kind === 'classification'
+        ? 'umd-train predict --model <this folder> --image scan.png --text "caption or case text"'
+        : 'umd-train predict --model <this folder> --image scan.png --captions captions.txt   # one caption per line',
     '```',
     '',
     ...(card.sections ?? []).flatMap((section) => [`## ${section.heading}`, '', section.body.trim(), '']),

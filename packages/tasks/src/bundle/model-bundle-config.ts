@@ -2,6 +2,7 @@ import type { ImageNormalization } from '@umd/data';
 import type { FusionPooling, UmdModelConfig } from '@umd/encoders';
 
 import type { TaskSpec } from '../task-spec.js';
+import type { TaskTuning } from '../task-tuning.js';
 
 /** The `format` of a bundle's `config.json`. */
 export const modelBundleFormat = 'umd-ts-model-bundle';
@@ -23,6 +24,8 @@ export interface ModelBundleConfig {
   /** How the heads pool the fused streams. */
   readonly pooling: FusionPooling;
   readonly hiddenMultiplier?: number;
+  /** Retrieval models: the projection and ITM head settings they were tuned with. */
+  readonly retrieval?: TaskTuning['retrieval'];
   /** The image preprocessing: resize the shorter side to `size`, centre crop, grey or RGB, then normalise. */
   readonly image: { readonly size: number; readonly channels: 1 | 3; readonly normalization: ImageNormalization };
   /** Longest token sequence the text encoder takes, [CLS] and [SEP] included. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@umd/core/testing';
-import { buildAnswerVocabulary, type VqaSample, type WordPieceTokenizer } from '@umd/data';
+import { buildAnswerVocabulary, type CaptionSample, type VqaSample, type WordPieceTokenizer } from '@umd/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, phantomSplits, textTokenizer } from '../__fixtures__/phantom-fixtures.js';
@@ -13,7 +13,7 @@ import { runTaskTuning } from '../run-task-tuning.js';
 import { exportModelBundle } from './export-model-bundle.js';
 import { loadModelBundle } from './load-model-bundle.js';
 import { ModelBundleError } from './model-bundle-error.js';
-import { predictWithBundle } from './predict-with-bundle.js';
+import { predictCaptionsWithBundle, predictWithBundle } from './predict-with-bundle.js';
 
 describe('model bundles (phantom VQA, micro model)', () => {
   let root: string;
@@ -73,6 +73,51 @@ describe('model bundles (phantom VQA, micro model)', () => {
       expect(ranked.reduce((sum, entry) => sum + entry.probability, 0)).toBeLessThanOrEqual(1 + 1e-6);
     }
     expect(bundle.loadMs).toBeGreaterThan(0);
+  });
+
+  it('exports a retrieval model that ranks a caption list (fused P(match) for the re-ranked, cosine for the rest)', async () => {
+    const captions = phantomSplits('caption', { train: 8, validate: 6 }) as { train: readonly CaptionSample[]; validate: readonly CaptionSample[] };
+    const captionTokenizer = textTokenizer([...captions.train, ...captions.validate].map((sample) => sample.caption));
+    const run = await runTaskTuning({
+      task: { kind: 'retrieval' },
+      train: captions.train,
+      validation: captions.validate,
+      tokenizer: captionTokenizer,
+      modelConfig: microTaskConfig(captionTokenizer.vocabSize, { dim: 16, patchSize: 16 }),
+      batchSize: 4,
+      steps: 2,
+      learningRate: { base: 1e-3 },
+      seed: 5,
+      outDir: path.join(root, 'retrieval'),
+      retrieval: { projectionDim: 8 },
+      topK: 2,
+    });
+    const dir = path.join(root, 'retrieval-bundle');
+    const exported = await exportModelBundle({ checkpoint: run.bestCheckpoint!, tokenizer: captionTokenizer, to: dir, card: { title: 'Phantom retrieval (test)' } });
+    expect(exported.config.task).toEqual({ kind: 'retrieval' });
+    expect(await readFile(path.join(dir, 'README.md'), 'utf8')).toContain('--captions captions.txt');
+    const before = tf.memory().numTensors;
+    const bundle = await loadModelBundle(dir);
+    try {
+      const list = captions.validate.map((sample) => sample.caption.split(' ').slice(0, 12).join(' ')); // within the 24 positions
+      const { ranked } = await predictCaptionsWithBundle(bundle, [captions.validate[0]!.image, captions.validate[1]!.image], list, { topK: list.length, rerank: 2 });
+      expect(ranked).toHaveLength(2);
+      for (const row of ranked) {
+        expect(row.map((entry) => entry.index).sort()).toEqual(list.map((_, index) => index));
+        // The re-ranked captions (each image's 2 best by cosine, and the captions whose 2 best images include it) come
+        // first, with a probability; the rest follow by cosine, without one.
+        const reranked = row.filter((entry) => entry.probability !== undefined);
+        expect(reranked.length).toBeGreaterThanOrEqual(2);
+        expect(row.slice(0, reranked.length)).toEqual(reranked);
+        expect(reranked.every((entry) => entry.probability! >= 0 && entry.probability! <= 1)).toBe(true);
+        for (let i = reranked.length + 1; i < row.length; i++) expect(row[i]!.cosine).toBeLessThanOrEqual(row[i - 1]!.cosine);
+      }
+      await expect(predictWithBundle(bundle, [{ image: captions.validate[0]!.image, text: 'x' }])).rejects.toThrow(/retrieval model: it ranks a caption list/);
+      await expect(predictCaptionsWithBundle(bundle, [captions.validate[0]!.image], [])).rejects.toThrow(/caption list is empty/);
+    } finally {
+      bundle.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses a changed file, a missing file, a non-empty target and a question longer than the model reads', async () => {

@@ -2,6 +2,7 @@ import { loadImageBatch, type ImageSource } from '@umd/data';
 
 import type { RelevanceMap } from '../relevance-map.js';
 import { answerWithBundle, type RankedClass } from './answer-with-bundle.js';
+import { rankCaptionsWithBundle, type RankedCaption } from './rank-captions.js';
 import type { ModelBundle } from './load-model-bundle.js';
 
 /** One input of {@link predictWithBundle}. */
@@ -46,4 +47,23 @@ export async function predictWithBundle(
 function rowOf(map: RelevanceMap, row: number): NonNullable<BundlePrediction['relevance']> {
   const L = map.grid[0] * map.grid[1];
   return { grid: map.grid, values: Array.from(map.values.subarray(row * L, (row + 1) * L)) };
+}
+
+/**
+ * Ranks a caption list for each image with a retrieval bundle: images through the bundle's preprocessing, then
+ * `rankCaptionsWithBundle`.
+ *
+ * @throws ModelBundleError (problem `input`) for another task, no captions or a caption too long; ImageDecodeError
+ *   naming an image that does not decode
+ */
+export async function predictCaptionsWithBundle(
+  bundle: ModelBundle,
+  images: readonly ImageSource[],
+  captions: readonly string[],
+  options: { readonly topK?: number; readonly rerank?: number } = {},
+): Promise<{ readonly ranked: readonly (readonly RankedCaption[])[]; readonly ms: number }> {
+  const started = performance.now();
+  const batch = await loadImageBatch(bundle.pipeline, images);
+  const ranked = await rankCaptionsWithBundle(bundle, { data: batch.data, shape: batch.shape as [number, number, number, number] }, captions, options);
+  return { ranked, ms: (performance.now() - started) / Math.max(1, images.length) };
 }
