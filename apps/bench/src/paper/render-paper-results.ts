@@ -49,7 +49,9 @@ export function renderPaperResults(results: PaperResults): string {
 
 function renderTask(task: TaskResults): string[] {
   const title = `## ${taskTitles[task.task] ?? task.task}: ${task.split} split`;
-  const where = task.availability.available ? `Split file: \`${task.availability.file}\`.` : `**${task.availability.reason}**: our rows have no ${task.split} numbers.`;
+  const where = task.availability.available
+    ? `Split file: \`${task.availability.file}\`${task.availability.note ? ` (${task.availability.note})` : ''}.`
+    : `**${task.availability.reason}**: our rows have no ${task.split} numbers.`;
   const headers = ['row', ...task.columns.map((column) => column.header), `Δ ${task.columns[0]!.header} vs the row it adds to (paired)`, 'selection (validation)', 'seeds', 'wall / seed', 'note'];
   const rows = task.rows.map((row) => {
     const label = row.kind === 'reference' ? `_${row.label}_` : row.label;

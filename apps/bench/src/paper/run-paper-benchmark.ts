@@ -342,7 +342,8 @@ export async function runPaperBenchmark(options: RunPaperBenchmarkOptions): Prom
     try {
       const data = await fullData.get(task)!();
       const samples = split === 'validate' ? data.validation : (data.test ?? []);
-      const train = task === 'vqa-rad' ? [...data.train, ...data.validation] : data.train; // VQA-RAD's validation is carved from MEVF train
+      // VQA-RAD's validation is carved from MEVF train: its test floors learn from both, its validation floors from train only.
+      const train = task === 'vqa-rad' && split === 'test' ? [...data.train, ...data.validation] : data.train;
       floors[task] = textFloors(taskKindOf[task], train, samples);
     } catch (error) {
       progress.log(`[bench] ${task}: floors not computed (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`);

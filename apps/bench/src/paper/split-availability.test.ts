@@ -15,6 +15,7 @@ describe('splitAvailability', () => {
     await writeFile(path.join(data, 'slake', 'validate.json'), '[]');
     await mkdir(path.join(data, 'vqa-rad'), { recursive: true });
     await writeFile(path.join(data, 'vqa-rad', 'testset.json'), '[]');
+    await writeFile(path.join(data, 'vqa-rad', 'trainset.json'), '[]');
   });
   afterAll(async () => {
     await rm(data, { recursive: true, force: true });
@@ -30,10 +31,9 @@ describe('splitAvailability', () => {
     expect(splitAvailability('medpix-classification', 'validate', data)).toMatchObject({ available: false, reason: expect.stringContaining('descriptions_dev.jsonl') });
   });
 
-  it('never reports VQA-RAD validation: MEVF has no validation file, it is carved from train', () => {
+  it('reads VQA-RAD validation from MEVF train, where it is carved, and says so', () => {
     const result = splitAvailability('vqa-rad', 'validate', data);
-    expect(result.available).toBe(false);
-    expect(result).toMatchObject({ reason: expect.stringMatching(/^n\/a \(no validate split at .*vqa-rad.*carved from train/) });
+    expect(result).toEqual({ available: true, file: path.join(data, 'vqa-rad', 'trainset.json'), note: expect.stringMatching(/carved from MEVF train/) });
   });
 
   it('has every split on phantom data', () => {
