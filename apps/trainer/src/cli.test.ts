@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** Runs `umd-train` from source, as `pnpm umd-train` does (each spawn costs a few seconds: six in this file). */
+/** Runs `umd-train` from source, as `pnpm umd-train` does (each spawn costs a few seconds: eight in this file). */
 function umdTrain(args: readonly string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ['--conditions=@umd/source', '--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: appDir,
@@ -70,5 +70,12 @@ describe('umd-train (spawned)', () => {
     const missing = umdTrain(['run', '--config', 'nope']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('no such file, and no ready config of that name; ready configs are');
+  });
+
+  it('serve refuses a folder that is not a bundle before serving anything (exit 1, naming the missing file)', () => {
+    const served = umdTrain(['serve', '--model', dir, '--port', '0']);
+    expect(served.status).toBe(1);
+    expect(served.stderr).toMatch(/checksums\.json: missing: .* is not a complete model bundle/);
+    expect(umdTrain(['serve']).status).toBe(2); // --model is required
   });
 });
