@@ -144,8 +144,9 @@ program
   .description('Write the tuned model of a run folder as a self-contained model bundle (weights, config, tokenizer, model card, checksums).')
   .requiredOption('--run <dir>', 'a run folder with a complete finetune stage (the --out of `umd-train run`)')
   .requiredOption('--to <dir>', 'the bundle folder to create (must be new or empty)')
+  .option('--float16', 'store the weights as float16 (half the size; answers move by about 1e-3)', false)
   .addOption(backendOption())
-  .action(async (options: { run: string; to: string; backend: BackendName }) => {
+  .action(async (options: { run: string; to: string; float16: boolean; backend: BackendName }) => {
     await initRuntime({ backend: options.backend, onLog: () => undefined });
     const bundle = await exportRun(options);
     console.log(`Exported ${bundle.config.task.kind} model (step ${bundle.config.source.step}) to ${bundle.dir}:`);

@@ -16,7 +16,7 @@ import { writeBundleSamples, type BundleSample } from './write-bundle-samples.js
  *
  * @throws StageInputError when the run has no complete finetune stage; ModelBundleError for a non-empty target
  */
-export async function exportRun(options: { readonly run: string; readonly to: string }): Promise<ExportedModelBundle & { readonly samples: readonly BundleSample[] }> {
+export async function exportRun(options: { readonly run: string; readonly to: string; readonly float16?: boolean }): Promise<ExportedModelBundle & { readonly samples: readonly BundleSample[] }> {
   const run = path.resolve(options.run);
   const state = await readPipelineState(run);
   const finetune = state?.stages.finetune;
@@ -28,6 +28,7 @@ export async function exportRun(options: { readonly run: string; readonly to: st
     checkpoint: path.join(run, result.checkpoint),
     tokenizer,
     to: options.to,
+    ...(options.float16 ? { float16: true } : {}),
     card: { title: `UMD-TS ${config.name} (${config.data.dataset}, seed ${config.seed})`, sections: cardSections(state, run) },
   });
   // Synthetic data only: a few test scans to try the model on (real datasets' images stay with their datasets).

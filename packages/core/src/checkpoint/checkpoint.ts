@@ -46,6 +46,8 @@ export interface SaveCheckpointOptions {
   /** Optimizer slots keyed `<param name>/<slot>` (`blocks.0.attn.qkv.weight/m`); stored as `optimizer/<key>`. */
   optimizerWeights?: NamedTensors;
   metadata: CheckpointMetadata;
+  /** Write float32 tensors as F16 (half the bytes; read back as float32). For exported weights, not for training. */
+  float16?: boolean;
 }
 
 /** A checkpoint read back as plain data; optimizer slot names have the `optimizer/` prefix removed. */
@@ -78,8 +80,9 @@ export async function saveCheckpoint(path: string, checkpoint: SaveCheckpointOpt
   const tensors = Object.fromEntries(records);
   const metadata = { format: FORMAT, formatVersion: FORMAT_VERSION, umd: encodeMetadata(checkpoint.metadata) };
   // The data buffer does not depend on the header, so the digest of a first encoding holds for the second.
-  const sha256 = contentDigest(metadata.umd, safetensorsDataBuffer(encodeSafetensors(tensors, metadata), path));
-  await writeFileAtomic(path, encodeSafetensors(tensors, { ...metadata, sha256 }));
+  const options = { float16: checkpoint.float16 === true };
+  const sha256 = contentDigest(metadata.umd, safetensorsDataBuffer(encodeSafetensors(tensors, metadata, options), path));
+  await writeFileAtomic(path, encodeSafetensors(tensors, { ...metadata, sha256 }, options));
 }
 
 /** `sha256:<hex>` of a checkpoint's metadata JSON and its data buffer. */

@@ -9,7 +9,7 @@ import { CheckpointFormatError } from '../errors/checkpoint-format-error.js';
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
 import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
 import type { TensorRecord } from './safetensors.js';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsHeader } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsHeader, safetensorsDataBuffer } from './safetensors.js';
 
 const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
 
@@ -179,6 +179,19 @@ describe('decodeSafetensors', () => {
     expect(Array.from(tensors['h']?.data ?? [])).toEqual([1, -2, 0.333251953125, 65504, 2 ** -24, 2 ** -14, -0, Infinity, -Infinity, NaN]);
     // bf16 is the top half of a float32: 0x4049 → 0x40490000 = 3.140625; 0x0001 → 2^-133 (subnormal)
     expect(Array.from(tensors['b']?.data ?? [])).toEqual([1, -3, 0.15625, 3.140625, 2 ** -133, Infinity, -Infinity]);
+  });
+
+  it('writes float32 as F16 on request: exact halves stay exact, others round to nearest even, ints untouched', () => {
+    const values = [1, -2, 0.333251953125, 65504, 2 ** -24, 2 ** -14, -0, Infinity, -Infinity, 1e6, 2 ** -26, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 0.1];
+    const records: Record<string, TensorRecord> = { w: { dtype: 'float32', shape: [values.length], data: Float32Array.from(values) }, n: { dtype: 'int32', shape: [2], data: Int32Array.from([7, -7]) } };
+    const bytes = encodeSafetensors(records, undefined, { float16: true });
+    const { tensors } = decodeSafetensors(bytes, 'half.safetensors');
+    // 1e6 is beyond the largest half → Infinity; 2^-26 is below half the smallest subnormal → 0; 1 + 2^-11 is a tie → 1
+    // (even); 1 + 3·2^-11 is a tie → 1 + 2^-9 (even); 0.1 → 0.0999755859375, the nearest half.
+    expect(Array.from(tensors['w']!.data)).toEqual([1, -2, 0.333251953125, 65504, 2 ** -24, 2 ** -14, -0, Infinity, -Infinity, Infinity, 0, 1, 1 + 2 ** -9, 0.0999755859375]);
+    expect(Array.from(tensors['n']!.data)).toEqual([7, -7]);
+    expect(safetensorsDataBuffer(bytes, 'half').byteLength).toBe(2 * values.length + 4 * 2);
+    expect(safetensorsDataBuffer(encodeSafetensors(records), 'full').byteLength).toBe(4 * values.length + 4 * 2);
   });
 
   it('copies data at unaligned offsets into fresh aligned arrays', () => {

@@ -53,12 +53,17 @@ const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /**
  * Serialises tensors to the safetensors format (byte-compatible with Hugging Face's `safetensors`): tensors sorted
  * by name, laid out contiguously in that order, header padded with spaces to a multiple of 8 bytes.
- * Record dtypes map to F32, I32 and BOOL. Inputs are read, never modified.
+ * Record dtypes map to F32, I32 and BOOL; with `options.float16`, float32 records are written as F16 (rounded to the
+ * nearest half, ties to even; beyond ±65,504 they become ±Infinity). Inputs are read, never modified.
  *
  * @throws InvalidConfigError for a reserved name, a bad shape or a dtype/data mismatch;
  *   ShapeMismatchError when `data.length` is not the product of `shape`.
  */
-export function encodeSafetensors(tensors: Record<string, TensorRecord>, metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, TensorRecord>,
+  metadata?: Record<string, string>,
+  options: { readonly float16?: boolean } = {},
+): Uint8Array {
   const names = Object.keys(tensors).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const entries: [string, unknown][] = [];
   if (metadata !== undefined) entries.push([METADATA_KEY, checkMetadata(metadata)]);
@@ -67,8 +72,9 @@ export function encodeSafetensors(tensors: Record<string, TensorRecord>, metadat
   for (const name of names) {
     const record = tensors[name] as TensorRecord;
     checkRecord(name, record);
-    const bytes = littleEndianBytes(record.data);
-    entries.push([name, { dtype: WRITTEN_DTYPE[record.dtype], shape: record.shape, data_offsets: [offset, offset + bytes.byteLength] }]);
+    const half = options.float16 === true && record.dtype === 'float32';
+    const bytes = half ? halfBytes(record.data as Float32Array) : littleEndianBytes(record.data);
+    entries.push([name, { dtype: half ? 'F16' : WRITTEN_DTYPE[record.dtype], shape: record.shape, data_offsets: [offset, offset + bytes.byteLength] }]);
     payloads.push(bytes);
     offset += bytes.byteLength;
   }
@@ -285,6 +291,41 @@ function halfToFloat(bits: number): number {
   if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
   if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/** float32 values as little-endian IEEE half floats (round to nearest, ties to even; subnormals kept). */
+function halfBytes(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length * 2);
+  const view = new DataView(out.buffer);
+  const bits = new Uint32Array(1);
+  const float = new Float32Array(bits.buffer);
+  for (let i = 0; i < data.length; i++) {
+    float[0] = data[i]!;
+    view.setUint16(2 * i, floatBitsToHalf(bits[0]!), true);
+  }
+  return out;
+}
+
+function floatBitsToHalf(x: number): number {
+  const sign = (x >>> 16) & 0x8000;
+  const exponent = (x >>> 23) & 0xff;
+  const mantissa = x & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0); // Infinity, NaN
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // too large: Infinity
+  if (e <= 0) {
+    if (e < -10) return sign; // below half's smallest subnormal: ±0
+    const m = mantissa | 0x800000; // the implicit 1
+    const shift = 14 - e;
+    const half = m >> shift;
+    const rest = m & ((1 << shift) - 1);
+    const midpoint = 1 << (shift - 1);
+    return sign | (half + (rest > midpoint || (rest === midpoint && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (mantissa >> 13);
+  const rest = mantissa & 0x1fff;
+  // Rounding may carry into the exponent (and up to Infinity), which is the right result.
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
 }
 
 /** The record's values as little-endian bytes (a view when the host is little-endian, else a converted copy). */

@@ -26,6 +26,8 @@ export interface ExportModelBundleOptions {
   readonly to: string;
   /** The model card's title and the sections the caller knows about (data, metrics with intervals, floors). */
   readonly card: { readonly title: string; readonly sections?: readonly ModelCardSection[] };
+  /** Store the weights as float16: half the bytes, read back as float32 (answers move by about 1e-3). Default false. */
+  readonly float16?: boolean;
 }
 
 /** What {@link exportModelBundle} wrote. */
@@ -38,7 +40,7 @@ export interface ExportedModelBundle {
 
 /**
  * Writes a self-contained model bundle for prediction: `model.safetensors` (the model and task-head weights only,
- * float32), `config.json` ({@link ModelBundleConfig}), `tokenizer.json`, a model card `README.md` and
+ * float32, or float16 with `options.float16`), `config.json` ({@link ModelBundleConfig}), `tokenizer.json`, a model card `README.md` and
  * `checksums.json` (SHA-256 of each file, checked by {@link loadModelBundle}). A retrieval model ranks a caption list
  * (`rankCaptionsWithBundle`).
  *
@@ -66,10 +68,12 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       image: { size: imageSize, channels: channels as 1 | 3, normalization },
       maxTextLength: model.text.maxLength,
       source: { checkpoint: path.resolve(options.checkpoint), step: metadata.step, exportedAt: new Date().toISOString() },
+      weightsDtype: options.float16 ? 'float16' : 'float32',
     };
     await mkdir(dir, { recursive: true });
     // The weights the model needs and nothing else (no optimizer, no TD-Calib heads), readable by loadTaskTuning.
     await saveCheckpoint(path.join(dir, modelBundleFiles.weights), {
+      float16: options.float16 === true,
       weights: model.parameterMap(),
       metadata: {
         step: metadata.step,
@@ -134,7 +138,7 @@ function modelCard(config: ModelBundleConfig, card: ExportModelBundleOptions['ca
     `- architecture (UMD-TS): vision ViT ${vision.dim}-wide × ${vision.depth} blocks on ${vision.imageSize} px ${vision.channels === 3 ? 'RGB' : 'grey'} images${stem}; text transformer ${text.dim}-wide × ${text.depth} blocks; ${fusion.depth} co-attention fusion layer(s); heads pool \`${config.pooling}\``,
     `- image preprocessing: shorter side to ${config.image.size} px, centre crop, normalised with mean [${config.image.normalization.mean.join(', ')}] and std [${config.image.normalization.std.join(', ')}]`,
     `- text: WordPiece (\`tokenizer.json\`), at most ${config.maxTextLength} tokens with [CLS] and [SEP]`,
-    `- weights: \`${modelBundleFiles.weights}\` (float32), step ${config.source.step} of the tuning run; every file's SHA-256 is in \`checksums.json\` and checked on load`,
+    `- weights: \`${modelBundleFiles.weights}\` (${config.weightsDtype ?? 'float32'}), step ${config.source.step} of the tuning run; every file's SHA-256 is in \`checksums.json\` and checked on load`,
     '',
     '## Use',
     '',

@@ -120,6 +120,28 @@ describe('model bundles (phantom VQA, micro model)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('stores float16 weights on request: half the bytes, the same answers to within 1e-3', async () => {
+    const dir = path.join(root, 'half');
+    const half = await exportModelBundle({ checkpoint, tokenizer, to: dir, card: { title: 'half' }, float16: true });
+    expect(half.config.weightsDtype).toBe('float16');
+    const full = JSON.parse(await readFile(path.join(bundleDir, 'config.json'), 'utf8')) as { weightsDtype: string };
+    expect(full.weightsDtype).toBe('float32');
+    const fullBytes = (await readFile(path.join(bundleDir, 'model.safetensors'))).byteLength;
+    expect(half.sizes['model.safetensors']).toBeLessThan(0.6 * fullBytes);
+    const inputs = vqa.validate.map((sample) => ({ image: sample.image, text: sample.question }));
+    const [a, b] = [await loadModelBundle(bundleDir), await loadModelBundle(dir)];
+    try {
+      const [exact, rounded] = [await predictWithBundle(a, inputs, { topK: Infinity }), await predictWithBundle(b, inputs, { topK: Infinity })];
+      exact.forEach((prediction, row) => {
+        const other = new Map(rounded[row]!.ranked.map((entry) => [entry.name, entry.probability]));
+        for (const entry of prediction.ranked) expect(Math.abs(entry.probability - other.get(entry.name)!)).toBeLessThan(1e-3);
+      });
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it('refuses a changed file, a missing file, a non-empty target and a question longer than the model reads', async () => {
     const copy = path.join(root, 'damaged');
     await exportModelBundle({ checkpoint, tokenizer, to: copy, card: { title: 'copy' } });
