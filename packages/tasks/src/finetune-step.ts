@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError, tidyStruct, valueAndGrads, type AdamW, type NamedTensors } from '@umd/core';
 import type { Coordination, Coordinator } from '@umd/gm-coord';
-import { modulateGradients, unimodalLogits } from '@umd/gm-coord/tfjs';
+import { modulateGradients, readSignals, signalTensor, unimodalLogits } from '@umd/gm-coord/tfjs';
 
 import { maskedCrossEntropy } from './masked-cross-entropy.js';
 import { retrievalLosses } from './retrieval-losses.js';
-import { batchTensors, tokenIdArray, type BatchTensors, type TaskBatch } from './task-batch.js';
+import { batchTensors, tokenIdArray, type TaskBatch } from './task-batch.js';
 import type { TaskTuning } from './task-tuning.js';
 
 /** An extra loss added inside the step's gradient tape (TD-Calib's decaying reconstruction loss plugs in here). */
@@ -117,7 +117,7 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
     let coordination: StepCoordination | undefined;
     let applied: NamedTensors = grads;
     if (coordinator && pooled) {
-      coordination = coordinate(tuning, coordinator, pooled, targets!, grads, inputs);
+      coordination = coordinate(tuning, coordinator, pooled, targets!, grads);
       pooled.dispose();
       if (coordination) applied = modulateGradients(grads, coordination.coordination, { groups: encoderGroups, seed: options.noiseSeed ?? 0 });
     }
@@ -151,40 +151,22 @@ function coordinate(
   pooled: tf.Tensor2D,
   targets: Int32Array,
   grads: NamedTensors,
-  inputs: BatchTensors,
 ): StepCoordination | undefined {
   const K = tuning.numClasses;
   const D = tuning.model.config.fusion.dim;
-  const valid = Float32Array.from(targets, (target) => (target >= 0 && target < K ? 1 : 0));
-  const count = valid.reduce((sum, value) => sum + value, 0);
-  if (count === 0) return undefined;
+  if (!targets.some((target) => target >= 0 && target < K)) return undefined;
   const segments = [{ modality: 'text', width: D }, { modality: 'vision', width: D }]; // pooled = [text CLS ; image CLS]
-  const packed = tf.tidy('tasks/unimodal-signals', () => {
-    const logits = unimodalLogits(tuning.classify!, pooled, segments);
-    const classes = tf.tensor1d(Int32Array.from(targets, (target) => (target >= 0 && target < K ? target : 0)), 'int32');
-    const oneHot = tf.mul(tf.oneHot(classes, K), tf.tensor2d(valid, [inputs.batchSize, 1])); // [B, K], 0 rows for −1
-    const values: tf.Tensor[] = [];
-    for (const modality of modalities) {
-      const z = logits[modality]!;
-      values.push(tf.sum(tf.mul(tf.softmax(z), oneHot)), tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(z), oneHot))), count));
-      const own = Object.keys(grads).filter((name) => name.startsWith(encoderGroups[modality]));
-      const size = own.reduce((total, name) => total + grads[name]!.size, 0);
-      const squares = own.map((name) => tf.sum(tf.square(grads[name]!)));
-      values.push(squares.length === 0 ? tf.scalar(0) : tf.sqrt(tf.div(tf.addN(squares), size)));
-    }
-    return tf.stack(values);
-  });
+  const packed = tf.tidy('tasks/unimodal-signals', () =>
+    signalTensor(unimodalLogits(tuning.classify!, pooled, segments), tf.tensor1d(Int32Array.from(targets, (target) => (target < K ? target : -1)), 'int32'), {
+      gradients: grads,
+      groups: encoderGroups,
+    }),
+  );
   const numbers = packed.dataSync();
   packed.dispose();
-  const scores: Record<string, number> = {};
-  const losses: Record<string, number> = {};
-  const signals: Record<string, { score: number; loss: number; gradientNorm: number }> = {};
-  modalities.forEach((modality, m) => {
-    const [score, loss, gradientNorm] = [numbers[3 * m]!, numbers[3 * m + 1]!, numbers[3 * m + 2]!];
-    scores[modality] = score;
-    losses[modality] = loss;
-    signals[modality] = { score, loss, gradientNorm };
-  });
+  const signals = readSignals(numbers, modalities, true) as Record<string, { score: number; loss: number; gradientNorm: number }>;
+  const scores = Object.fromEntries(modalities.map((modality) => [modality, signals[modality]!.score]));
+  const losses = Object.fromEntries(modalities.map((modality) => [modality, signals[modality]!.loss]));
   const coordination = coordinator.update(signals);
   return { coefficients: coordination.coefficients, scores, losses, coordination };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { assignGroups, type ParameterGroups } from './parameter-groups.js';
+import { gradientRms } from './signal-tensor.js';
 
 /**
  * Each modality's gradient RMS, ‖g‖₂ / √n over every element of its group, as `{ gradientNorm }` signals for the
@@ -11,21 +12,15 @@ export async function gradientNormSignals(
   gradients: tf.NamedTensorMap,
   groups: ParameterGroups,
 ): Promise<Record<string, { gradientNorm: number }>> {
+  const modalities = Object.keys(groups);
   const names = Object.keys(gradients);
   const assignment = assignGroups(names, groups);
-  const modalities = Object.keys(groups);
-  const counts = modalities.map((modality) =>
-    names.filter((name) => assignment.get(name) === modality).reduce((sum, name) => sum + (gradients[name] as tf.Tensor).size, 0),
-  );
   const sums = tf.tidy('gm-coord/gradient-norms', () =>
     tf.stack(
-      modalities.map((modality) => {
-        const squares = names.filter((name) => assignment.get(name) === modality).map((name) => tf.sum(tf.square(gradients[name] as tf.Tensor)));
-        return tf.addN(squares);
-      }),
+      modalities.map((modality) => gradientRms(names.filter((name) => assignment.get(name) === modality).map((name) => gradients[name] as tf.Tensor))),
     ),
   );
   const values = await sums.data();
   sums.dispose();
-  return Object.fromEntries(modalities.map((modality, m) => [modality, { gradientNorm: Math.sqrt((values[m] ?? 0) / Math.max(1, counts[m] ?? 1)) }]));
+  return Object.fromEntries(modalities.map((modality, m) => [modality, { gradientNorm: values[m] ?? 0 }]));
 }

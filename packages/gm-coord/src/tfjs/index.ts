@@ -10,3 +10,5 @@ export { unimodalLogits } from './unimodal-logits.js';
 export { shapleyLogits } from './shapley-logits.js';
 export type { FeatureSegment, FusionHead } from './segments.js';
 export { ogmScore, unimodalSignals } from './unimodal-signals.js';
+export { readSignals, signalTensor } from './signal-tensor.js';
+export type { ModalitySignals, SignalTensorOptions } from './signal-tensor.js';
