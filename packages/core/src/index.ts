@@ -24,6 +24,8 @@ export type { LinearOptions } from './nn/linear.js';
 export { LayerNorm } from './nn/layer-norm.js';
 export { Embedding } from './nn/embedding.js';
 export { Dropout } from './nn/dropout.js';
+export { softmaxCrossEntropy } from './nn/softmax-cross-entropy.js';
+export type { CrossEntropyTargets, SoftmaxCrossEntropyOptions } from './nn/softmax-cross-entropy.js';
 export { gelu } from './nn/gelu.js';
 export { Mlp } from './nn/mlp.js';
 export type { Activation } from './nn/mlp.js';

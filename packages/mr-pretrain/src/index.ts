@@ -15,9 +15,9 @@ export type { MaskTokensOptions, TokenMasking } from './mask-tokens.js';
 // Heads and their losses.
 export { MimDecoder, mimLoss } from './mim-decoder.js';
 export type { MimDecoderOutput } from './mim-decoder.js';
-export { MlmHead, crossEntropy } from './mlm-head.js';
+export { MlmHead } from './mlm-head.js';
 export { ItmHead } from '@umd/encoders'; // one head for MR pre-training and retrieval
-export { itmLoss, itmPairing } from './itm-head.js';
+export { itmPairing } from './itm-head.js';
 export type { ItmPairing } from './itm-head.js';
 export { featureLoss, normalizeFeatures } from './feature-loss.js';
 export { EmaTeacher, teacherMomentumAt } from './ema-teacher.js';

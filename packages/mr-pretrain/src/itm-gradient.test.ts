@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom, valueAndGrads } from '@umd/core';
+import { SeededRandom, softmaxCrossEntropy, valueAndGrads } from '@umd/core';
 import { useBackend } from '@umd/core/testing';
 import { ItmHead, UmdModel } from '@umd/encoders';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { microBatch, microConfig } from './__fixtures__/micro.js';
-import { itmLoss } from './itm-head.js';
 
 /**
  * L_ITM reaches the encoders only through the co-attention layers' interaction of the two streams. This checks that
@@ -23,7 +22,7 @@ describe('L_ITM gradient through the fused model', () => {
     const tokenIds = tf.tensor2d(batch.tokenIds, [4, 10], 'int32');
     const attentionMask = tf.tensor2d(batch.attentionMask, [4, 10]);
     const labels = tf.tensor1d([1, 0, 1, 0], 'int32');
-    const loss = (): tf.Scalar => itmLoss(head.forward(model.forward({ images: batch.images, tokenIds, attentionMask }).fusion.pooled), labels);
+    const loss = (): tf.Scalar => softmaxCrossEntropy(head.forward(model.forward({ images: batch.images, tokenIds, attentionMask }).fusion.pooled), { classes: labels });
     const parameters = model.parameters();
     const { value, grads } = valueAndGrads(loss, parameters);
 

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError, type SeededRandom } from '@umd/core';
 
 /** Which samples see another sample's image, for L_ITM. */
@@ -37,15 +36,4 @@ export function randomDerangement(n: number, random: SeededRandom): Int32Array {
     const candidate = random.permutation(n);
     if (candidate.every((value, index) => value !== index)) return candidate;
   }
-}
-
-/**
- * Binary cross-entropy of ITM logits [B, 2] against `labels` [B] (1 = match), as a two-class softmax; a scalar the
- * caller owns.
- */
-export function itmLoss(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  return tf.tidy('mr-pretrain/itm-loss', () => {
-    const oneHot = tf.oneHot(labels, 2); // [B, 2]
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1))) as tf.Scalar;
-  });
 }

@@ -44,17 +44,3 @@ export class MlmHead extends Module {
     });
   }
 }
-
-/**
- * Mean cross-entropy of `logits` [N, V] against `targets` [N] (class ids, plain array). Returns a scalar the caller
- * owns. The target log-probabilities are picked with one gather over the flattened [N·V] table.
- */
-export function crossEntropy(logits: tf.Tensor, targets: ArrayLike<number>): tf.Scalar {
-  const [N, V] = logits.shape as [number, number];
-  if (logits.rank !== 2 || targets.length !== N) throw new ShapeMismatchError('crossEntropy(targets)', [N], [targets.length]);
-  return tf.tidy('mr-pretrain/cross-entropy', () => {
-    const picks = tf.tensor1d(Int32Array.from({ length: N }, (_, i) => i * V + Number(targets[i])), 'int32');
-    const logProbabilities = tf.reshape(tf.logSoftmax(logits), [N * V]);
-    return tf.neg(tf.mean(tf.gather(logProbabilities, picks))) as tf.Scalar;
-  });
-}

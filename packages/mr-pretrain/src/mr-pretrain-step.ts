@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError, ShapeMismatchError, tidyStruct, valueAndGrads, type AdamW, type SeededRandom } from '@umd/core';
+import { InvalidConfigError, ShapeMismatchError, softmaxCrossEntropy, tidyStruct, valueAndGrads, type AdamW, type SeededRandom } from '@umd/core';
 
 import { teacherMomentumAt } from './ema-teacher.js';
 import { featureLoss, normalizeFeatures } from './feature-loss.js';
-import { itmLoss, itmPairing, type ItmPairing } from './itm-head.js';
+import { itmPairing, type ItmPairing } from './itm-head.js';
 import { maskTokens, type TokenMasking } from './mask-tokens.js';
 import { mimLoss } from './mim-decoder.js';
-import { crossEntropy } from './mlm-head.js';
 import type { MrTerm } from './mr-pretrain-config.js';
 import type { MrPretraining } from './mr-pretraining.js';
 import { patchMaskingTensors, randomPatchMasking, type PatchMasking } from './random-patch-masking.js';
@@ -156,13 +155,13 @@ export function mrPretrainLosses(pretraining: MrPretraining, batch: MrPretrainBa
       }
     }
     if (words && tokenRows) {
-      if (heads.mlm) add('mlm', crossEntropy(heads.mlm.forward(out.fusion.text, tokenRows), words.targets), config.weights.mlm);
+      if (heads.mlm) add('mlm', softmaxCrossEntropy(heads.mlm.forward(out.fusion.text, tokenRows), { classes: words.targets }), config.weights.mlm);
       if (heads.feaMlm && teacherTokens) {
         const fused = tf.gather(tf.reshape(out.fusion.text, [B * T, D]), tokenRows); // [N, D]
         add('feaMlm', featureLoss(heads.feaMlm.forward(fused), teacherTokens, config.featureLoss), config.alpha);
       }
     }
-    if (heads.itm && itmLabels) add('itm', itmLoss(heads.itm.forward(out.fusion.pooled), itmLabels), config.weights.itm);
+    if (heads.itm && itmLabels) add('itm', softmaxCrossEntropy(heads.itm.forward(out.fusion.pooled), { classes: itmLabels }), config.weights.itm);
     return { total: tf.addN(weighted) as tf.Scalar, terms };
   });
 }

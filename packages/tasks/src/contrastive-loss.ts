@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeMismatchError } from '@umd/core';
+import { ShapeMismatchError, softmaxCrossEntropy } from '@umd/core';
 
 /**
  * Symmetric InfoNCE (CLIP) over a batch of image and text embeddings: logits = cosine / τ [B, B]; each image's
@@ -22,8 +22,8 @@ export function contrastiveLoss(image: tf.Tensor, text: tf.Tensor, positives: Fl
     const match = tf.tensor2d(positives, [B, B]);
     const imageTargets = tf.div(match, tf.sum(match, 1, true)); // rows: image → texts
     const textTargets = tf.div(tf.transpose(match), tf.sum(tf.transpose(match), 1, true)); // rows: text → images
-    const imageToText = tf.neg(tf.mean(tf.sum(tf.mul(imageTargets, tf.logSoftmax(logits)), 1)));
-    const textToImage = tf.neg(tf.mean(tf.sum(tf.mul(textTargets, tf.logSoftmax(tf.transpose(logits))), 1)));
+    const imageToText = softmaxCrossEntropy(logits, { distributions: imageTargets });
+    const textToImage = softmaxCrossEntropy(tf.transpose(logits), { distributions: textTargets });
     return tf.mul(tf.add(imageToText, textToImage), 0.5) as tf.Scalar;
   });
 }

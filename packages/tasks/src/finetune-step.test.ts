@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, InvalidConfigError, SeededRandom, type NamedTensors } from '@umd/core';
+import { AdamW, InvalidConfigError, SeededRandom, softmaxCrossEntropy, type NamedTensors } from '@umd/core';
 import { expectStableTensorCount, useBackend } from '@umd/core/testing';
 import { UmdModel } from '@umd/encoders';
 import { createCoordinator } from '@umd/gm-coord';
@@ -8,7 +8,6 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { microTaskConfig, randomTaskBatch } from './__fixtures__/phantom-fixtures.js';
 import { finetuneParameterGroups } from './finetune-parameter-groups.js';
 import { finetuneStep, type AuxiliaryLoss, type FinetuneStepResult } from './finetune-step.js';
-import { maskedCrossEntropy } from './masked-cross-entropy.js';
 import type { TaskSpec } from './task-spec.js';
 import { createTaskTuning, type TaskTuning } from './task-tuning.js';
 
@@ -122,7 +121,7 @@ describe('finetuneStep', () => {
     const plain = read(finetuneStep(tuning, optimizer, { ...batch, targets })).vqa!;
     const smoothed = read(finetuneStep(tuning, optimizer, { ...batch, targets }, { labelSmoothing: 0.2 })).vqa!;
     const logits = tuning.classify!(tuning.model.forward({ images: batch.images, tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'), attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]) }).fusion.pooled);
-    const expected = maskedCrossEntropy(logits, targets, { smoothing: 0.2 });
+    const expected = softmaxCrossEntropy(logits, { classes: targets }, { smoothing: 0.2 });
     expect(smoothed).toBeCloseTo(expected.dataSync()[0]!, 5);
     expect(smoothed).not.toBeCloseTo(plain, 3);
     tf.dispose([logits, expected]);

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError, tidyStruct, valueAndGrads, type AdamW, type NamedTensors } from '@umd/core';
+import { InvalidConfigError, softmaxCrossEntropy, tidyStruct, valueAndGrads, type AdamW, type NamedTensors } from '@umd/core';
 import type { Coordination, Coordinator } from '@umd/gm-coord';
 import { modulateGradients, readSignals, signalTensor, unimodalLogits } from '@umd/gm-coord/tfjs';
 
-import { maskedCrossEntropy } from './masked-cross-entropy.js';
 import { retrievalLosses } from './retrieval-losses.js';
 import { batchTensors, tokenIdArray, type TaskBatch } from './task-batch.js';
 import type { TaskTuning } from './task-tuning.js';
@@ -30,7 +29,7 @@ export interface FinetuneStepOptions {
   readonly auxiliary?: AuxiliaryLoss;
   /** Seed of GM-Coord's GE noise (when its strategy adds noise). Default 0. */
   readonly noiseSeed?: number;
-  /** Label smoothing ε in [0, 1) of the class loss (VQA, classification; see `maskedCrossEntropy`). Default 0. */
+  /** Label smoothing ε in [0, 1) of the class loss (VQA, classification; see `softmaxCrossEntropy` in @umd/core). Default 0. */
   readonly labelSmoothing?: number;
 }
 
@@ -107,7 +106,7 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
         const out = model.forward({ images: inputs.images, tokenIds: inputs.tokenIds, attentionMask: inputs.attentionMask, pooling: tuning.pooling });
         if (coordinator) pooled = tf.keep(out.fusion.pooled); // read after the tape, for the unimodal signals
         const smoothing = options.labelSmoothing ? { smoothing: options.labelSmoothing } : {};
-        add(task.kind, maskedCrossEntropy(tuning.classify!(out.fusion.pooled), targets!, smoothing), 1);
+        add(task.kind, softmaxCrossEntropy(tuning.classify!(out.fusion.pooled), { classes: targets! }, smoothing), 1);
       }
       const extra = auxiliary?.compute(batch, step);
       if (extra) add(auxiliary!.name, extra, 1);

@@ -19,8 +19,6 @@ export type { LoadPretrainedModelOptions, PretrainedModel } from './load-pretrai
 
 // Losses, the step and predictions.
 export type { TaskBatch } from './task-batch.js';
-export { maskedCrossEntropy } from './masked-cross-entropy.js';
-export type { MaskedCrossEntropyOptions } from './masked-cross-entropy.js';
 export { contrastiveLoss } from './contrastive-loss.js';
 export { defaultFinetuneMultipliers, finetuneParameterGroups } from './finetune-parameter-groups.js';
 export type { FinetuneMultipliers } from './finetune-parameter-groups.js';

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError } from '@umd/core';
+import { InvalidConfigError, softmaxCrossEntropy } from '@umd/core';
 
 import { contrastiveLoss } from './contrastive-loss.js';
-import { maskedCrossEntropy } from './masked-cross-entropy.js';
 import { positivePairs, sampleNegatives } from './retrieval-negatives.js';
 import type { BatchTensors, TaskBatch } from './task-batch.js';
 import type { TaskTuning } from './task-tuning.js';
@@ -62,6 +61,6 @@ export function retrievalLosses(tuning: TaskTuning, inputs: BatchTensors, batch:
     textMask: tf.reshape(tf.gather(inputs.attentionMask, textIndex), [textRows.length, T]),
     pooling: tuning.pooling,
   });
-  const itm = maskedCrossEntropy(heads.itm.forward(fused.pooled), Int32Array.from(labels)); // [P, 2] against match labels
+  const itm = softmaxCrossEntropy(heads.itm.forward(fused.pooled), { classes: labels }); // [P, 2] against match labels
   return { itm, contrastive };
 }

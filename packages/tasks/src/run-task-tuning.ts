@@ -105,7 +105,7 @@ export interface RunTaskTuningOptions {
   readonly pooling?: FusionPooling;
   /**
    * Label smoothing ε in [0, 1) of the class loss (VQA, classification; not retrieval): targets (1 − ε)·one-hot + ε/K
-   * (see `maskedCrossEntropy`). Recorded in checkpoints when > 0. Default 0.
+   * (see `softmaxCrossEntropy` in @umd/core). Recorded in checkpoints when > 0. Default 0.
    */
   readonly labelSmoothing?: number;
   readonly onEvent?: (event: TaskTuningEvent) => void;

@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError, ShapeMismatchError } from '@umd/core';
-import { useBackend } from '@umd/core/testing';
+import { InvalidConfigError } from '../errors/invalid-config-error.js';
+import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
+import { useBackend } from '../testing/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { maskedCrossEntropy } from './masked-cross-entropy.js';
+import { softmaxCrossEntropy } from './softmax-cross-entropy.js';
 
-describe('maskedCrossEntropy', () => {
+const maskedCrossEntropy = (logits: tf.Tensor, classes: Int32Array, options?: { smoothing?: number }): tf.Scalar =>
+  softmaxCrossEntropy(logits, { classes }, options);
+
+describe('softmaxCrossEntropy', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('averages −log softmax of the target over the valid samples only', () => {
@@ -42,8 +46,8 @@ describe('maskedCrossEntropy', () => {
     tf.dispose([logits, loss, gradient]);
   });
 
-  it('is bit-identical to the unsmoothed loss, value and gradient, with ε = 0', () => {
-    // The implementation before label smoothing existed, kept here as the reference.
+  it('equals the one-hot formula, value and gradient, with ε = 0 (class indices and tensors alike)', () => {
+    // The one-hot implementation the task heads used before, kept here as the reference.
     const reference = (logits: tf.Tensor, targets: Int32Array): tf.Scalar => {
       const [B, K] = logits.shape as [number, number];
       const valid = Float32Array.from(targets, (target) => (target >= 0 && target < K ? 1 : 0));
@@ -58,12 +62,12 @@ describe('maskedCrossEntropy', () => {
     const targets = Int32Array.from([2, -1, 1]);
     for (const options of [undefined, {}, { smoothing: 0 }]) {
       const [value, expected] = [maskedCrossEntropy(logits, targets, options), reference(logits, targets)];
-      expect(Array.from(value.dataSync())).toEqual(Array.from(expected.dataSync()));
+      expect(value.dataSync()[0]).toBeCloseTo(expected.dataSync()[0]!, 6);
       const [gradient, expectedGradient] = [
         tf.grad((x: tf.Tensor) => maskedCrossEntropy(x, targets, options))(logits),
         tf.grad((x: tf.Tensor) => reference(x, targets))(logits),
       ];
-      expect(Array.from(gradient.dataSync())).toEqual(Array.from(expectedGradient.dataSync()));
+      Array.from(gradient.dataSync()).forEach((g, i) => expect(g).toBeCloseTo(expectedGradient.dataSync()[i]!, 6));
       tf.dispose([value, expected, gradient, expectedGradient]);
     }
     logits.dispose();
@@ -81,5 +85,23 @@ describe('maskedCrossEntropy', () => {
     const logits = tf.zeros([3, 2]);
     expect(() => maskedCrossEntropy(logits, Int32Array.from([0, 1]))).toThrow(ShapeMismatchError);
     logits.dispose();
+  });
+
+  it('takes class tensors and target distributions (zero rows not counted), as ITM and InfoNCE use them', () => {
+    const logits = tf.tensor2d([[2, 0, 0], [0, 5, 0], [1, 1, 1]]);
+    const fromArray = softmaxCrossEntropy(logits, { classes: [0, -1, 2] });
+    const classTensor = tf.tensor1d([0, -1, 2], 'int32');
+    const fromTensor = softmaxCrossEntropy(logits, { classes: classTensor });
+    const distributions = tf.tensor2d([[1, 0, 0], [0, 0, 0], [0, 0, 1]]);
+    const fromDistributions = softmaxCrossEntropy(logits, { distributions });
+    expect(fromTensor.dataSync()[0]).toBeCloseTo(fromArray.dataSync()[0]!, 6);
+    expect(fromDistributions.dataSync()[0]).toBeCloseTo(fromArray.dataSync()[0]!, 6);
+    // A soft row: half on class 0, half on class 1 of row 0 alone.
+    const soft = softmaxCrossEntropy(tf.slice(logits, [0, 0], [1, 3]), { distributions: tf.tensor2d([[0.5, 0.5, 0]]) });
+    const lse = Math.log(Math.exp(2) + 2);
+    expect(soft.dataSync()[0]).toBeCloseTo(0.5 * (lse - 2) + 0.5 * lse, 6);
+    expect(() => softmaxCrossEntropy(logits, { distributions }, { smoothing: 0.1 })).toThrow(InvalidConfigError);
+    expect(() => softmaxCrossEntropy(logits, { distributions: tf.zeros([3, 2]) })).toThrow(ShapeMismatchError);
+    tf.dispose([logits, fromArray, classTensor, fromTensor, distributions, fromDistributions, soft]);
   });
 });
