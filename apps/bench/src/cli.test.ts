@@ -58,7 +58,21 @@ describe('umd-bench (spawned)', () => {
     };
     await mkdir(out, { recursive: true });
     await writeFile(path.join(out, benchStateFile), JSON.stringify(state));
-    const { status, stderr } = umdBench(['paper', '--phantom', '--profile', 'micro', '--tasks', 'vqa-rad', '--variants', 'scratch', '--no-floors', '--out', out, '--progress', 'plain']);
+    const { status, stderr } = umdBench([
+      'paper',
+      '--phantom',
+      '--profile',
+      'micro',
+      '--tasks',
+      'vqa-rad',
+      '--variants',
+      'scratch',
+      '--no-floors',
+      '--out',
+      out,
+      '--progress',
+      'plain',
+    ]);
     expect(status).toBe(1);
     expect(stderr).toContain('UMD_BenchGridMismatchError:');
     expect(stderr).toContain('grid.tasks: ["slake"] -> ["vqa-rad"]');

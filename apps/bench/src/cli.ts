@@ -24,9 +24,13 @@ function positiveInteger(name: string) {
 
 function listOf<T extends string>(name: string, allowed: readonly T[]) {
   return (value: string): T[] => {
-    const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const items = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
     const unknown = items.filter((item) => !(allowed as readonly string[]).includes(item));
-    if (unknown.length > 0 || items.length === 0) throw new InvalidArgumentError(`${name}: expected a comma-separated list of ${allowed.join(', ')}; got '${value}'.`);
+    if (unknown.length > 0 || items.length === 0)
+      throw new InvalidArgumentError(`${name}: expected a comma-separated list of ${allowed.join(', ')}; got '${value}'.`);
     return items as T[];
   };
 }
@@ -63,7 +67,9 @@ interface PerfFlags {
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const program = new Command('umd-bench')
-  .description('UMD-TS benchmarks: the paper benchmark (ablation grid × seeds on real data, beside floors and published numbers) and the performance workloads.')
+  .description(
+    'UMD-TS benchmarks: the paper benchmark (ablation grid × seeds on real data, beside floors and published numbers) and the performance workloads.',
+  )
   .version(version)
   .exitOverride() // usage errors exit 2 (see the end of this file); subcommands inherit it
   .showHelpAfterError();
@@ -76,16 +82,29 @@ program
   )
   .addOption(new Option('--data <dir>', 'folder with vqa-rad/, slake/ and medpix-2.0/').env('UMD_DATA_DIR'))
   .addOption(new Option('--phantom', 'run on the built-in phantom data instead of --data (tests)').default(false).hideHelp())
-  .addOption(new Option('--profile <name>', 'quick (about 15 min on 2 cores: a smoke of the protocol) or full (hours: the benchmark)').argParser(profileName).default('quick'))
+  .addOption(
+    new Option('--profile <name>', 'quick (about 15 min on 2 cores: a smoke of the protocol) or full (hours: the benchmark)')
+      .argParser(profileName)
+      .default('quick'),
+  )
   .option('--seeds <n>', 'seeds per cell (default: the profile’s, quick 1, full 3)', positiveInteger('--seeds'))
   .option('-o, --out <dir>', 'output folder (default runs/bench-<profile>)')
-  .addOption(new Option('--split <split>', 'the split reported; model selection always uses validation, test is evaluated once').choices(['validate', 'test']).default('validate'))
+  .addOption(
+    new Option('--split <split>', 'the split reported; model selection always uses validation, test is evaluated once')
+      .choices(['validate', 'test'])
+      .default('validate'),
+  )
   .option('--tasks <list>', `tasks, comma-separated (default all: ${paperTasks.join(', ')})`, listOf('--tasks', paperTasks))
   .option('--variants <list>', `variants, comma-separated (default all: ${paperVariants.join(', ')})`, listOf('--variants', paperVariants))
   .option('--no-floors', 'leave out the text-only floor model row (the floors computed without a model stay)')
   .option('--no-resume', 'start over even when <out>/bench-state.json exists (default: continue it; its grid and profile must match)')
   .option('--image-cache <dir>', "decoded-image cache ('none' for none)", '.cache/umd-images')
-  .addOption(new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)').choices([...backendNames]).env('UMD_BACKEND').default('auto'))
+  .addOption(
+    new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)')
+      .choices([...backendNames])
+      .env('UMD_BACKEND')
+      .default('auto'),
+  )
   .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
   .action(async (flags: PaperFlags) => paperCommand(flags));
 
@@ -126,7 +145,10 @@ async function ledgerCommand(flags: LedgerFlags): Promise<void> {
   const outputs: { file: string; text: string }[] = [{ file: flags.out, text: renderLedgerMarkdown(records, { title: 'Results ledger', source: fromPage }) }];
   if (flags.readme) {
     const fromReadme = path.relative(path.dirname(path.resolve(flags.readme)), path.resolve(flags.in));
-    outputs.push({ file: flags.readme, text: replaceLedgerHeadline(readFileSync(flags.readme, 'utf8'), renderLedgerHeadline(records, { source: fromReadme })) });
+    outputs.push({
+      file: flags.readme,
+      text: replaceLedgerHeadline(readFileSync(flags.readme, 'utf8'), renderLedgerHeadline(records, { source: fromReadme })),
+    });
   }
   for (const { file, text } of outputs) {
     if (flags.check) {
@@ -149,7 +171,11 @@ async function ledgerCommand(flags: LedgerFlags): Promise<void> {
 
 async function paperCommand(flags: PaperFlags): Promise<void> {
   if (!flags.phantom && flags.data === undefined) {
-    throw new InvalidConfigError('--data', undefined, 'the folder holding vqa-rad/, slake/ and medpix-2.0/ (or set UMD_DATA_DIR); see apps/trainer/README.md "Data"');
+    throw new InvalidConfigError(
+      '--data',
+      undefined,
+      'the folder holding vqa-rad/, slake/ and medpix-2.0/ (or set UMD_DATA_DIR); see apps/trainer/README.md "Data"',
+    );
   }
   const profile = paperProfiles[flags.profile];
   const outDir = path.resolve(flags.out ?? path.join('runs', `bench-${profile.name}`));
@@ -190,7 +216,9 @@ async function paperCommand(flags: PaperFlags): Promise<void> {
       console.log(`\nStopped. Resume with:\n  ${resumeCommand(flags, outDir)}`);
       process.exitCode = 130;
     } else if (run.status === 'failed') {
-      console.error(`\n${run.failed.length} unit${run.failed.length === 1 ? '' : 's'} failed (errors in ${run.stateFile}); run the same command again to retry.`);
+      console.error(
+        `\n${run.failed.length} unit${run.failed.length === 1 ? '' : 's'} failed (errors in ${run.stateFile}); run the same command again to retry.`,
+      );
       process.exitCode = 1;
     }
   } finally {

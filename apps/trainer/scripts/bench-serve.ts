@@ -45,7 +45,9 @@ for (let round = 0; round < rounds; round++) {
   mapped.push(performance.now() - started);
 }
 bundle.dispose();
-console.log(`node (${runtime.backend}): load ${bundle.loadMs.toFixed(0)} ms; first answer ${firstMs.toFixed(0)} ms; then ${median(plain).toFixed(0)} ms a question, ${median(mapped).toFixed(0)} ms with the relevance map (median of ${rounds})`);
+console.log(
+  `node (${runtime.backend}): load ${bundle.loadMs.toFixed(0)} ms; first answer ${firstMs.toFixed(0)} ms; then ${median(plain).toFixed(0)} ms a question, ${median(mapped).toFixed(0)} ms with the relevance map (median of ${rounds})`,
+);
 
 const samples = await mkdtemp(path.join(os.tmpdir(), 'bench-serve-'));
 await copyFile(values.image, path.join(samples, path.basename(values.image)));
@@ -64,8 +66,14 @@ try {
     await page.waitForFunction((count) => Number(document.querySelector('#result')?.getAttribute('data-answered') ?? 0) > count, round, { timeout: 300_000 });
     times.push(Number(await page.locator('#timing').getAttribute('data-ms')));
   }
-  console.log(`chromium (tfjs cpu backend in the page): load ${loadMs.toFixed(0)} ms; first answer ${times[0]!.toFixed(0)} ms; then ${median(times.slice(1)).toFixed(0)} ms a question with the relevance map (median of ${rounds})`);
-  const top = await page.locator('#answers li').evaluateAll((items) => items.map((item) => `${(item as HTMLElement).dataset['answer']} ${(100 * Number((item as HTMLElement).dataset['probability'])).toFixed(1)}%`));
+  console.log(
+    `chromium (tfjs cpu backend in the page): load ${loadMs.toFixed(0)} ms; first answer ${times[0]!.toFixed(0)} ms; then ${median(times.slice(1)).toFixed(0)} ms a question with the relevance map (median of ${rounds})`,
+  );
+  const top = await page
+    .locator('#answers li')
+    .evaluateAll((items) =>
+      items.map((item) => `${(item as HTMLElement).dataset['answer']} ${(100 * Number((item as HTMLElement).dataset['probability'])).toFixed(1)}%`),
+    );
   console.log(`page answers: ${top.join(', ')}`);
   if (values.screenshot) await page.screenshot({ path: values.screenshot, fullPage: true });
 } finally {

@@ -31,18 +31,33 @@ const patchOf = (scene: PhantomScene): number => {
 const ranks: { rank: number; shuffledRank: number; correct: boolean }[] = [];
 for (let start = 0; start < samples.length; start += 32) {
   const chunk = samples.slice(start, start + 32);
-  const predictions = await predictWithBundle(bundle, chunk.map((sample) => ({ image: sample.image, text: sample.question })), { topK: 1, relevance: true });
+  const predictions = await predictWithBundle(
+    bundle,
+    chunk.map((sample) => ({ image: sample.image, text: sample.question })),
+    { topK: 1, relevance: true },
+  );
   predictions.forEach((prediction, i) => {
-    const order = prediction.relevance!.values.map((value, index) => [value, index] as const).sort((a, b) => b[0] - a[0]).map(([, index]) => index);
+    const order = prediction
+      .relevance!.values.map((value, index) => [value, index] as const)
+      .sort((a, b) => b[0] - a[0])
+      .map(([, index]) => index);
     const sample = chunk[i]!;
     // Control: the lesion patch of another scan (same distribution of positions, unrelated to this image).
     const other = samples[(start + i + 7) % samples.length]!;
-    ranks.push({ rank: order.indexOf(patchOf(sample.source as PhantomScene)), shuffledRank: order.indexOf(patchOf(other.source as PhantomScene)), correct: prediction.ranked[0]!.name === sample.answer });
+    ranks.push({
+      rank: order.indexOf(patchOf(sample.source as PhantomScene)),
+      shuffledRank: order.indexOf(patchOf(other.source as PhantomScene)),
+      correct: prediction.ranked[0]!.name === sample.answer,
+    });
   });
 }
 bundle.dispose();
-const share = (rows: typeof ranks, k: number, key: 'rank' | 'shuffledRank'): string => `${((100 * rows.filter((row) => row[key] < k).length) / Math.max(1, rows.length)).toFixed(1)}%`;
-for (const [label, rows] of [['all', ranks], ['answered correctly', ranks.filter((row) => row.correct)]] as const) {
+const share = (rows: typeof ranks, k: number, key: 'rank' | 'shuffledRank'): string =>
+  `${((100 * rows.filter((row) => row[key] < k).length) / Math.max(1, rows.length)).toFixed(1)}%`;
+for (const [label, rows] of [
+  ['all', ranks],
+  ['answered correctly', ranks.filter((row) => row.correct)],
+] as const) {
   console.log(
     `${label} (${rows.length} questions about a lesion, ${L} patches): lesion patch first ${share(rows, 1, 'rank')}, in the top 3 ${share(rows, 3, 'rank')}; ` +
       `another scan's lesion patch (control) first ${share(rows, 1, 'shuffledRank')}, top 3 ${share(rows, 3, 'shuffledRank')}; chance ${(100 / L).toFixed(1)}% / ${(300 / L).toFixed(1)}%`,

@@ -12,5 +12,8 @@ const file = new URL('../README.md', import.meta.url);
 const readme = readFileSync(file, 'utf8');
 const pattern = /(<!-- config-reference:start -->\n)[\s\S]*?(\n<!-- config-reference:end -->)/;
 if (!pattern.test(readme)) throw new Error('README.md has no config-reference markers');
-writeFileSync(file, readme.replace(pattern, (_, start: string, end: string) => `${start}${configReference()}${end}`));
+writeFileSync(
+  file,
+  readme.replace(pattern, (_, start: string, end: string) => `${start}${configReference()}${end}`),
+);
 console.log(`updated ${file.pathname}`);

@@ -42,7 +42,9 @@ describe('umd-train (spawned)', () => {
 
   it('exits 1 naming the missing dataset folder and the README section', () => {
     const missing = path.join(dir, 'no-data');
-    const { status, stderr } = umdTrain(['pretrain', '--config', 'vqa-rad', '--out', path.join(dir, 'vqa-rad'), '--progress', 'plain'], { UMD_DATA_DIR: missing });
+    const { status, stderr } = umdTrain(['pretrain', '--config', 'vqa-rad', '--out', path.join(dir, 'vqa-rad'), '--progress', 'plain'], {
+      UMD_DATA_DIR: missing,
+    });
     expect(status).toBe(1);
     expect(stderr).toContain(`UMD_DatasetNotFoundError: medpix: ${path.join(missing, 'medpix-2.0')} does not exist.`);
     expect(stderr).toContain('"Data" in apps/trainer/README.md');

@@ -41,12 +41,16 @@ function nonNegativeInteger(name: string) {
 
 function dicomWindow(value: string): DicomWindow {
   const window = parseDicomWindow(value);
-  if (window === undefined) throw new InvalidArgumentError(`expected file, range, ${Object.keys(windowPresets).join(', ')}, or centre,width such as -600,1500.`);
+  if (window === undefined)
+    throw new InvalidArgumentError(`expected file, range, ${Object.keys(windowPresets).join(', ')}, or centre,width such as -600,1500.`);
   return window;
 }
 
 const backendOption = () =>
-  new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)').choices([...backendNames]).env('UMD_BACKEND').default('auto');
+  new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)')
+    .choices([...backendNames])
+    .env('UMD_BACKEND')
+    .default('auto');
 
 interface PredictFlags {
   readonly model: string;
@@ -99,7 +103,11 @@ function pipelineCommand(name: string, description: string): Command {
     .option('--check-floor', 'exit 1 unless the 95% interval of the tuned model lies above the text-only floor (test split, else validation)', false)
     .option('--ledger <file>', 'append the evaluated splits to this results ledger (JSON lines; `umd-bench ledger` renders it); needs --experiment')
     .option('--experiment <name>', 'the ledger name of this setting (runs of one setting over seeds share it)')
-    .option('--seed <n>', 'override the config’s `seed` (model, masks, loader order, validation carve); default output folder runs/<name>-seed<n>', integer('--seed'));
+    .option(
+      '--seed <n>',
+      'override the config’s `seed` (model, masks, loader order, validation carve); default output folder runs/<name>-seed<n>',
+      integer('--seed'),
+    );
 }
 
 pipelineCommand('run', 'Run the stages the config names (pretrain → calibrate → finetune → evaluate), then write the report.').action(
@@ -151,7 +159,8 @@ program
     const bundle = await exportRun(options);
     console.log(`Exported ${bundle.config.task.kind} model (step ${bundle.config.source.step}) to ${bundle.dir}:`);
     for (const [name, bytes] of Object.entries(bundle.sizes)) console.log(`  ${name.padEnd(18)} ${(bytes / 2 ** 20).toFixed(2)} MiB`);
-    if (bundle.samples.length > 0) console.log(`  samples/           ${bundle.samples.length} test scans to try it on (samples/index.json has their questions)`);
+    if (bundle.samples.length > 0)
+      console.log(`  samples/           ${bundle.samples.length} test scans to try it on (samples/index.json has their questions)`);
     const input = bundle.config.task.kind === 'vqa' ? '--question "…"' : '--text "…"';
     console.log(`Ask it: umd-train predict --model ${bundle.dir} --image <file> ${input}`);
     console.log(`Or in the browser: umd-train serve --model ${bundle.dir}`);
@@ -168,23 +177,49 @@ program
   .option('--text <text>', 'the text paired with the image (classification models; default empty)')
   .option('--captions <file>', 'retrieval models: a text file of captions to rank for the image, one per line')
   .option('--top-k <n>', 'answers to list', integer('--top-k'), 5)
-  .option('--window <window>', `DICOM: the VOI window of a grey image: file (default), range, ${Object.keys(windowPresets).join(', ')}, or centre,width (-600,1500)`, dicomWindow)
+  .option(
+    '--window <window>',
+    `DICOM: the VOI window of a grey image: file (default), range, ${Object.keys(windowPresets).join(', ')}, or centre,width (-600,1500)`,
+    dicomWindow,
+  )
   .option('--frame <n>', 'DICOM: the frame of a multi-frame file, from 0', nonNegativeInteger('--frame'))
   .option('--json', 'print one JSON object (each answer with its probability) instead of lines', false)
   .addOption(backendOption())
-  .addOption(new Option('--progress <mode>', 'with --batch: bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
+  .addOption(
+    new Option('--progress <mode>', 'with --batch: bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'),
+  )
   .action(async (options: PredictFlags, command: Command) => {
     await initRuntime({ backend: options.backend, onLog: () => undefined });
-    const dicom = options.window === undefined && options.frame === undefined ? undefined : { ...(options.window ? { window: options.window } : {}), ...(options.frame === undefined ? {} : { frame: options.frame }) };
-    if ((options.image === undefined) === (options.batch === undefined)) command.error('error: give --image (one image) or --batch (a file of rows), not both or neither');
+    const dicom =
+      options.window === undefined && options.frame === undefined
+        ? undefined
+        : { ...(options.window ? { window: options.window } : {}), ...(options.frame === undefined ? {} : { frame: options.frame }) };
+    if ((options.image === undefined) === (options.batch === undefined))
+      command.error('error: give --image (one image) or --batch (a file of rows), not both or neither');
     if (options.batch !== undefined) {
-      const summary = await predictBatch({ model: options.model, batch: options.batch, out: options.out, topK: options.topK, ...(dicom ? { dicom } : {}), progress: createReporter(options.progress) });
-      console.log(`${summary.answered} of ${summary.rows} rows answered, ${summary.failed} failed (each with its error); ${summary.msPerRow.toFixed(0)} ms a row; answers in ${summary.out}`);
+      const summary = await predictBatch({
+        model: options.model,
+        batch: options.batch,
+        out: options.out,
+        topK: options.topK,
+        ...(dicom ? { dicom } : {}),
+        progress: createReporter(options.progress),
+      });
+      console.log(
+        `${summary.answered} of ${summary.rows} rows answered, ${summary.failed} failed (each with its error); ${summary.msPerRow.toFixed(0)} ms a row; answers in ${summary.out}`,
+      );
       if (summary.failed > 0) process.exitCode = 1;
       return;
     }
     const captions = options.captions === undefined ? undefined : readCaptions(options.captions);
-    const output = await predictCommand({ model: options.model, image: options.image!, text: options.question ?? options.text ?? '', topK: options.topK, ...(dicom ? { dicom } : {}), ...(captions ? { captions } : {}) });
+    const output = await predictCommand({
+      model: options.model,
+      image: options.image!,
+      text: options.question ?? options.text ?? '',
+      topK: options.topK,
+      ...(dicom ? { dicom } : {}),
+      ...(captions ? { captions } : {}),
+    });
     console.log(options.json ? JSON.stringify(output) : formatPrediction(output));
   });
 
@@ -210,7 +245,10 @@ function readCaptions(file: string): string[] {
   } catch (error) {
     throw new InvalidConfigError('--captions', file, `a readable text file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  return text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
 }
 
 /** Loads the config, starts the runtime, runs the stages with progress and Ctrl-C handling, prints the outcome. */

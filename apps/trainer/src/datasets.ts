@@ -63,7 +63,12 @@ const defaultRoots: Readonly<Record<Exclude<DatasetName, 'phantom'>, string>> = 
  */
 export function resolveDatasetRoot(dataset: string, root: string, dataDir: string | undefined): string {
   if (!path.isAbsolute(root) && dataDir === undefined) {
-    throw new DatasetNotFoundError(dataset, root, [], `Give the data folder with --data DIR or UMD_DATA_DIR (the path '${root}' is relative to it). ${dataReadmeHint}`);
+    throw new DatasetNotFoundError(
+      dataset,
+      root,
+      [],
+      `Give the data folder with --data DIR or UMD_DATA_DIR (the path '${root}' is relative to it). ${dataReadmeHint}`,
+    );
   }
   const absolute = path.resolve(dataDir ?? '', root);
   if (!existsSync(absolute)) throw new DatasetNotFoundError(dataset, absolute, [], dataReadmeHint);
@@ -91,7 +96,14 @@ export async function loadTaskData(config: PipelineConfig, dataDir: string | und
       tasks: [...tasks],
     });
     const splits = phantom.splits as Readonly<Record<'train' | 'validate' | 'test', readonly TaskSample[]>>;
-    return finish(config, { train: splits.train, validation: splits.validate, test: splits.test, skipped: [], records: {}, notes: ['phantom: synthetic data, generated'] });
+    return finish(config, {
+      train: splits.train,
+      validation: splits.validate,
+      test: splits.test,
+      skipped: [],
+      records: {},
+      notes: ['phantom: synthetic data, generated'],
+    });
   }
 
   const root = resolveDatasetRoot(data.dataset, data.root ?? defaultRoots[data.dataset], dataDir);
@@ -111,11 +123,25 @@ export async function loadTaskData(config: PipelineConfig, dataDir: string | und
     }
     case 'medpix-classification': {
       const load = await loadMedpixClassification({ root, labelField: 'Location Category', onError: 'skip' });
-      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'dev'), test: split(load, 'test'), ...skips(load), notes: ['validation: MedPix 2.0 dev'] });
+      return finish(config, {
+        root,
+        train: split(load, 'train'),
+        validation: split(load, 'dev'),
+        test: split(load, 'test'),
+        ...skips(load),
+        notes: ['validation: MedPix 2.0 dev'],
+      });
     }
     case 'medpix-retrieval': {
       const load = await loadMedpixCaptions({ root, onError: 'skip' });
-      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'dev'), test: split(load, 'test'), ...skips(load), notes: ['validation: MedPix 2.0 dev'] });
+      return finish(config, {
+        root,
+        train: split(load, 'train'),
+        validation: split(load, 'dev'),
+        test: split(load, 'test'),
+        ...skips(load),
+        notes: ['validation: MedPix 2.0 dev'],
+      });
     }
   }
 }
@@ -137,7 +163,9 @@ interface Splits {
 
 /** A load's skipped records and the record count of each split they are a share of. */
 function skips(load: DatasetLoad<TaskSample>): Pick<Splits, 'skipped' | 'records'> {
-  const records = Object.fromEntries(Object.entries(load.splits).map(([name, samples]) => [name, samples.length + load.skipped.filter((record) => record.split === name).length]));
+  const records = Object.fromEntries(
+    Object.entries(load.splits).map(([name, samples]) => [name, samples.length + load.skipped.filter((record) => record.split === name).length]),
+  );
   return { skipped: load.skipped, records };
 }
 
@@ -148,7 +176,14 @@ function finish(config: PipelineConfig, splits: Splits): TaskData {
   checkSkippedFraction(config.data.dataset, splits.skipped, splits.records, config.data.maxSkippedFraction);
   const first = train[0];
   if (first === undefined) throw new DatasetNotFoundError(config.data.dataset, splits.root ?? 'phantom', ['a non-empty training split'], dataReadmeHint);
-  const base = { dataset: config.data.dataset, train, validation, ...(test ? { test } : {}), ...(splits.root ? { root: splits.root } : {}), skipped: splits.skipped };
+  const base = {
+    dataset: config.data.dataset,
+    train,
+    validation,
+    ...(test ? { test } : {}),
+    ...(splits.root ? { root: splits.root } : {}),
+    skipped: splits.skipped,
+  };
 
   if (first.task === 'vqa') {
     const vqa = (samples: readonly TaskSample[]) => samples as readonly VqaSample[];

@@ -33,7 +33,9 @@ describe('skipped records', () => {
   it('stops when a split loses more than the allowed share, naming it', () => {
     expect(() => checkSkippedFraction('slake', skipped, { train: 100, validate: 20 }, 0.2)).not.toThrow();
     expect(() => checkSkippedFraction('slake', skipped, { train: 100, validate: 20 }, 0.05)).toThrow(DataSkipError);
-    expect(() => checkSkippedFraction('slake', skipped, { train: 100, validate: 20 }, 0.05)).toThrow(/slake: 2 of 20 validate records \(10\.0%\) could not be used, more than data\.maxSkippedFraction = 0\.05/);
+    expect(() => checkSkippedFraction('slake', skipped, { train: 100, validate: 20 }, 0.05)).toThrow(
+      /slake: 2 of 20 validate records \(10\.0%\) could not be used, more than data\.maxSkippedFraction = 0\.05/,
+    );
   });
 });
 

@@ -15,7 +15,12 @@ export function describeSkippedRecords(skipped: readonly SkippedRecord[], record
     const inSplit = skipped.filter((record) => record.split === split);
     const reasons = [...new Set(inSplit.map((record) => record.reason))].map((reason) => {
       const ofReason = inSplit.filter((record) => record.reason === reason);
-      const where = ofReason.slice(0, shown).map((record) => `${record.file} ${record.line !== undefined ? `line ${record.line}` : `record ${record.recordIndex}`}${record.recordId ? ` (id ${record.recordId})` : ''}`);
+      const where = ofReason
+        .slice(0, shown)
+        .map(
+          (record) =>
+            `${record.file} ${record.line !== undefined ? `line ${record.line}` : `record ${record.recordIndex}`}${record.recordId ? ` (id ${record.recordId})` : ''}`,
+        );
       const more = ofReason.length > shown ? `, … ${ofReason.length - shown} more` : '';
       return `${reason} ${ofReason.length}: ${where.join(', ')}${more}; e.g. ${ofReason[0]!.message}`;
     });
@@ -33,6 +38,17 @@ export function describeSkippedRecords(skipped: readonly SkippedRecord[], record
 export function checkSkippedFraction(dataset: string, skipped: readonly SkippedRecord[], records: RecordCounts, maxFraction: number): void {
   for (const [split, total] of Object.entries(records)) {
     const count = skipped.filter((record) => record.split === split).length;
-    if (total > 0 && count / total > maxFraction) throw new DataSkipError(dataset, split, count, total, maxFraction, describeSkippedRecords(skipped.filter((record) => record.split === split), records));
+    if (total > 0 && count / total > maxFraction)
+      throw new DataSkipError(
+        dataset,
+        split,
+        count,
+        total,
+        maxFraction,
+        describeSkippedRecords(
+          skipped.filter((record) => record.split === split),
+          records,
+        ),
+      );
   }
 }

@@ -33,7 +33,11 @@ class TinyCopier extends Module {
   readonly position: Embedding;
   readonly blocks: TransformerBlock[];
   readonly head: Linear;
-  constructor(readonly vocab: number, readonly length: number, random: SeededRandom) {
+  constructor(
+    readonly vocab: number,
+    readonly length: number,
+    random: SeededRandom,
+  ) {
     super();
     const dim = 64;
     this.embed = this.addModule('embed', new Embedding(vocab, dim, random));
@@ -64,7 +68,11 @@ export async function runSmoke(options: SmokeOptions): Promise<{ firstLoss: numb
   options.log(`[smoke] model: ${model.parameterCount().toLocaleString('en')} parameters; task: copy ${length} tokens of ${vocab}; batch ${batch}`);
 
   const trainStep = (): tf.Scalar => {
-    const ids = tf.tensor2d(Int32Array.from({ length: batch * length }, () => dataRandom.integer(vocab)), [batch, length], 'int32');
+    const ids = tf.tensor2d(
+      Int32Array.from({ length: batch * length }, () => dataRandom.integer(vocab)),
+      [batch, length],
+      'int32',
+    );
     const loss = tf.tidy(() => {
       const { value, grads } = valueAndGrads(() => {
         const logits = tf.reshape(model.forward(ids, positions), [batch * length, vocab]);

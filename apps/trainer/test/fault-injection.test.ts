@@ -161,7 +161,10 @@ describe('fault injection (umd-train, phantom micro pre-training)', () => {
     });
     expect(run.signal).toBe('SIGKILL');
     const dir = path.join(out, 'pretrain', 'checkpoints');
-    const newest = (await readdir(dir)).filter((name) => name.endsWith('.safetensors')).sort().at(-1)!;
+    const newest = (await readdir(dir))
+      .filter((name) => name.endsWith('.safetensors'))
+      .sort()
+      .at(-1)!;
     const bytes = await readFile(path.join(dir, newest));
     bytes[bytes.length - 3]! ^= 0x40; // one flipped bit in the tensor data
     await writeFile(path.join(dir, newest), bytes);

@@ -52,13 +52,20 @@ const timeKeys = new Set(['ms', 'seconds', 'startedAt', 'finishedAt']);
 function withoutTimes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTimes);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !timeKeys.has(key) && !key.endsWith('Ms')).map(([key, item]) => [key, withoutTimes(item)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !timeKeys.has(key) && !key.endsWith('Ms'))
+      .map(([key, item]) => [key, withoutTimes(item)]),
+  );
 }
 
 async function records(file: string): Promise<unknown[]> {
   const text = await readFile(file, 'utf8');
   if (!file.endsWith('.jsonl')) return [withoutTimes(JSON.parse(text))];
-  return text.split('\n').filter((line) => line.trim() !== '').map((line) => withoutTimes(JSON.parse(line)));
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => withoutTimes(JSON.parse(line)));
 }
 
 /** The tensor bytes of a safetensors file (its header holds paths, which differ between output folders). */
@@ -118,7 +125,10 @@ describe('same config, same numbers', () => {
     for (const file of recorded) {
       const [left, right] = [await records(path.join(dir, 'a', file)), await records(path.join(dir, 'b', file))];
       const first = left.findIndex((line, i) => JSON.stringify(line) !== JSON.stringify(right[i]));
-      expect(first === -1 && left.length === right.length, `${file} differs first at line ${first + 1}:\n${JSON.stringify(left[first])}\n${JSON.stringify(right[first])}`).toBe(true);
+      expect(
+        first === -1 && left.length === right.length,
+        `${file} differs first at line ${first + 1}:\n${JSON.stringify(left[first])}\n${JSON.stringify(right[first])}`,
+      ).toBe(true);
     }
     for (const file of ['pretrain/checkpoints/step-000006.safetensors', 'calibrate/calibrated.safetensors', 'finetune/best.safetensors']) {
       expect(existsSync(path.join(dir, 'a', file)), file).toBe(true);

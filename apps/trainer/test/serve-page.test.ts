@@ -48,7 +48,10 @@ finetune: { epochs: 2, batchSize: 8 }
 
 function umdTrain(args: readonly string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@umd/source', '--import', 'tsx', 'src/cli.ts', ...args], { cwd: appDir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@umd/source', '--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: appDir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('close', (status) => resolve({ status, stderr }));
@@ -66,10 +69,17 @@ async function askPage(page: Page, file: string, question: string): Promise<Page
   await page.setInputFiles('#image-file', file);
   await page.fill('#question', question);
   await page.press('#question', 'Enter'); // the keyboard submits the form
-  await page.waitForFunction((count) => Number(document.querySelector('#result')?.getAttribute('data-answered') ?? 0) > count || document.querySelector('#error')?.textContent !== '', answered);
+  await page.waitForFunction(
+    (count) => Number(document.querySelector('#result')?.getAttribute('data-answered') ?? 0) > count || document.querySelector('#error')?.textContent !== '',
+    answered,
+  );
   const error = await page.locator('#error').textContent();
   if (error) throw new Error(`the page says: ${error}`);
-  const answers = await page.locator('#answers li').evaluateAll((items) => items.map((item) => ({ name: (item as HTMLElement).dataset['answer']!, probability: Number((item as HTMLElement).dataset['probability']) })));
+  const answers = await page
+    .locator('#answers li')
+    .evaluateAll((items) =>
+      items.map((item) => ({ name: (item as HTMLElement).dataset['answer']!, probability: Number((item as HTMLElement).dataset['probability']) })),
+    );
   const relevance = JSON.parse((await page.locator('#heat-map').getAttribute('data-relevance')) ?? '[]') as number[];
   return { answers, relevance };
 }
@@ -116,7 +126,9 @@ describe.skipIf(!browserPath)('umd-train serve: the model in a real browser (hea
     const samples = path.join(root, 'samples');
     await mkdir(samples);
     scan = path.join(samples, 'phantom-scan.png');
-    await sharp(sample.image.data, { raw: { width: sample.image.width, height: sample.image.height, channels: sample.image.channels } }).png().toFile(scan);
+    await sharp(sample.image.data, { raw: { width: sample.image.width, height: sample.image.height, channels: sample.image.channels } })
+      .png()
+      .toFile(scan);
     const bundle = await loadModelBundle(bundleDir);
     try {
       node = (await predictWithBundle(bundle, [{ image: { kind: 'file', path: scan }, text: sample.question }], { topK: 5, relevance: true }))[0]!;

@@ -25,7 +25,12 @@ export class PageInputError extends Error {
  * @throws PageInputError naming the file for an image the browser cannot decode or one far too large; ImageDecodeError
  *   (from @umd/data) for a DICOM file it cannot read
  */
-export async function prepareImage(bytes: Uint8Array, name: string, image: ModelBundleConfig['image'], dicom: { window: DicomWindow; frame: number }): Promise<PreparedImage> {
+export async function prepareImage(
+  bytes: Uint8Array,
+  name: string,
+  image: ModelBundleConfig['image'],
+  dicom: { window: DicomWindow; frame: number },
+): Promise<PreparedImage> {
   if (bytes.length === 0) throw new PageInputError(`${name}: the file is empty`);
   const source = isDicom(bytes) ? await dicomCanvas(bytes, name, dicom) : await bitmapOf(bytes, name);
   const { size, channels, normalization } = image;
@@ -53,7 +58,9 @@ async function bitmapOf(bytes: Uint8Array, name: string): Promise<ImageBitmap> {
     throw new PageInputError(`${name}: not an image this page reads (PNG, JPEG or DICOM Part 10)`);
   }
   if (dimensions.width * dimensions.height > defaultMaxInputPixels) {
-    throw new PageInputError(`${name}: ${dimensions.width} × ${dimensions.height} pixels is more than this page decodes (${defaultMaxInputPixels.toLocaleString('en')} pixels); downscale it first`);
+    throw new PageInputError(
+      `${name}: ${dimensions.width} × ${dimensions.height} pixels is more than this page decodes (${defaultMaxInputPixels.toLocaleString('en')} pixels); downscale it first`,
+    );
   }
   try {
     return await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
@@ -68,13 +75,15 @@ const pageSyntaxes = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.8
 /** The transfer syntax UID in a Part 10 file's meta header (group 0002), or undefined when it cannot be read. */
 function transferSyntaxOf(bytes: Uint8Array): string | undefined {
   // Group 0002 is explicit VR little endian: tag (4 bytes), VR (2), length (2), value; UI values are short.
-  for (let offset = 132; offset + 8 <= bytes.length && offset < 4096; ) {
+  for (let offset = 132; offset + 8 <= bytes.length && offset < 4096;) {
     const group = bytes[offset]! | (bytes[offset + 1]! << 8);
     const element = bytes[offset + 2]! | (bytes[offset + 3]! << 8);
     if (group !== 0x0002) return undefined;
     const vr = String.fromCharCode(bytes[offset + 4]!, bytes[offset + 5]!);
     const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
-    const length = long ? bytes[offset + 8]! | (bytes[offset + 9]! << 8) | (bytes[offset + 10]! << 16) | (bytes[offset + 11]! << 24) : bytes[offset + 6]! | (bytes[offset + 7]! << 8);
+    const length = long
+      ? bytes[offset + 8]! | (bytes[offset + 9]! << 8) | (bytes[offset + 10]! << 16) | (bytes[offset + 11]! << 24)
+      : bytes[offset + 6]! | (bytes[offset + 7]! << 8);
     const start = offset + (long ? 12 : 8);
     if (element === 0x0010) return new TextDecoder().decode(bytes.subarray(start, start + length)).replace(/[\0 ]+$/, '');
     offset = start + length;
@@ -86,10 +95,13 @@ async function dicomCanvas(bytes: Uint8Array, name: string, options: { window: D
   const syntax = transferSyntaxOf(bytes);
   if (syntax !== undefined && !pageSyntaxes.has(syntax)) {
     const named = dicomTransferSyntaxes[syntax] ?? `transfer syntax ${syntax}`;
-    throw new PageInputError(`${name}: ${named} pixel data is decoded by \`umd-train predict\` (Node's codecs), not in this page; the page reads uncompressed and RLE DICOM`);
+    throw new PageInputError(
+      `${name}: ${named} pixel data is decoded by \`umd-train predict\` (Node's codecs), not in this page; the page reads uncompressed and RLE DICOM`,
+    );
   }
   const image = await readDicomImage(bytes, name, options);
-  if (image.width * image.height > defaultMaxInputPixels) throw new PageInputError(`${name}: ${image.width} × ${image.height} pixels is more than this page decodes`);
+  if (image.width * image.height > defaultMaxInputPixels)
+    throw new PageInputError(`${name}: ${image.width} × ${image.height} pixels is more than this page decodes`);
   const canvas = new OffscreenCanvas(image.width, image.height);
   const rgba = new ImageData(image.width, image.height);
   for (let i = 0, o = 0; i < image.data.length; i += image.channels, o += 4) {

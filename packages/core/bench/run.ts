@@ -64,7 +64,8 @@ const kernelsNow = (): Map<string, tf.KernelConfig | undefined> => new Map(repla
 const selected: Variant = { suffix: '', kernels: kernelsNow() };
 const variants: Variant[] = [selected];
 const stockKernel = (name: string): tf.KernelConfig => stock.get(name)!;
-const wasmReady = runtime.backend === 'wasm' && tf.getKernel(tf.Transpose, 'wasm') !== undefined && replaced.every((name) => name === adamWUpdateKernelName || stock.get(name));
+const wasmReady =
+  runtime.backend === 'wasm' && tf.getKernel(tf.Transpose, 'wasm') !== undefined && replaced.every((name) => name === adamWUpdateKernelName || stock.get(name));
 /** tfjs' own kernels, with `changes` on top. */
 const stockWith = (changes: readonly tf.KernelConfig[]): Map<string, tf.KernelConfig | undefined> => {
   const kernels = new Map(replaced.map((name) => [name, stock.get(name)]));
@@ -143,7 +144,9 @@ function readBack(result: tf.Tensor | void): void {
 
 function emit(line: Record<string, unknown>): void {
   const matMul = runtime.matMul === undefined ? {} : { matmul: runtime.matMul };
-  console.log(JSON.stringify({ backend: runtime.backend, threads: runtime.threads, ...matMul, ...line, tfjs: runtime.tfjsVersion, load: +os.loadavg()[0]!.toFixed(2) }));
+  console.log(
+    JSON.stringify({ backend: runtime.backend, threads: runtime.threads, ...matMul, ...line, tfjs: runtime.tfjsVersion, load: +os.loadavg()[0]!.toFixed(2) }),
+  );
 }
 
 const gflops = (flops: number, ms: number): number => +(flops / ms / 1e6).toFixed(2);
@@ -151,7 +154,10 @@ const gflops = (flops: number, ms: number): number => +(flops / ms / 1e6).toFixe
 if (wanted('matmul-1024')) {
   const a = tf.randomNormal([1024, 1024]);
   const b = tf.randomNormal([1024, 1024]);
-  for (const [transposeA, transposeB] of [[false, false], [false, true]] as const) {
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [false, true],
+  ] as const) {
     const timings = timeVariants(variants, () => tf.matMul(a, b, transposeA, transposeB));
     timings.forEach((t, v) => {
       const workload = `${transposeB ? 'matmul-1024-transposeB' : 'matmul-1024'}${variants[v]!.suffix}`;
@@ -167,7 +173,13 @@ if (wanted('attention-matmul')) {
   const k = tf.randomNormal([16, 4, 64, 64]);
   const timings = timeVariants(variants, () => tf.matMul(q, k));
   timings.forEach((t, v) => {
-    emit({ workload: `attention-matmul${variants[v]!.suffix}`, ...matMulField(v), shape: '[16,4,64,64]x[16,4,64,64]', ...t, gflops: gflops(2 * 64 * 64 ** 3, t.ms_median) });
+    emit({
+      workload: `attention-matmul${variants[v]!.suffix}`,
+      ...matMulField(v),
+      shape: '[16,4,64,64]x[16,4,64,64]',
+      ...t,
+      gflops: gflops(2 * 64 * 64 ** 3, t.ms_median),
+    });
   });
   tf.dispose([q, k]);
 }
@@ -186,7 +198,11 @@ function blockFlops(o: { batch: number; seq: number; dim: number; mlp: number })
 }
 
 /** One pre-LN block, forward + backward + AdamW step; the issue's reference workload. */
-async function blockTrain(workload: string, list: readonly Variant[], options: { batch: number; seq: number; dim: number; heads: number; mlp: number }): Promise<number | undefined> {
+async function blockTrain(
+  workload: string,
+  list: readonly Variant[],
+  options: { batch: number; seq: number; dim: number; heads: number; mlp: number },
+): Promise<number | undefined> {
   const random = new SeededRandom(0);
   const block = new TransformerBlock({ dim: options.dim, heads: options.heads, mlpDim: options.mlp }, random);
   const optimizer = new AdamW(block.parameters(), { learningRate: 1e-4, weightDecay: 0.01 });
@@ -200,7 +216,14 @@ async function blockTrain(workload: string, list: readonly Variant[], options: {
     });
   const timings = timeVariants(list, step);
   timings.forEach((t, v) => {
-    emit({ workload: `${workload}${list[v]!.suffix}`, ...matMulField(list[v] === selected ? 0 : 1), ...options, ...t, gflops: gflops(blockFlops(options), t.ms_median), tensors: tf.memory().numTensors });
+    emit({
+      workload: `${workload}${list[v]!.suffix}`,
+      ...matMulField(list[v] === selected ? 0 : 1),
+      ...options,
+      ...t,
+      gflops: gflops(blockFlops(options), t.ms_median),
+      tensors: tf.memory().numTensors,
+    });
   });
   if (args.profile) {
     for (const variant of list) {
@@ -254,7 +277,11 @@ if (wanted('embedding-train')) {
   // Embedding backward (scatter-add) over a BERT-sized vocabulary: batch 32 x 64 tokens, V 30522, D 256.
   const random = new SeededRandom(1);
   const embedding = new Embedding(30522, 256, random);
-  const ids = tf.tensor2d(Int32Array.from({ length: 32 * 64 }, () => random.integer(30522)), [32, 64], 'int32');
+  const ids = tf.tensor2d(
+    Int32Array.from({ length: 32 * 64 }, () => random.integer(30522)),
+    [32, 64],
+    'int32',
+  );
   const [t] = timeVariants([variants[0]!], () =>
     tf.tidy(() => {
       const { value, grads } = valueAndGrads(() => tf.mean(tf.square(embedding.forward(ids))), embedding.parameters());
@@ -290,12 +317,20 @@ if (args.reference) {
     const script = path.resolve(here, '../../mr-pretrain/bench/run.ts');
     let tfjs: number | undefined;
     if (existsSync(script)) {
-      const result = spawnSync(process.execPath, [...process.execArgv, script, '--preset', 'tiny', '--config', 'full', '--batch', '32', '--runs', String(Math.min(runs, 5))], {
-        cwd: path.dirname(path.dirname(script)),
-        encoding: 'utf8',
-        env: { ...process.env, UMD_BACKEND: args.backend },
-      });
-      const line = result.stdout.trim().split('\n').filter((text) => text.startsWith('{')).pop();
+      const result = spawnSync(
+        process.execPath,
+        [...process.execArgv, script, '--preset', 'tiny', '--config', 'full', '--batch', '32', '--runs', String(Math.min(runs, 5))],
+        {
+          cwd: path.dirname(path.dirname(script)),
+          encoding: 'utf8',
+          env: { ...process.env, UMD_BACKEND: args.backend },
+        },
+      );
+      const line = result.stdout
+        .trim()
+        .split('\n')
+        .filter((text) => text.startsWith('{'))
+        .pop();
       if (result.status === 0 && line) {
         const parsed = JSON.parse(line) as Record<string, unknown>;
         console.log(JSON.stringify({ ...parsed, workload: 'mr-pretrain-tiny', load: +os.loadavg()[0]!.toFixed(2) }));

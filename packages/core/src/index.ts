@@ -49,13 +49,7 @@ export { tileGradient } from './runtime/tile-gradient.js';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsHeader, safetensorsDataBuffer } from './checkpoint/safetensors.js';
 export type { SafetensorsDtype, SafetensorsEntry, SafetensorsHeader, TensorRecord } from './checkpoint/safetensors.js';
 export { assignWeights, decodeCheckpoint, readCheckpoint, recordFromTensor, saveCheckpoint, tensorFromRecord } from './checkpoint/checkpoint.js';
-export type {
-  AssignWeightsOptions,
-  AssignWeightsResult,
-  CheckpointMetadata,
-  LoadedCheckpoint,
-  SaveCheckpointOptions,
-} from './checkpoint/checkpoint.js';
+export type { AssignWeightsOptions, AssignWeightsResult, CheckpointMetadata, LoadedCheckpoint, SaveCheckpointOptions } from './checkpoint/checkpoint.js';
 export { writeFileAtomic } from './checkpoint/write-file-atomic.js';
 export type { WriteFileAtomicOptions } from './checkpoint/write-file-atomic.js';
 

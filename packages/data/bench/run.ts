@@ -46,7 +46,10 @@ function median(values: readonly number[]): number {
 async function imageSources(): Promise<{ sources: ImageSource[]; origin: string }> {
   const folder = join(medpix, 'images');
   if (existsSync(folder)) {
-    const names = readdirSync(folder).filter((name) => /\.(jpe?g|png)$/i.test(name)).sort().slice(0, imageCount);
+    const names = readdirSync(folder)
+      .filter((name) => /\.(jpe?g|png)$/i.test(name))
+      .sort()
+      .slice(0, imageCount);
     return { sources: names.map((name) => ({ kind: 'file', path: join(folder, name) })), origin: `medpix-2.0 (${names.length} real JPEGs)` };
   }
   // Fallback: phantom scans upscaled to 512 px and saved as JPEG (quality 90), like the MedPix copies.
@@ -123,7 +126,11 @@ emit({
         while (next < sources.length) {
           const source = sources[next++]!;
           if (source.kind !== 'file') continue;
-          await sharp(await readFile(source.path)).resize(224, 224, { fit: 'cover' }).toColourspace('srgb').raw().toBuffer();
+          await sharp(await readFile(source.path))
+            .resize(224, 224, { fit: 'cover' })
+            .toColourspace('srgb')
+            .raw()
+            .toBuffer();
         }
       };
       await Promise.all(Array.from({ length: 4 }, worker));

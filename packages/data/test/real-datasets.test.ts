@@ -44,7 +44,10 @@ describe.skipIf(!existsSync(vqaRadDir))(`VQA-RAD ${existsSync(vqaRadDir) ? '' : 
   it('loads the MEVF split: 3064 / 451 questions, counts matching the raw files', async () => {
     const load = await loadVqaRad({ root: vqaRadDir });
     expect(load.skipped).toEqual([]);
-    for (const [split, file] of [['train', 'trainset.json'], ['test', 'testset.json']] as const) {
+    for (const [split, file] of [
+      ['train', 'trainset.json'],
+      ['test', 'testset.json'],
+    ] as const) {
       const records = await raw(path.join(vqaRadDir, file));
       const samples = load.splits[split] ?? [];
       expect(samples).toHaveLength(split === 'train' ? 3064 : 451);
@@ -177,7 +180,10 @@ describe.skipIf(!existsSync(vqaMedDir))(`VQA-Med 2019 sample ${existsSync(vqaMed
       test: 6,
     });
     const text = await readFile(path.join(vqaMedDir, 'VQAMed2019Test/VQAMed2019_Test_Questions_w_Ref_Answers.txt'), 'utf8');
-    const answers = text.split(/\r?\n/).filter(Boolean).map((line) => normalizeAnswer(line.split('|')[3]));
+    const answers = text
+      .split(/\r?\n/)
+      .filter(Boolean)
+      .map((line) => normalizeAnswer(line.split('|')[3]));
     expect(load.splits['test']?.map((sample) => sample.answer)).toEqual(answers);
     expect(load.splits['test']?.every((sample) => typeof (sample.source as { category?: string }).category === 'string')).toBe(true);
   });

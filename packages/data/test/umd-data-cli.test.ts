@@ -94,7 +94,11 @@ describe('umd-data', () => {
   });
 
   it('with --decode, decodes every image and lists the ones that fail (a truncated JPEG passes a plain inspect)', async () => {
-    const jpeg = new Uint8Array(await sharp({ create: { width: 48, height: 48, channels: 3, background: { r: 90, g: 30, b: 200 } } }).jpeg().toBuffer());
+    const jpeg = new Uint8Array(
+      await sharp({ create: { width: 48, height: 48, channels: 3, background: { r: 90, g: 30, b: 200 } } })
+        .jpeg()
+        .toBuffer(),
+    );
     const root = await writeDataset({
       'trainset.json': [question(1, 'synpic1.jpg'), question(2, 'synpic2.jpg'), question(3, 'synpic3.jpg')],
       'testset.json': [question(4, 'synpic2.jpg')],

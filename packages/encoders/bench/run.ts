@@ -40,8 +40,15 @@ function inputs(config: UmdModelConfig, batch: number, random: SeededRandom) {
   const T = Math.min(40, config.text.maxPositions);
   return {
     images: tf.tensor4d(random.normalArray(batch * imageSize * imageSize * channels), [batch, imageSize, imageSize, channels]),
-    tokenIds: tf.tensor2d(Int32Array.from({ length: batch * T }, () => 1000 + random.integer(20000)), [batch, T], 'int32'),
-    attentionMask: tf.tensor2d(Float32Array.from({ length: batch * T }, (_, i) => (i % T < T - 5 ? 1 : 0)), [batch, T]),
+    tokenIds: tf.tensor2d(
+      Int32Array.from({ length: batch * T }, () => 1000 + random.integer(20000)),
+      [batch, T],
+      'int32',
+    ),
+    attentionMask: tf.tensor2d(
+      Float32Array.from({ length: batch * T }, (_, i) => (i % T < T - 5 ? 1 : 0)),
+      [batch, T],
+    ),
   };
 }
 
@@ -77,7 +84,10 @@ for (const preset of ['tiny', 'small'] as const) {
     const T = data.tokenIds.shape[1]!;
     const masked = Math.round(batch * T * 0.15);
     const maskedRows = tf.tensor1d(Int32Array.from(random.permutation(batch * T).slice(0, masked)), 'int32');
-    const maskedTargets = tf.tensor1d(Int32Array.from({ length: masked }, () => random.integer(config.text.vocabSize)), 'int32');
+    const maskedTargets = tf.tensor1d(
+      Int32Array.from({ length: masked }, () => random.integer(config.text.vocabSize)),
+      'int32',
+    );
     const teacher = new UmdModel(config, new SeededRandom(1));
     const pixelHead = new Linear(config.fusion.dim, patchSize * patchSize * channels, random);
     const parameters = [...model.parameters(), ...pixelHead.parameters()];

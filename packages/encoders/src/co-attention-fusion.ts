@@ -183,7 +183,10 @@ export class CoAttentionFusion extends Module {
       const textOut = this.textNorm.forward(t) as tf.Tensor3D;
       const imageOut = this.imageNorm.forward(i) as tf.Tensor3D;
       const [B] = textOut.shape;
-      const pooled = inputs.pooling === 'mean' ? tf.concat([maskedMean(textOut, inputs.textMask), tf.mean(imageOut, 1)], 1) : tf.concat([tf.reshape(tf.slice(textOut, [0, 0, 0], [B, 1, D]), [B, D]), tf.reshape(tf.slice(imageOut, [0, 0, 0], [B, 1, D]), [B, D])], 1);
+      const pooled =
+        inputs.pooling === 'mean'
+          ? tf.concat([maskedMean(textOut, inputs.textMask), tf.mean(imageOut, 1)], 1)
+          : tf.concat([tf.reshape(tf.slice(textOut, [0, 0, 0], [B, 1, D]), [B, D]), tf.reshape(tf.slice(imageOut, [0, 0, 0], [B, 1, D]), [B, D])], 1);
       return { text: textOut, image: imageOut, pooled: pooled as tf.Tensor2D, layers };
     });
   }

@@ -73,11 +73,13 @@ export class TextTransformer extends Module {
     this.blocks = this.addModule(
       'blocks',
       new ModuleList(
-        Array.from({ length: config.depth }, () =>
-          new TransformerBlock(
-            { dim, heads: config.heads, mlpDim: config.mlpDim, dropout: config.dropout ?? 0, layerNormEpsilon: epsilon, normPlacement },
-            random,
-          ),
+        Array.from(
+          { length: config.depth },
+          () =>
+            new TransformerBlock(
+              { dim, heads: config.heads, mlpDim: config.mlpDim, dropout: config.dropout ?? 0, layerNormEpsilon: epsilon, normPlacement },
+              random,
+            ),
         ),
       ),
     );
@@ -101,9 +103,17 @@ export class TextTransformer extends Module {
       throw new ShapeMismatchError('TextTransformer(tokenIds)', ['B', 'T'], tokenIds.shape, 'Token ids must be int32.');
     }
     if (T > this.maxLength) {
-      throw new ShapeMismatchError('TextTransformer(tokenIds)', [B, `T <= ${this.maxLength}`], tokenIds.shape, 'Truncate the text to the model’s maxPositions.');
+      throw new ShapeMismatchError(
+        'TextTransformer(tokenIds)',
+        [B, `T <= ${this.maxLength}`],
+        tokenIds.shape,
+        'Truncate the text to the model’s maxPositions.',
+      );
     }
-    for (const [name, tensor] of [['attentionMask', inputs.attentionMask], ['typeIds', inputs.typeIds]] as const) {
+    for (const [name, tensor] of [
+      ['attentionMask', inputs.attentionMask],
+      ['typeIds', inputs.typeIds],
+    ] as const) {
       if (tensor && (tensor.shape[0] !== B || tensor.shape[1] !== T)) {
         throw new ShapeMismatchError(`TextTransformer(${name})`, [B, T], tensor.shape);
       }

@@ -12,8 +12,15 @@ import { VisionTransformer } from './vision-transformer.js';
 function batch(random: SeededRandom, size = 2, length = 8) {
   return {
     images: tf.tensor4d(random.normalArray(size * 16 * 16), [size, 16, 16, 1]),
-    tokenIds: tf.tensor2d(Int32Array.from({ length: size * length }, () => 1 + random.integer(59)), [size, length], 'int32'),
-    attentionMask: tf.tensor2d(Float32Array.from({ length: size * length }, (_, i) => (i % length < length - 2 ? 1 : 0)), [size, length]),
+    tokenIds: tf.tensor2d(
+      Int32Array.from({ length: size * length }, () => 1 + random.integer(59)),
+      [size, length],
+      'int32',
+    ),
+    attentionMask: tf.tensor2d(
+      Float32Array.from({ length: size * length }, (_, i) => (i % length < length - 2 ? 1 : 0)),
+      [size, length],
+    ),
   };
 }
 
@@ -45,7 +52,10 @@ describe('UmdModel', () => {
     const vit = new VisionTransformer(microConfig.vision, random);
     const images = tf.tensor4d(random.normalArray(2 * 16 * 16), [2, 16, 16, 1]);
     const all = vit.forward(images);
-    const order = [[5, 0, 15, 3], [1, 2, 14, 9]];
+    const order = [
+      [5, 0, 15, 3],
+      [1, 2, 14, 9],
+    ];
     const some = vit.forward(images, { visibleIndices: tf.tensor2d(order, [2, 4], 'int32') });
     expect(some.shape).toEqual([2, 5, 16]);
     // With every patch visible in permuted order, the tokens are the full output permuted (attention is
@@ -104,7 +114,11 @@ describe('UmdModel', () => {
     const cls = model.forward(inputs).fusion;
     const mean = model.forward({ ...inputs, pooling: 'mean' }).fusion;
     const D = microConfig.fusion.dim;
-    expectTensorClose(cls.pooled, tf.concat([tf.reshape(tf.slice(cls.text, [0, 0, 0], [2, 1, D]), [2, D]), tf.reshape(tf.slice(cls.image, [0, 0, 0], [2, 1, D]), [2, D])], 1), { atol: 1e-6 });
+    expectTensorClose(
+      cls.pooled,
+      tf.concat([tf.reshape(tf.slice(cls.text, [0, 0, 0], [2, 1, D]), [2, D]), tf.reshape(tf.slice(cls.image, [0, 0, 0], [2, 1, D]), [2, D])], 1),
+      { atol: 1e-6 },
+    );
     // batch() pads the last 2 of 6 tokens: the text half averages the first 4 only.
     const textMean = tf.mean(tf.slice(mean.text, [0, 0, 0], [2, 4, D]), 1);
     expectTensorClose(mean.pooled, tf.concat([textMean, tf.mean(mean.image, 1)], 1), { atol: 1e-6 });
@@ -128,7 +142,14 @@ describe('UmdModel', () => {
     const random = new SeededRandom(6);
     const model = new UmdModel(microConfig, random);
     const inputs = batch(random);
-    const visibleIndices = tf.tensor2d([[0, 5, 10, 15], [1, 2, 3, 4]], [2, 4], 'int32');
+    const visibleIndices = tf.tensor2d(
+      [
+        [0, 5, 10, 15],
+        [1, 2, 3, 4],
+      ],
+      [2, 4],
+      'int32',
+    );
     const loss = (): tf.Scalar => {
       const out = model.forward({ ...inputs, visibleIndices });
       return tf.addN([tf.mean(tf.square(out.fusion.pooled)), tf.mean(tf.square(out.fusion.text)), tf.mean(tf.square(out.fusion.image))]) as tf.Scalar;
@@ -143,7 +164,11 @@ describe('UmdModel', () => {
           const values = gradient!.dataSync();
           expect(values.every(Number.isFinite), parameter.name).toBe(true);
           // Type embeddings of unused segment 1 rightly get zero gradient.
-          if (parameter.name !== 'text.embeddings.type.weight') expect(values.some((v) => v !== 0), parameter.name).toBe(true);
+          if (parameter.name !== 'text.embeddings.type.weight')
+            expect(
+              values.some((v) => v !== 0),
+              parameter.name,
+            ).toBe(true);
         }
         return value;
       }),

@@ -48,7 +48,14 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
     const other: UmdModelConfig = { ...config, vision: { ...config.vision, stem: { kind: 'mobilenet-v2', layer: 'out_relu' } } };
     const model = new UmdModel(other, new SeededRandom(0));
     const x = images();
-    const tokenIds = tf.tensor2d([[101, 2054, 102], [101, 2003, 102]], [2, 3], 'int32');
+    const tokenIds = tf.tensor2d(
+      [
+        [101, 2054, 102],
+        [101, 2003, 102],
+      ],
+      [2, 3],
+      'int32',
+    );
     let error: unknown;
     try {
       model.forward({ images: x, tokenIds });
@@ -82,7 +89,14 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
   it('trains the ViT on top while the stem stays frozen (no gradient, no tape memory, no leak)', async () => {
     const model = new UmdModel(config, new SeededRandom(3));
     const x = images();
-    const tokenIds = tf.tensor2d([[101, 2054, 102], [101, 2003, 102]], [2, 3], 'int32');
+    const tokenIds = tf.tensor2d(
+      [
+        [101, 2054, 102],
+        [101, 2003, 102],
+      ],
+      [2, 3],
+      'int32',
+    );
     model.forward({ images: x, tokenIds }).fusion.pooled.dispose(); // warm the cache and the sin-cos table
     await expectNoTensorLeak(() => {
       const { value, grads } = valueAndGrads(() => {

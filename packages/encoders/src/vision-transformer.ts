@@ -90,10 +90,7 @@ export class VisionTransformer extends Module {
     this.gridSize = config.imageSize / patchSize;
     const epsilon = config.layerNormEpsilon ?? 1e-5;
     const tokenInputs = config.stem ? visionStemSpec(config.stem).channels : patchSize * patchSize * channels;
-    this.patchEmbed = this.addModule(
-      'patchEmbed',
-      new Linear(tokenInputs, dim, random, { bias: config.patchBias ?? true, init: { kind: 'xavier-uniform' } }),
-    );
+    this.patchEmbed = this.addModule('patchEmbed', new Linear(tokenInputs, dim, random, { bias: config.patchBias ?? true, init: { kind: 'xavier-uniform' } }));
     this.clsToken = this.addParameter('clsToken', initTensor([1, 1, dim], { kind: 'normal', std: 0.02 }, random), { weightDecay: false });
     this.positionEmbedding =
       config.positionEmbedding === 'learned'
@@ -105,11 +102,20 @@ export class VisionTransformer extends Module {
     this.blocks = this.addModule(
       'blocks',
       new ModuleList(
-        Array.from({ length: config.depth }, () =>
-          new TransformerBlock(
-            { dim, heads: config.heads, mlpDim: config.mlpDim, dropout: config.dropout ?? 0, layerNormEpsilon: epsilon, activation: config.activation ?? 'gelu' },
-            random,
-          ),
+        Array.from(
+          { length: config.depth },
+          () =>
+            new TransformerBlock(
+              {
+                dim,
+                heads: config.heads,
+                mlpDim: config.mlpDim,
+                dropout: config.dropout ?? 0,
+                layerNormEpsilon: epsilon,
+                activation: config.activation ?? 'gelu',
+              },
+              random,
+            ),
         ),
       ),
     );
@@ -139,7 +145,8 @@ export class VisionTransformer extends Module {
     return tf.tidy('encoders/vision-transformer', () => {
       const positions = this.patchPositions(H / P, W / P);
       const tokens = inputs.patchTokens ?? this.patchTokens(images);
-      if (tokens.rank !== 3 || tokens.shape[0] !== B || tokens.shape[1] !== L) throw new ShapeMismatchError('VisionTransformer(patchTokens)', [B, L, 'Cin'], tokens.shape);
+      if (tokens.rank !== 3 || tokens.shape[0] !== B || tokens.shape[1] !== L)
+        throw new ShapeMismatchError('VisionTransformer(patchTokens)', [B, L, 'Cin'], tokens.shape);
       let x = tf.add(this.patchEmbed.forward(tokens), positions.patches); // [B, L, D]
       if (visible) {
         const Lv = visible.shape[1]!;
@@ -217,8 +224,14 @@ function validateVitConfig(config: VitConfig): void {
   }
   if (config.stem) {
     const spec = visionStemSpec(config.stem);
-    if (config.imageSize !== spec.inputSize) throw new InvalidConfigError('vision.imageSize', config.imageSize, `${spec.inputSize} (the input size of vision.stem '${config.stem.kind}')`);
-    if (config.patchSize !== spec.stride) throw new InvalidConfigError('vision.patchSize', config.patchSize, `${spec.stride} (the stride of vision.stem '${config.stem.kind}', one token per feature cell)`);
+    if (config.imageSize !== spec.inputSize)
+      throw new InvalidConfigError('vision.imageSize', config.imageSize, `${spec.inputSize} (the input size of vision.stem '${config.stem.kind}')`);
+    if (config.patchSize !== spec.stride)
+      throw new InvalidConfigError(
+        'vision.patchSize',
+        config.patchSize,
+        `${spec.stride} (the stride of vision.stem '${config.stem.kind}', one token per feature cell)`,
+      );
   }
   for (const key of ['dim', 'depth', 'heads', 'mlpDim'] as const) {
     if (!(Number.isInteger(config[key]) && config[key] > 0)) throw new InvalidConfigError(`vision.${key}`, config[key], 'a positive integer');

@@ -20,7 +20,10 @@ describe('@umd/evaluation sources', () => {
     expect(files.length).toBeGreaterThan(15);
     for (const file of files) {
       const specifiers = [...readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1] ?? '');
-      expect(specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('node:')), relative(srcDir, file)).toEqual([]);
+      expect(
+        specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('node:')),
+        relative(srcDir, file),
+      ).toEqual([]);
     }
   });
 

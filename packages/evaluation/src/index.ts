@@ -35,7 +35,15 @@ export { writeReportFiles } from './report/write-report-files.js';
 export { readMetricsJsonl, metricSeries } from './report/metrics-jsonl.js';
 export type { MetricsRecord, ReadMetricsJsonlOptions } from './report/metrics-jsonl.js';
 export { movingAverage } from './report/moving-average.js';
-export { ledgerHeadlineMarkers, ledgerLine, ledgerRows, parseLedger, renderLedgerHeadline, renderLedgerMarkdown, replaceLedgerHeadline } from './report/results-ledger.js';
+export {
+  ledgerHeadlineMarkers,
+  ledgerLine,
+  ledgerRows,
+  parseLedger,
+  renderLedgerHeadline,
+  renderLedgerMarkdown,
+  replaceLedgerHeadline,
+} from './report/results-ledger.js';
 export type { LedgerRecord, LedgerRow } from './report/results-ledger.js';
 
 // Reports: SVG pictures.

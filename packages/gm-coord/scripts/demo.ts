@@ -69,7 +69,10 @@ const bScale = Number(flags['b-scale']);
 const epochs = Number(flags.epochs);
 const alpha = Number(flags.alpha);
 const learningRate = Number(flags.lr);
-const segments = [{ modality: 'a', width: hidden }, { modality: 'b', width: hidden }];
+const segments = [
+  { modality: 'a', width: hidden },
+  { modality: 'b', width: hidden },
+];
 const groups = { a: 'a.', b: 'b.' };
 
 // ---- data ----------------------------------------------------------------------------------------------------
@@ -136,8 +139,7 @@ function initParams(seed: number): Params {
   };
 }
 
-const encode = (x: tf.Tensor2D, bias: tf.Variable): tf.Tensor2D =>
-  flags.encoder === 'linear' ? x : (tf.relu(tf.add(x, bias)) as tf.Tensor2D);
+const encode = (x: tf.Tensor2D, bias: tf.Variable): tf.Tensor2D => (flags.encoder === 'linear' ? x : (tf.relu(tf.add(x, bias)) as tf.Tensor2D));
 
 /** pooled [B, 2·hidden] = concat([a features; b features]) */
 function pooled(p: Params, a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
@@ -146,7 +148,10 @@ function pooled(p: Params, a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.concat([ha, hb], 1);
 }
 
-const headOf = (p: Params) => (features: tf.Tensor2D): tf.Tensor2D => tf.add(tf.matMul(features, p['head.w']), p['head.b']) as tf.Tensor2D;
+const headOf =
+  (p: Params) =>
+  (features: tf.Tensor2D): tf.Tensor2D =>
+    tf.add(tf.matMul(features, p['head.w']), p['head.b']) as tf.Tensor2D;
 
 // ---- training and evaluation ---------------------------------------------------------------------------------
 

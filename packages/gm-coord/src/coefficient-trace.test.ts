@@ -24,9 +24,7 @@ describe('CoefficientTrace', () => {
     const trace = new CoefficientTrace(['text', 'vision']);
     run(trace, 2);
     const lines = trace.toCSV().trimEnd().split('\n');
-    expect(lines[0]).toBe(
-      'step,active,text.coefficient,text.ratio,text.signal,text.status,vision.coefficient,vision.ratio,vision.signal,vision.status',
-    );
+    expect(lines[0]).toBe('step,active,text.coefficient,text.ratio,text.signal,text.status,vision.coefficient,vision.ratio,vision.signal,vision.status');
     expect(lines[1]).toBe(`0,false,1,3,30,30,1,${1 / 3},10,10`);
     expect(lines[2]).toBe(`1,true,${1 - Math.tanh(2)},3,30,30,1,${1 / 3},10,10`);
   });

@@ -104,9 +104,7 @@ describe('createCoordinator', () => {
     expect(() => coordinator.update({ text: { score: 1 } })).toThrow(/'score' for modality 'vision' is undefined.*pass \{ vision: \{ score/);
     expect(() => coordinator.update({ text: { score: Number.NaN }, vision: { score: 1 } })).toThrow(InvalidSignalError);
     expect(() => coordinator.update({ text: { score: -1 }, vision: { score: 1 } })).toThrow(/finite number ≥ 0/);
-    expect(() => coordinator.update({ text: { score: 1 }, vision: { score: 1 }, audio: { score: 1 } })).toThrow(
-      /Configured modalities are 'text', 'vision'/,
-    );
+    expect(() => coordinator.update({ text: { score: 1 }, vision: { score: 1 }, audio: { score: 1 } })).toThrow(/Configured modalities are 'text', 'vision'/);
     expect(coordinator.updates).toBe(0); // refused updates change nothing
   });
 

@@ -29,7 +29,10 @@ for (const name of args.config.split(',') as (keyof typeof mrPretrainPresets)[])
   const random = new SeededRandom(0);
   const model = new UmdModel(preset, random);
   const pretraining = createMrPretraining({
-    model, config: mrPretrainPresets[name], random, totalSteps: 1000,
+    model,
+    config: mrPretrainPresets[name],
+    random,
+    totalSteps: 1000,
     tokens: { maskTokenId: 103, specialTokenIds: [0, 100, 101, 102, 103] },
   });
   const optimizer = new AdamW(model.parameters(), { learningRate: 1e-4 });
@@ -59,10 +62,20 @@ for (const name of args.config.split(',') as (keyof typeof mrPretrainPresets)[])
   step();
   const times = Array.from({ length: runs }, step).sort((a, b) => a - b);
   const at = (q: number): number => Number(times[Math.min(runs - 1, Math.floor(q * runs))]!.toFixed(1));
-  console.log(JSON.stringify({
-    workload: 'mr-pretrain-step', preset: args.preset, config: name, batch: B, parameters: model.parameterCount(),
-    backend: runtime.backend, threads: runtime.threads, ms_median: at(0.5), ms_p90: at(0.9), runs,
-  }));
+  console.log(
+    JSON.stringify({
+      workload: 'mr-pretrain-step',
+      preset: args.preset,
+      config: name,
+      batch: B,
+      parameters: model.parameterCount(),
+      backend: runtime.backend,
+      threads: runtime.threads,
+      ms_median: at(0.5),
+      ms_p90: at(0.9),
+      runs,
+    }),
+  );
   images.dispose();
   optimizer.dispose();
   pretraining.dispose();

@@ -79,7 +79,10 @@ else if (budgetMs !== undefined) {
 const warmupSteps = args.warmup === undefined ? Math.min(500, Math.round(0.05 * steps)) : Number(args.warmup);
 const learningRate = { base: Number(args.lr), warmupSteps, min: Number(args.lr) / 100 };
 mkdirSync(outDir, { recursive: true });
-writeFileSync(runFile, `${JSON.stringify({ data: args.phantom ? 'phantom' : args.data, config: args.config, steps, batchSize, seed, learningRate }, null, 2)}\n`);
+writeFileSync(
+  runFile,
+  `${JSON.stringify({ data: args.phantom ? 'phantom' : args.data, config: args.config, steps, batchSize, seed, learningRate }, null, 2)}\n`,
+);
 
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
@@ -89,21 +92,32 @@ const logEvery = Number(args['log-every']);
 let intervalMs = 0;
 let intervalSteps = 0;
 const run = await runMrPretraining({
-  model, config, samples, tokenizer, batchSize, steps, learningRate, seed, outDir,
+  model,
+  config,
+  samples,
+  tokenizer,
+  batchSize,
+  steps,
+  learningRate,
+  seed,
+  outDir,
   image: { cacheDir: path.resolve(args.cache), memoryCacheMiB: 256 },
   checkpointEvery: Number(args['checkpoint-every']),
   pictureEvery: config.terms.mim ? Number(args['picture-every']) : 0,
   resume: args.resume,
   signal: controller.signal,
   onEvent: (event) => {
-    if (event.type === 'train-start') console.log(`start at step ${event.startStep} of ${event.maxSteps}${event.resumedFrom ? ` (resumed from ${event.resumedFrom})` : ''}`);
+    if (event.type === 'train-start')
+      console.log(`start at step ${event.startStep} of ${event.maxSteps}${event.resumedFrom ? ` (resumed from ${event.resumedFrom})` : ''}`);
     if (event.type === 'checkpoint-save') console.log(`checkpoint ${event.path} (${event.ms.toFixed(0)} ms)`);
     if (event.type === 'picture-save') console.log(`picture ${event.path}`);
     if (event.type !== 'step-end') return;
     intervalMs += event.stepMs;
     intervalSteps += 1;
     if (event.step % logEvery !== 0 && event.step !== event.maxSteps) return;
-    const terms = Object.entries(event.terms).map(([term, value]) => `${term} ${value.toFixed(4)}`).join(' ');
+    const terms = Object.entries(event.terms)
+      .map(([term, value]) => `${term} ${value.toFixed(4)}`)
+      .join(' ');
     const eta = `${Math.floor(event.etaMs / 60_000)}m${String(Math.round((event.etaMs % 60_000) / 1000)).padStart(2, '0')}s`;
     console.log(
       `step ${event.step}/${event.maxSteps} | ${terms} | total ${event.loss.toFixed(4)} | lr ${event.learningRate.toExponential(2)} | ${(intervalMs / intervalSteps).toFixed(0)} ms/step | ETA ${eta} | tensors ${event.numTensors}`,
@@ -132,16 +146,28 @@ async function measureStepMs(
   const student = new UmdModel(modelConfig, random);
   const { pad, unk, cls, sep, mask } = wordPiece.specialIds;
   const pretraining = createMrPretraining({
-    model: student, config: mrConfig, random, totalSteps: 100, tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
+    model: student,
+    config: mrConfig,
+    random,
+    totalSteps: 100,
+    tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
   });
   const optimizer = new AdamW(student.parameters(), { learningRate: 1e-4 });
   const { imageSize: S, channels: C } = modelConfig.vision;
-  const text = wordPiece.encodeBatch(Array.from({ length: B }, (_, i) => captions[i % captions.length]!.caption), { maxLength: modelConfig.text.maxPositions });
+  const text = wordPiece.encodeBatch(
+    Array.from({ length: B }, (_, i) => captions[i % captions.length]!.caption),
+    { maxLength: modelConfig.text.maxPositions },
+  );
   const images = tf.tensor4d(random.normalArray(B * S * S * C), [B, S, S, C]);
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const { loss, terms } = mrPretrainStep(pretraining, optimizer, { images, tokenIds: text.inputIds.data, attentionMask: text.attentionMask.data, wordIds: text.wordIds.data });
+    const { loss, terms } = mrPretrainStep(pretraining, optimizer, {
+      images,
+      tokenIds: text.inputIds.data,
+      attentionMask: text.attentionMask.data,
+      wordIds: text.wordIds.data,
+    });
     await loss.data();
     tf.dispose([loss, ...Object.values(terms)]);
     times.push(performance.now() - t0);

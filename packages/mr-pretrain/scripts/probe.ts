@@ -68,8 +68,15 @@ for (const init of inits) {
   const predicted = fitAndPredict(trainFeatures, trainLabels, devFeatures, classes.length);
   console.log(
     JSON.stringify({
-      probe: init.name, checkpoint: init.checkpoint ?? null, pool: args.pool, train: train.length, dev: dev.length, classes,
-      ...score(predicted, devLabels), encodeSeconds: Math.round(encodeMs / 100) / 10, seconds: Math.round((performance.now() - t0) / 100) / 10,
+      probe: init.name,
+      checkpoint: init.checkpoint ?? null,
+      pool: args.pool,
+      train: train.length,
+      dev: dev.length,
+      classes,
+      ...score(predicted, devLabels),
+      encodeSeconds: Math.round(encodeMs / 100) / 10,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
     }),
   );
   tf.dispose([trainFeatures, devFeatures]);
@@ -82,7 +89,11 @@ async function encode(model: UmdModel, images: ImagePipeline, samples: readonly 
   const B = Number(args.batch);
   const parts: tf.Tensor2D[] = [];
   for (let start = 0; start < samples.length; start += B) {
-    const batch = await loadImageBatch(images, samples.slice(start, start + B).map((sample) => sample.image), { concurrency: 8 });
+    const batch = await loadImageBatch(
+      images,
+      samples.slice(start, start + B).map((sample) => sample.image),
+      { concurrency: 8 },
+    );
     parts.push(
       tf.tidy(() => {
         const tokens = model.vision.forward(tf.tensor4d(batch.data, batch.shape as [number, number, number, number])); // [b, 1 + L, Dv]
@@ -110,11 +121,15 @@ function fitAndPredict(trainX: tf.Tensor2D, trainY: Int32Array, devX: tf.Tensor2
   const optimizer = tf.train.adam(Number(args.lr));
   const l2 = Number(args.l2);
   for (let step = 0; step < Number(args.steps); step++) {
-    optimizer.minimize(() => {
-      const logits = tf.add(tf.matMul(x, weights), bias);
-      const nll = tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1)));
-      return tf.add(nll, tf.mul(l2, tf.sum(tf.square(weights)))) as tf.Scalar;
-    }, false, [weights, bias]);
+    optimizer.minimize(
+      () => {
+        const logits = tf.add(tf.matMul(x, weights), bias);
+        const nll = tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1)));
+        return tf.add(nll, tf.mul(l2, tf.sum(tf.square(weights)))) as tf.Scalar;
+      },
+      false,
+      [weights, bias],
+    );
   }
   const predicted = tf.tidy(() => tf.argMax(tf.add(tf.matMul(xDev, weights), bias), 1));
   const result = Int32Array.from(predicted.dataSync());

@@ -16,7 +16,7 @@ describe('EmaTeacher', () => {
     expect(teacherMomentumAt(50, 100, schedule)).toBeCloseTo(0.998, 12);
     expect(teacherMomentumAt(100, 100, schedule)).toBe(1);
     expect(teacherMomentumAt(150, 100, schedule)).toBe(1);
-    expect(teacherMomentumAt(25, 100, schedule)).toBeCloseTo(1 - 0.004 * (Math.cos(Math.PI / 4) + 1) / 2, 12);
+    expect(teacherMomentumAt(25, 100, schedule)).toBeCloseTo(1 - (0.004 * (Math.cos(Math.PI / 4) + 1)) / 2, 12);
   });
 
   it('starts as a copy of the student encoders and follows t ← m·t + (1 − m)·s', () => {

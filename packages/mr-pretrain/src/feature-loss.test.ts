@@ -16,8 +16,14 @@ describe('featureLoss', () => {
   });
 
   it('cosine is 0 for parallel and 1 for orthogonal rows', () => {
-    const pred = tf.tensor2d([[2, 0], [0, 1]]);
-    const target = tf.tensor2d([[1, 0], [1, 0]]);
+    const pred = tf.tensor2d([
+      [2, 0],
+      [0, 1],
+    ]);
+    const target = tf.tensor2d([
+      [1, 0],
+      [1, 0],
+    ]);
     const loss = featureLoss(pred, target, { kind: 'cosine' });
     expect(loss.dataSync()[0]).toBeCloseTo(0.5, 5);
     tf.dispose([pred, target, loss]);

@@ -30,14 +30,7 @@ export type { MrPretrainBatch, MrPretrainLosses, MrPretrainPlan, MrPretrainStepR
 
 // The run: loader, trainLoop with the teacher, metrics.jsonl, checkpoints, reconstruction pictures.
 export { runMrPretraining } from './run-mr-pretraining.js';
-export type {
-  MrLearningRate,
-  MrMetricsLine,
-  MrPretrainEvent,
-  MrPretrainingRun,
-  MrStepEndEvent,
-  RunMrPretrainingOptions,
-} from './run-mr-pretraining.js';
+export type { MrLearningRate, MrMetricsLine, MrPretrainEvent, MrPretrainingRun, MrStepEndEvent, RunMrPretrainingOptions } from './run-mr-pretraining.js';
 export { reconstructionGrid, writeGridPng } from './reconstruction-grid.js';
 export type { GridImage, ReconstructionInputs } from './reconstruction-grid.js';
 export { mrPretrainCollatedStep } from './mr-pretrain-collated-step.js';

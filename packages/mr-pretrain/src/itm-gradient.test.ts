@@ -22,7 +22,8 @@ describe('L_ITM gradient through the fused model', () => {
     const tokenIds = tf.tensor2d(batch.tokenIds, [4, 10], 'int32');
     const attentionMask = tf.tensor2d(batch.attentionMask, [4, 10]);
     const labels = tf.tensor1d([1, 0, 1, 0], 'int32');
-    const loss = (): tf.Scalar => softmaxCrossEntropy(head.forward(model.forward({ images: batch.images, tokenIds, attentionMask }).fusion.pooled), { classes: labels });
+    const loss = (): tf.Scalar =>
+      softmaxCrossEntropy(head.forward(model.forward({ images: batch.images, tokenIds, attentionMask }).fusion.pooled), { classes: labels });
     const parameters = model.parameters();
     const { value, grads } = valueAndGrads(loss, parameters);
 
@@ -31,7 +32,8 @@ describe('L_ITM gradient through the fused model', () => {
       expect(group.length).toBeGreaterThan(0);
       const directions = group.map((parameter, i) => tf.randomNormal(parameter.variable.shape, 0, 1, 'float32', 11 + i));
       const analytic = group.reduce((sum, parameter, i) => sum + tf.tidy(() => tf.sum(tf.mul(grads[parameter.name]!, directions[i]!)).dataSync()[0]!), 0);
-      const shift = (scale: number): void => group.forEach((parameter, i) => parameter.variable.assign(tf.tidy(() => tf.add(parameter.variable, tf.mul(directions[i]!, scale)))));
+      const shift = (scale: number): void =>
+        group.forEach((parameter, i) => parameter.variable.assign(tf.tidy(() => tf.add(parameter.variable, tf.mul(directions[i]!, scale)))));
       const epsilon = 1e-3;
       shift(epsilon);
       const plus = tf.tidy(() => loss().dataSync()[0]!);

@@ -21,5 +21,4 @@ describe('itmPairing', () => {
     const random = new SeededRandom(5);
     for (let k = 0; k < 100; k++) randomDerangement(5, random).forEach((value, index) => expect(value).not.toBe(index));
   });
-
 });

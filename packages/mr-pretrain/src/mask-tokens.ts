@@ -60,7 +60,10 @@ export function maskTokens(
     throw new ShapeMismatchError('maskTokens(tokenIds)', ['B·T'], [tokenIds.length], `batchSize ${B} must divide the length.`);
   }
   const T = tokenIds.length / B;
-  for (const [name, array] of [['attentionMask', attentionMask], ['wordIds', wordIds]] as const) {
+  for (const [name, array] of [
+    ['attentionMask', attentionMask],
+    ['wordIds', wordIds],
+  ] as const) {
     if (array.length !== B * T) throw new ShapeMismatchError(`maskTokens(${name})`, [B, T], [array.length]);
   }
   if (!(ratio > 0 && ratio <= 1)) throw new InvalidConfigError('textMaskRatio', ratio, 'a ratio in (0, 1]');

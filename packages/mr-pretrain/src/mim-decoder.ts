@@ -42,10 +42,7 @@ export class MimDecoder extends Module {
     const { dim, heads, mlpDim } = config;
     this.embed = this.addModule('embed', new Linear(inputDim, dim, random));
     this.maskToken = this.addParameter('maskToken', initTensor([1, 1, dim], { kind: 'normal', std: 0.02 }, random), { weightDecay: false });
-    this.blocks = this.addModule(
-      'blocks',
-      new ModuleList(Array.from({ length: config.depth }, () => new TransformerBlock({ dim, heads, mlpDim }, random))),
-    );
+    this.blocks = this.addModule('blocks', new ModuleList(Array.from({ length: config.depth }, () => new TransformerBlock({ dim, heads, mlpDim }, random))));
     this.norm = this.addModule('norm', new LayerNorm(dim));
     this.pred = withPixels ? this.addModule('pred', new Linear(dim, grid.patchPixels, random)) : undefined;
     this.positions = tf.tidy(() => tf.reshape(sinCosPositionEmbedding(grid.height, grid.width, dim), [1, grid.height * grid.width, dim]));

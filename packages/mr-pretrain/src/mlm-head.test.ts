@@ -20,18 +20,25 @@ describe('MlmHead', () => {
     expect(logits.shape).toEqual([3, 60]); // N × V, not B·T × V
 
     // Rows that are not predicted do not matter: replacing them leaves the logits unchanged.
-    const keep = tf.tensor3d(Array.from({ length: 15 }, (_, i) => ([1, 7, 14].includes(i) ? 1 : 0)), [3, 5, 1]);
+    const keep = tf.tensor3d(
+      Array.from({ length: 15 }, (_, i) => ([1, 7, 14].includes(i) ? 1 : 0)),
+      [3, 5, 1],
+    );
     const changed = tf.add(tf.mul(text, keep), tf.mul(tf.sub(1, keep), 100));
     const again = head.forward(changed, positions);
     expectTensorClose(again, logits, { atol: 1e-5 });
 
     // The output projection is the word embedding table: it gets the gradient, the head has only a bias.
-    expect(head.parameters().map((p) => p.name).sort()).toEqual(['bias', 'norm.bias', 'norm.weight', 'transform.bias', 'transform.weight']);
+    expect(
+      head
+        .parameters()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['bias', 'norm.bias', 'norm.weight', 'transform.bias', 'transform.weight']);
     const { value, grads } = valueAndGrads(() => softmaxCrossEntropy(head.forward(text, positions), { classes: [4, 5, 6] }), model.parameters());
     expect(Object.keys(grads)).toContain('text.embeddings.word.weight');
     expect(Object.keys(grads)).toContain('heads.mlm.bias');
     tf.dispose([text, positions, logits, keep, changed, again, value, ...Object.values(grads)]);
     model.dispose();
   });
-
 });

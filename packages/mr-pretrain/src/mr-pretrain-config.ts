@@ -90,7 +90,8 @@ export function usesTeacher(config: MrPretrainConfig): boolean {
 export function validateMrPretrainConfig(config: MrPretrainConfig, model: UmdModelConfig): void {
   if (!mrTerms.some((term) => config.terms[term])) throw new InvalidConfigError('terms', config.terms, 'at least one term set to true');
   for (const key of ['mim', 'mlm', 'itm'] as const) {
-    if (!(Number.isFinite(config.weights[key]) && config.weights[key] >= 0)) throw new InvalidConfigError(`weights.${key}`, config.weights[key], 'a finite number ≥ 0');
+    if (!(Number.isFinite(config.weights[key]) && config.weights[key] >= 0))
+      throw new InvalidConfigError(`weights.${key}`, config.weights[key], 'a finite number ≥ 0');
   }
   if (!(Number.isFinite(config.alpha) && config.alpha >= 0)) throw new InvalidConfigError('alpha', config.alpha, 'a finite number ≥ 0');
   if (!(config.imageMaskRatio > 0 && config.imageMaskRatio < 1)) throw new InvalidConfigError('imageMaskRatio', config.imageMaskRatio, 'a ratio in (0, 1)');

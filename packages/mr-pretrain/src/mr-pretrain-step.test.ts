@@ -90,7 +90,11 @@ describe('mrPretrainStep', () => {
       read(mrPretrainStep(pretraining, optimizer, batch));
       const studentAfter = studentVariable.dataSync();
       const m = teacherMomentumAt(step, 10, { start: 0.996, end: 1 });
-      expectTensorClose(teacherVariable, teacherBefore.map((t, i) => m * t + (1 - m) * studentAfter[i]!), { atol: 1e-7, rtol: 1e-6 });
+      expectTensorClose(
+        teacherVariable,
+        teacherBefore.map((t, i) => m * t + (1 - m) * studentAfter[i]!),
+        { atol: 1e-7, rtol: 1e-6 },
+      );
     }
     batch.images.dispose();
     dispose();
@@ -175,16 +179,17 @@ describe('mrPretrainStep', () => {
     });
     const stepValues = read(mrPretrainStep(viaStep.pretraining, viaStep.optimizer, batch));
 
-    const run = (): { values: Record<string, number>; gradients: Record<string, Float32Array> } => tf.tidy(() => {
-      let terms: Record<string, number> = {};
-      const { value, grads } = valueAndGrads(() => {
-        const losses = mrPretrainLosses(viaLosses.pretraining, batch);
-        terms = Object.fromEntries(Object.entries(losses.terms).map(([term, scalar]) => [term, scalar.dataSync()[0]!]));
-        return losses.total;
-      }, viaLosses.pretraining.model.parameters());
-      const gradients = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, Float32Array.from(g.dataSync())]));
-      return { values: { loss: value.dataSync()[0]!, ...terms }, gradients };
-    });
+    const run = (): { values: Record<string, number>; gradients: Record<string, Float32Array> } =>
+      tf.tidy(() => {
+        let terms: Record<string, number> = {};
+        const { value, grads } = valueAndGrads(() => {
+          const losses = mrPretrainLosses(viaLosses.pretraining, batch);
+          terms = Object.fromEntries(Object.entries(losses.terms).map(([term, scalar]) => [term, scalar.dataSync()[0]!]));
+          return losses.total;
+        }, viaLosses.pretraining.model.parameters());
+        const gradients = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, Float32Array.from(g.dataSync())]));
+        return { values: { loss: value.dataSync()[0]!, ...terms }, gradients };
+      });
     const { values, gradients } = run();
     expect(values).toEqual(stepValues);
     expect(Object.keys(gradients).sort()).toEqual(Object.keys(stepGradients).sort());

@@ -220,7 +220,13 @@ function drawPlan(pretraining: MrPretraining, arrays: BatchArrays, random: Seede
   const patches = on.mim || on.feaMim ? randomPatchMasking(B, L, { ratio: config.imageMaskRatio, random }) : undefined;
   const words =
     on.mlm || on.feaMlm
-      ? maskTokens(tokenIds, attention, wordIds, { batchSize: B, ratio: config.textMaskRatio, wholeWord: config.wholeWordMasking, vocabSize: model.config.text.vocabSize, ...tokens }, random)
+      ? maskTokens(
+          tokenIds,
+          attention,
+          wordIds,
+          { batchSize: B, ratio: config.textMaskRatio, wholeWord: config.wholeWordMasking, vocabSize: model.config.text.vocabSize, ...tokens },
+          random,
+        )
       : undefined;
   return { ...(pairing ? { pairing } : {}), ...(patches ? { patches } : {}), ...(words ? { words } : {}) };
 }
@@ -236,7 +242,8 @@ function checkPlan(plan: MrPretrainPlan, pretraining: MrPretraining, B: number, 
     ...((on.mim || on.feaMim) && !patches ? ['patches'] : []),
     ...((on.mlm || on.feaMlm) && !words ? ['words'] : []),
   ];
-  if (missing.length > 0) throw new InvalidConfigError('mrPretrainLosses(plan)', missing.join(', ') + ' missing', 'a plan drawn for the enabled terms (drawMrPretrainPlan)');
+  if (missing.length > 0)
+    throw new InvalidConfigError('mrPretrainLosses(plan)', missing.join(', ') + ' missing', 'a plan drawn for the enabled terms (drawMrPretrainPlan)');
   if (pairing && (pairing.imageSource.length !== B || pairing.labels.length !== B)) {
     throw new ShapeMismatchError('mrPretrainLosses(plan.pairing)', [B], [pairing.imageSource.length]);
   }

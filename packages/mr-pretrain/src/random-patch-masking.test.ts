@@ -9,7 +9,12 @@ describe('randomPatchMasking', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('keeps exactly round(L·(1 − ratio)) patches in every sample', () => {
-    for (const [L, ratio] of [[16, 0.75], [36, 0.75], [49, 0.6], [10, 0.33]] as const) {
+    for (const [L, ratio] of [
+      [16, 0.75],
+      [36, 0.75],
+      [49, 0.6],
+      [10, 0.33],
+    ] as const) {
       const masking = randomPatchMasking(8, L, { ratio, random: new SeededRandom(L) });
       const Lv = Math.round(L * (1 - ratio));
       expect(masking.visibleCount).toBe(Lv);

@@ -13,10 +13,12 @@ import { microConfig, microPretrainConfig } from './__fixtures__/micro.js';
 import { mrTerms } from './mr-pretrain-config.js';
 import { runMrPretraining, type MrMetricsLine, type MrPretrainEvent, type RunMrPretrainingOptions } from './run-mr-pretraining.js';
 
-
 async function readMetrics(dir: string): Promise<MrMetricsLine[]> {
   const text = await readFile(path.join(dir, 'metrics.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as MrMetricsLine);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as MrMetricsLine);
 }
 
 describe('runMrPretraining (phantom captions, micro model)', () => {
@@ -30,7 +32,11 @@ describe('runMrPretraining (phantom captions, micro model)', () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'mr-pretrain-run-'));
     samples = generatePhantomDataset({ seed: 3, counts: { train: 24, validate: 0, test: 0 }, size: 32, tasks: ['caption'] }).splits.train;
     // A small WordPiece vocabulary of the phantom captions keeps the micro model micro (bert-base-uncased: 30,522).
-    const trained = await trainWordPieceTokenizer({ corpus: samples.map((sample) => sample.caption), outputPath: path.join(root, 'tokenizer.json'), vocabSize: 120 });
+    const trained = await trainWordPieceTokenizer({
+      corpus: samples.map((sample) => sample.caption),
+      outputPath: path.join(root, 'tokenizer.json'),
+      vocabSize: 120,
+    });
     tokenizer = trained.tokenizer;
     model = { ...microConfig, text: { ...microConfig.text, vocabSize: trained.vocabSize } };
   });

@@ -70,9 +70,7 @@ export type MrStepEndEvent = Extract<TrainEvent, { type: 'step-end' }> & { reado
 
 /** Events of a pre-training run, noun-verb named: core's loop events (with terms on `step-end`) and pictures. */
 export type MrPretrainEvent =
-  | Exclude<TrainEvent, { type: 'step-end' }>
-  | MrStepEndEvent
-  | { readonly type: 'picture-save'; readonly step: number; readonly path: string };
+  Exclude<TrainEvent, { type: 'step-end' }> | MrStepEndEvent | { readonly type: 'picture-save'; readonly step: number; readonly path: string };
 
 export interface MrPretrainingRun {
   readonly step: number;
@@ -132,7 +130,10 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
   const model = new UmdModel(modelConfig, random);
   const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
   const pretraining = createMrPretraining({
-    model, config, random, totalSteps: steps,
+    model,
+    config,
+    random,
+    totalSteps: steps,
     tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
   });
   const optimizer = new AdamW(model.parameters(), {
@@ -241,7 +242,10 @@ async function loadPictureInputs(options: RunMrPretrainingOptions, pretraining: 
   const loaded = await Promise.all(chosen.map((sample) => pipeline.load(sample.image)));
   const pixels = new Float32Array(count * imageSize * imageSize * channels);
   loaded.forEach((image, i) => pixels.set(image.data, i * image.data.length));
-  const text = tokenizer.encodeBatch(chosen.map((sample) => sample.caption), { maxLength: model.text.maxPositions });
+  const text = tokenizer.encodeBatch(
+    chosen.map((sample) => sample.caption),
+    { maxLength: model.text.maxPositions },
+  );
   const [B, T] = text.inputIds.shape as [number, number];
   const masking = randomPatchMasking(count, (imageSize / patchSize) ** 2, {
     ratio: pretraining.config.imageMaskRatio,

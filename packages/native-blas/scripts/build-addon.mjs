@@ -45,7 +45,20 @@ if (!compiler) skip(`no C compiler (tried ${compilers.join(', ')}; set CC)`);
 const linkFlags = process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared', '-ldl', '-lm'];
 const temporary = `${output}.${process.pid}.tmp`;
 mkdirSync(path.dirname(output), { recursive: true });
-const args = ['-O3', '-fPIC', '-std=c11', '-fno-math-errno', '-fno-trapping-math', '-D_GNU_SOURCE', '-DNODE_GYP_MODULE_NAME=umd_blas', `-I${include}`, source, '-o', temporary, ...linkFlags];
+const args = [
+  '-O3',
+  '-fPIC',
+  '-std=c11',
+  '-fno-math-errno',
+  '-fno-trapping-math',
+  '-D_GNU_SOURCE',
+  '-DNODE_GYP_MODULE_NAME=umd_blas',
+  `-I${include}`,
+  source,
+  '-o',
+  temporary,
+  ...linkFlags,
+];
 if (verbose) console.log(`[@umd/native-blas] ${compiler} ${args.join(' ')}`);
 const result = spawnSync(compiler, args, { encoding: 'utf8' });
 if (result.status !== 0) {

@@ -66,7 +66,6 @@ describe('loadNativeBlas', () => {
       expect((error as NativeBlasUnavailableError).reason).toBe('not-built');
     }
   });
-
 });
 
 describe.skipIf(!blas)(`loadNativeBlas with the addon built${skipped}`, () => {
@@ -90,7 +89,12 @@ describe.skipIf(!blas)(`loadNativeBlas with the addon built${skipped}`, () => {
 });
 
 describe.skipIf(!blas)(`NativeBlas.sgemmBatched${skipped}`, () => {
-  for (const [transposeA, transposeB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
     it(`multiplies batches in place with transposeA=${transposeA}, transposeB=${transposeB}, broadcasting B`, () => {
       const [batch, m, n, k] = [3, 5, 7, 4];
       const heap = new Float32Array(1000);
@@ -109,7 +113,20 @@ describe.skipIf(!blas)(`NativeBlas.sgemmBatched${skipped}`, () => {
 
   it('works on a SharedArrayBuffer (the threaded wasm heap) and writes zeros for k = 0', () => {
     const heap = new Float32Array(new SharedArrayBuffer(64 * 4)).fill(9);
-    blas!.sgemmBatched(heap, { batch: 2, transposeA: false, transposeB: false, m: 2, n: 3, k: 0, aOffset: 0, aStride: 0, bOffset: 0, bStride: 0, cOffset: 10, cStride: 6 });
+    blas!.sgemmBatched(heap, {
+      batch: 2,
+      transposeA: false,
+      transposeB: false,
+      m: 2,
+      n: 3,
+      k: 0,
+      aOffset: 0,
+      aStride: 0,
+      bOffset: 0,
+      bStride: 0,
+      cOffset: 10,
+      cStride: 6,
+    });
     expect(Array.from(heap.subarray(10, 22))).toEqual(new Array(12).fill(0));
     expect(heap[22]).toBe(9);
   });
@@ -117,9 +134,37 @@ describe.skipIf(!blas)(`NativeBlas.sgemmBatched${skipped}`, () => {
   it('refuses matrices that extend past the end of the heap', () => {
     const heap = new Float32Array(20);
     expect(() =>
-      blas!.sgemmBatched(heap, { batch: 1, transposeA: false, transposeB: false, m: 2, n: 2, k: 3, aOffset: 0, aStride: 0, bOffset: 6, bStride: 0, cOffset: 17, cStride: 4 }),
+      blas!.sgemmBatched(heap, {
+        batch: 1,
+        transposeA: false,
+        transposeB: false,
+        m: 2,
+        n: 2,
+        k: 3,
+        aOffset: 0,
+        aStride: 0,
+        bOffset: 6,
+        bStride: 0,
+        cOffset: 17,
+        cStride: 4,
+      }),
     ).toThrow(RangeError);
-    expect(() => blas!.sgemmBatched(heap, { batch: 1, transposeA: false, transposeB: false, m: -1, n: 2, k: 3, aOffset: 0, aStride: 0, bOffset: 0, bStride: 0, cOffset: 0, cStride: 0 })).toThrow(TypeError);
+    expect(() =>
+      blas!.sgemmBatched(heap, {
+        batch: 1,
+        transposeA: false,
+        transposeB: false,
+        m: -1,
+        n: 2,
+        k: 3,
+        aOffset: 0,
+        aStride: 0,
+        bOffset: 0,
+        bStride: 0,
+        cOffset: 0,
+        cStride: 0,
+      }),
+    ).toThrow(TypeError);
   });
 });
 

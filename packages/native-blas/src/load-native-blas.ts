@@ -126,7 +126,24 @@ function bind(addon: Addon, library: string, config: string): NativeBlas {
     sumMiddle: (heap, s) => addon.sumMiddle(heap, s.a, s.r, s.c, s.inOffset, s.outOffset),
     unary: (op, heap, range) => addon.unary(unaryOps[op], heap, range.n, range.inOffset, range.outOffset),
     adamw: (heap, s) =>
-      addon.adamw(heap, s.n, s.pIn, s.mIn, s.vIn, s.gIn, s.pOut, s.mOut, s.vOut, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.stepSize, s.epsilonHat, s.decay),
+      addon.adamw(
+        heap,
+        s.n,
+        s.pIn,
+        s.mIn,
+        s.vIn,
+        s.gIn,
+        s.pOut,
+        s.mOut,
+        s.vOut,
+        s.beta1,
+        s.oneMinusBeta1,
+        s.beta2,
+        s.oneMinusBeta2,
+        s.stepSize,
+        s.epsilonHat,
+        s.decay,
+      ),
   };
 }
 

@@ -73,7 +73,8 @@ if (!args.dataset || !(taskDatasetNames as readonly string[]).includes(args.data
 }
 if (!args.checkpoint && !args.scratch) throw new Error('finetune: give --checkpoint <pre-trained .safetensors> or --scratch (encoderPresets.tiny)');
 if (args.epochs !== undefined && args.steps !== undefined) throw new Error('finetune: give --epochs or --steps, not both');
-if (args.ledger !== undefined && args.experiment === undefined) throw new Error('finetune: --ledger needs --experiment <name> (runs of one setting over seeds share it)');
+if (args.ledger !== undefined && args.experiment === undefined)
+  throw new Error('finetune: --ledger needs --experiment <name> (runs of one setting over seeds share it)');
 const runtime = await initRuntime({ onLog: (line) => console.error(line) });
 console.log(`backend ${runtime.backend} (${runtime.reason})`);
 
@@ -129,24 +130,37 @@ const run = await runTaskTuning({
   ...(args['evaluate-every'] ? { evaluateEvery: Number(args['evaluate-every']) } : {}),
   topK: Number(args['top-k']),
   onEvent: (event) => {
-    if (event.type === 'train-start') console.log(`start at step ${event.startStep} of ${event.maxSteps}${event.resumedFrom ? ` (resumed from ${event.resumedFrom})` : ''}`);
+    if (event.type === 'train-start')
+      console.log(`start at step ${event.startStep} of ${event.maxSteps}${event.resumedFrom ? ` (resumed from ${event.resumedFrom})` : ''}`);
     if (event.type === 'evaluation-end') {
-      console.log(`validation step ${event.step} (epoch ${event.epoch + 1}) | ${describeMetrics(event.metrics)} | ${(event.ms / 1000).toFixed(1)} s${event.best ? ' | best so far' : ''}`);
+      console.log(
+        `validation step ${event.step} (epoch ${event.epoch + 1}) | ${describeMetrics(event.metrics)} | ${(event.ms / 1000).toFixed(1)} s${event.best ? ' | best so far' : ''}`,
+      );
     }
     if (event.type !== 'step-end') return;
     intervalMs += event.trainMs;
     intervalSteps += 1;
     if (event.step % logEvery !== 0 && event.step !== event.maxSteps) return;
-    const terms = Object.entries(event.terms).map(([term, value]) => `${term} ${value.toFixed(4)}`).join(' | ');
-    const coefficients = event.coefficients ? ` | k ${Object.entries(event.coefficients).map(([m, k]) => `${m} ${k.toFixed(2)}`).join(' ')}` : '';
-    console.log(`step ${event.step}/${event.maxSteps} | ${terms} | lr ${event.learningRate.toExponential(2)} | ${(intervalMs / intervalSteps).toFixed(0)} ms/step${coefficients} | tensors ${event.numTensors}`);
+    const terms = Object.entries(event.terms)
+      .map(([term, value]) => `${term} ${value.toFixed(4)}`)
+      .join(' | ');
+    const coefficients = event.coefficients
+      ? ` | k ${Object.entries(event.coefficients)
+          .map(([m, k]) => `${m} ${k.toFixed(2)}`)
+          .join(' ')}`
+      : '';
+    console.log(
+      `step ${event.step}/${event.maxSteps} | ${terms} | lr ${event.learningRate.toExponential(2)} | ${(intervalMs / intervalSteps).toFixed(0)} ms/step${coefficients} | tensors ${event.numTensors}`,
+    );
     intervalMs = 0;
     intervalSteps = 0;
   },
 });
 
 const minutes = (performance.now() - started) / 60_000;
-console.log(`${run.reason} at step ${run.step} of ${run.totalSteps} in ${minutes.toFixed(1)} min; median ${run.medianStepMs.toFixed(0)} ms/step (training only)`);
+console.log(
+  `${run.reason} at step ${run.step} of ${run.totalSteps} in ${minutes.toFixed(1)} min; median ${run.medianStepMs.toFixed(0)} ms/step (training only)`,
+);
 if (run.ignored.length > 0) console.log(`pre-trained entries ignored: ${run.ignored.length} (heads.*, extra/*)`);
 if (run.best) {
   console.log(`best validation (step ${run.best.step}, epoch ${run.best.epoch + 1}): ${describeMetrics(run.best.metrics)}`);

@@ -90,7 +90,14 @@ export async function loadTaskDataset(name: TaskDatasetName, options: LoadTaskDa
     case 'medpix-retrieval': {
       const load = await loadMedpixCaptions({ root: root(), onError: 'skip' });
       skipped(load.skipped.length);
-      return { name, task: { kind: 'retrieval' }, train: load.splits['train'] ?? [], validation: load.splits['dev'] ?? [], test: load.splits['test'] ?? [], notes };
+      return {
+        name,
+        task: { kind: 'retrieval' },
+        train: load.splits['train'] ?? [],
+        validation: load.splits['dev'] ?? [],
+        test: load.splits['test'] ?? [],
+        notes,
+      };
     }
     case 'phantom': {
       const { size, train, validate, seed } = options.phantom ?? { size: 96, train: 400, validate: 100, seed: 0 };
@@ -103,10 +110,8 @@ export async function loadTaskDataset(name: TaskDatasetName, options: LoadTaskDa
 
 /** `test` given: the vocabulary is built from every split (M3AE's convention); absent: from train only (DESIGN's default). */
 function vqa(name: TaskDatasetName, train: readonly VqaSample[], validation: readonly VqaSample[], notes: string[], test?: readonly VqaSample[]): TaskDataset {
-  const vocabulary = test
-    ? buildAnswerVocabulary({ train, validate: validation, test }, { source: 'all' })
-    : buildAnswerVocabulary({ train }); // training answers only (DESIGN: report what falls outside)
-  if (test) notes.push('answer vocabulary from every split (M3AE\'s convention, for comparison with published numbers only)');
+  const vocabulary = test ? buildAnswerVocabulary({ train, validate: validation, test }, { source: 'all' }) : buildAnswerVocabulary({ train }); // training answers only (DESIGN: report what falls outside)
+  if (test) notes.push("answer vocabulary from every split (M3AE's convention, for comparison with published numbers only)");
   const coverage = measureAnswerCoverage(vocabulary, validation);
   notes.push(
     `answer vocabulary: ${vocabulary.answers.length} training answers; ${coverage.outside} of ${coverage.questions} validation questions ` +

@@ -11,10 +11,19 @@ describe('contrastiveLoss', () => {
   const crossEntropy = (row: number[], k: number): number => Math.log(row.reduce((sum, x) => sum + Math.exp(x), 0)) - row[k]!;
 
   it('is CLIP’s symmetric InfoNCE for distinct pairs', () => {
-    const image = tf.tensor2d([[1, 0], [0, 1]]);
-    const text = tf.tensor2d([[0.6, 0.8], [0, 1]]);
+    const image = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
+    const text = tf.tensor2d([
+      [0.6, 0.8],
+      [0, 1],
+    ]);
     const tau = 0.5;
-    const s = [[0.6 / tau, 0], [0.8 / tau, 1 / tau]]; // s[i][j] = image i · text j / τ
+    const s = [
+      [0.6 / tau, 0],
+      [0.8 / tau, 1 / tau],
+    ]; // s[i][j] = image i · text j / τ
     const imageToText = (crossEntropy(s[0]!, 0) + crossEntropy(s[1]!, 1)) / 2;
     const textToImage = (crossEntropy([s[0]![0]!, s[1]![0]!], 0) + crossEntropy([s[0]![1]!, s[1]![1]!], 1)) / 2;
     const loss = contrastiveLoss(image, text, identity(2), tau);
@@ -23,12 +32,21 @@ describe('contrastiveLoss', () => {
   });
 
   it('splits the target mass between pairs that match (two crops of one image) instead of treating one as a negative', () => {
-    const image = tf.tensor2d([[1, 0], [0.6, 0.8]]); // two crops of the same image…
-    const text = tf.tensor2d([[1, 0], [0, 1]]); // …with two different captions: all four pairs match
+    const image = tf.tensor2d([
+      [1, 0],
+      [0.6, 0.8],
+    ]); // two crops of the same image…
+    const text = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]); // …with two different captions: all four pairs match
     const tau = 0.5;
     const softCrossEntropy = (row: number[], targets: number[]): number =>
       Math.log(row.reduce((sum, x) => sum + Math.exp(x), 0)) - row.reduce((sum, x, k) => sum + targets[k]! * x, 0);
-    const s = [[1 / tau, 0], [0.6 / tau, 0.8 / tau]]; // image i · text j / τ
+    const s = [
+      [1 / tau, 0],
+      [0.6 / tau, 0.8 / tau],
+    ]; // image i · text j / τ
     const half = [0.5, 0.5];
     const imageToText = (softCrossEntropy(s[0]!, half) + softCrossEntropy(s[1]!, half)) / 2;
     const textToImage = (softCrossEntropy([s[0]![0]!, s[1]![0]!], half) + softCrossEntropy([s[0]![1]!, s[1]![1]!], half)) / 2;

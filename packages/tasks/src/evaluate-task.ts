@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointMismatchError, InvalidConfigError, SeededRandom, assignWeights, readCheckpoint, type CheckpointMetadata, type LoadedCheckpoint, type TensorRecord } from '@umd/core';
+import {
+  CheckpointMismatchError,
+  InvalidConfigError,
+  SeededRandom,
+  assignWeights,
+  readCheckpoint,
+  type CheckpointMetadata,
+  type LoadedCheckpoint,
+  type TensorRecord,
+} from '@umd/core';
 import {
   createBatchLoader,
   createImagePipeline,
@@ -10,14 +19,7 @@ import {
   type WordPieceTokenizer,
 } from '@umd/data';
 import { loadVisionStem, UmdModel } from '@umd/encoders';
-import {
-  classificationMetrics,
-  retrievalRecall,
-  vqaAccuracy,
-  type Accuracy,
-  type ClassificationMetrics,
-  type RetrievalRecall,
-} from '@umd/evaluation';
+import { classificationMetrics, retrievalRecall, vqaAccuracy, type Accuracy, type ClassificationMetrics, type RetrievalRecall } from '@umd/evaluation';
 
 import { checkpointModelConfig, checkpointNormalization } from './load-pretrained-model.js';
 import { predictTask } from './predict-task.js';
@@ -54,7 +56,14 @@ export type TaskMetrics =
 
 /** One prediction, by task. */
 export type TaskPrediction =
-  | { readonly kind: 'vqa'; readonly id: string; readonly prediction: string; readonly answer: string; readonly answerType: 'open' | 'closed'; readonly correct: boolean }
+  | {
+      readonly kind: 'vqa';
+      readonly id: string;
+      readonly prediction: string;
+      readonly answer: string;
+      readonly answerType: 'open' | 'closed';
+      readonly correct: boolean;
+    }
   | { readonly kind: 'classification'; readonly id: string; readonly prediction: string; readonly label: string; readonly correct: boolean }
   /** Per caption: the 1-based rank of its image among all images (text → image). */
   | { readonly kind: 'retrieval'; readonly id: string; readonly imageId: string; readonly rank: number; readonly topImageId: string };
@@ -166,7 +175,12 @@ export async function tuningFromCheckpoint(
   const task = (file.metadata.config as { task?: TaskSpec } | undefined)?.task;
   if (!modelConfig || !task) {
     throw new CheckpointMismatchError(checkpoint, [
-      { kind: 'field', name: modelConfig ? 'config.task' : 'config.model', checkpoint: 'absent', expected: 'a tuned checkpoint (runTaskTuning writes config.model and config.task)' },
+      {
+        kind: 'field',
+        name: modelConfig ? 'config.task' : 'config.model',
+        checkpoint: 'absent',
+        expected: 'a tuned checkpoint (runTaskTuning writes config.model and config.task)',
+      },
     ]);
   }
   validateTaskSpec(task);
@@ -194,7 +208,11 @@ export async function tuningFromCheckpoint(
 
 /** The head settings a tuned checkpoint's config records (defaults when absent). */
 function headSettings(config: unknown): { retrieval?: TaskTuning['retrieval']; hiddenMultiplier?: number; pooling: TaskTuning['pooling'] } {
-  const { retrieval, hiddenMultiplier, pooling } = (config ?? {}) as { retrieval?: TaskTuning['retrieval']; hiddenMultiplier?: number; pooling?: TaskTuning['pooling'] };
+  const { retrieval, hiddenMultiplier, pooling } = (config ?? {}) as {
+    retrieval?: TaskTuning['retrieval'];
+    hiddenMultiplier?: number;
+    pooling?: TaskTuning['pooling'];
+  };
   // Checkpoints written before `pooling` existed were tuned with the CLS pair.
   return { ...(retrieval ? { retrieval } : {}), ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }), pooling: pooling ?? 'cls' };
 }
@@ -231,10 +249,20 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
     const accuracy = vqaAccuracy(records);
     const predictions = records.map((record): TaskPrediction => ({ kind: 'vqa', ...record, correct: record.prediction === record.answer }));
     const outsideVocabulary = targets.filter((target) => target < 0).length;
-    return { metric: accuracy.overall.accuracy, metrics: { kind: 'vqa', ...accuracy, outsideVocabulary }, predictions, samples: samples.length, ms: performance.now() - started };
+    return {
+      metric: accuracy.overall.accuracy,
+      metrics: { kind: 'vqa', ...accuracy, outsideVocabulary },
+      predictions,
+      samples: samples.length,
+      ms: performance.now() - started,
+    };
   }
   const inside = [...targets.keys()].filter((i) => targets[i]! >= 0);
-  const metrics = classificationMetrics(inside.map((i) => predicted[i]!), inside.map((i) => targets[i]!), classes.length);
+  const metrics = classificationMetrics(
+    inside.map((i) => predicted[i]!),
+    inside.map((i) => targets[i]!),
+    classes.length,
+  );
   const accuracy = (metrics.accuracy * inside.length) / samples.length; // samples outside the labels count as wrong
   const predictions = samples.map((sample, i): TaskPrediction => {
     const label = (sample as Extract<TaskSample, { task: 'classification' }>).label;
@@ -278,7 +306,10 @@ async function evaluateRetrieval(
   });
   const collate = createTaskCollate<CaptionSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
   const images = await collate(imageSamples);
-  const texts = inputs.tokenizer.encodeBatch(samples.map((sample) => sample.caption), { maxLength: tuning.model.text.maxLength });
+  const texts = inputs.tokenizer.encodeBatch(
+    samples.map((sample) => sample.caption),
+    { maxLength: tuning.model.text.maxLength },
+  );
   const topK = inputs.topK ?? 20;
   const imageTensor = tf.tensor4d(images.images.data, images.images.shape as [number, number, number, number]);
   let scored;

@@ -16,7 +16,9 @@ export interface FinetuneMultipliers {
 }
 
 /** The defaults of {@link FinetuneMultipliers}, M3AE's. */
-export const defaultFinetuneMultipliers = { encoders: 1, fusion: 5, heads: 50 } as const satisfies Required<Pick<FinetuneMultipliers, 'encoders' | 'fusion' | 'heads'>>;
+export const defaultFinetuneMultipliers = { encoders: 1, fusion: 5, heads: 50 } as const satisfies Required<
+  Pick<FinetuneMultipliers, 'encoders' | 'fusion' | 'heads'>
+>;
 
 /**
  * AdamW parameter groups for task tuning: the freshly initialised heads and the fusion layers learn faster than the

@@ -15,7 +15,11 @@ const vocabSize = 40;
 const config = microTaskConfig(vocabSize, { dim: 16, patchSize: 16 });
 const vqa: TaskSpec = { kind: 'vqa', answers: ['yes', 'no', 'ct', 'mri'] };
 
-function setUp(task: TaskSpec, seed: number, optimizerOptions: Partial<ConstructorParameters<typeof AdamW>[1]> = {}): { tuning: TaskTuning; optimizer: AdamW; dispose: () => void } {
+function setUp(
+  task: TaskSpec,
+  seed: number,
+  optimizerOptions: Partial<ConstructorParameters<typeof AdamW>[1]> = {},
+): { tuning: TaskTuning; optimizer: AdamW; dispose: () => void } {
   const random = new SeededRandom(seed);
   const model = new UmdModel(config, random);
   const tuning = createTaskTuning({ model, task, random });
@@ -105,7 +109,13 @@ describe('finetuneStep', () => {
     const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 4 });
     const targets = Int32Array.from([1, -1, 3, -1]);
     const masked = read(finetuneStep(tuning, optimizer, { ...batch, targets })).vqa!;
-    const logits = tuning.classify!(tuning.model.forward({ images: batch.images, tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'), attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]) }).fusion.pooled);
+    const logits = tuning.classify!(
+      tuning.model.forward({
+        images: batch.images,
+        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
+        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
+      }).fusion.pooled,
+    );
     const logProbabilities = tf.logSoftmax(logits).arraySync() as number[][];
     expect(masked).toBeCloseTo(-(logProbabilities[0]![1]! + logProbabilities[2]![3]!) / 2, 5);
     expect(Math.abs(read(finetuneStep(tuning, optimizer, { ...batch, targets: Int32Array.from([-1, -1, -1, -1]) })).vqa!)).toBe(0);
@@ -120,7 +130,13 @@ describe('finetuneStep', () => {
     const targets = Int32Array.from([1, -1, 3, 0]);
     const plain = read(finetuneStep(tuning, optimizer, { ...batch, targets })).vqa!;
     const smoothed = read(finetuneStep(tuning, optimizer, { ...batch, targets }, { labelSmoothing: 0.2 })).vqa!;
-    const logits = tuning.classify!(tuning.model.forward({ images: batch.images, tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'), attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]) }).fusion.pooled);
+    const logits = tuning.classify!(
+      tuning.model.forward({
+        images: batch.images,
+        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
+        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
+      }).fusion.pooled,
+    );
     const expected = softmaxCrossEntropy(logits, { classes: targets }, { smoothing: 0.2 });
     expect(smoothed).toBeCloseTo(expected.dataSync()[0]!, 5);
     expect(smoothed).not.toBeCloseTo(plain, 3);
@@ -211,9 +227,15 @@ describe('finetuneStep', () => {
       const { tuning, optimizer, dispose } = setUp(task, 13);
       const batch = randomTaskBatch(new SeededRandom(14), { batchSize: 4, length: 6, vocabSize, classes: 4 });
       const coordinator = createCoordinator({ modalities: ['text', 'vision'], strategy: { kind: 'ogm-ge', alpha: 0.5 } });
-      const auxiliary: AuxiliaryLoss = { name: 'aux', compute: () => tf.mul(tf.scalar(0.1), tf.sum(tuning.model.parameterMap().get('fusion.modalityEmbedding')!)) as tf.Scalar };
+      const auxiliary: AuxiliaryLoss = {
+        name: 'aux',
+        compute: () => tf.mul(tf.scalar(0.1), tf.sum(tuning.model.parameterMap().get('fusion.modalityEmbedding')!)) as tf.Scalar,
+      };
       await expectStableTensorCount(() => {
-        const { loss, terms } = task.kind === 'vqa' ? finetuneStep(tuning, optimizer, batch, { coordinator, auxiliary }) : finetuneStep(tuning, optimizer, { ...batch, targets: undefined });
+        const { loss, terms } =
+          task.kind === 'vqa'
+            ? finetuneStep(tuning, optimizer, batch, { coordinator, auxiliary })
+            : finetuneStep(tuning, optimizer, { ...batch, targets: undefined });
         return [loss, ...Object.values(terms)];
       });
       batch.images.dispose();

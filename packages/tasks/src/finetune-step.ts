@@ -144,22 +144,26 @@ function checkCoordinator(tuning: TaskTuning, coordinator: Coordinator): void {
  * true-class probability summed over the valid samples (score) and its mean cross-entropy (loss), plus each encoder's
  * gradient RMS; one read-back, then the coordinator's update. Undefined when no sample has a valid target.
  */
-function coordinate(
-  tuning: TaskTuning,
-  coordinator: Coordinator,
-  pooled: tf.Tensor2D,
-  targets: Int32Array,
-  grads: NamedTensors,
-): StepCoordination | undefined {
+function coordinate(tuning: TaskTuning, coordinator: Coordinator, pooled: tf.Tensor2D, targets: Int32Array, grads: NamedTensors): StepCoordination | undefined {
   const K = tuning.numClasses;
   const D = tuning.model.config.fusion.dim;
   if (!targets.some((target) => target >= 0 && target < K)) return undefined;
-  const segments = [{ modality: 'text', width: D }, { modality: 'vision', width: D }]; // pooled = [text CLS ; image CLS]
+  const segments = [
+    { modality: 'text', width: D },
+    { modality: 'vision', width: D },
+  ]; // pooled = [text CLS ; image CLS]
   const packed = tf.tidy('tasks/unimodal-signals', () =>
-    signalTensor(unimodalLogits(tuning.classify!, pooled, segments), tf.tensor1d(Int32Array.from(targets, (target) => (target < K ? target : -1)), 'int32'), {
-      gradients: grads,
-      groups: encoderGroups,
-    }),
+    signalTensor(
+      unimodalLogits(tuning.classify!, pooled, segments),
+      tf.tensor1d(
+        Int32Array.from(targets, (target) => (target < K ? target : -1)),
+        'int32',
+      ),
+      {
+        gradients: grads,
+        groups: encoderGroups,
+      },
+    ),
   );
   const numbers = packed.dataSync();
   packed.dispose();

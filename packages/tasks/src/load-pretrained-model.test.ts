@@ -36,7 +36,10 @@ describe('loadPretrainedModel', () => {
     mrCheckpoint = path.join(root, 'step-000007.safetensors');
     await saveCheckpoint(mrCheckpoint, { weights, metadata: { step: 7, config: { model: config, mrPretrain: mr, seed: 1 } } });
     source = new Map([...model.parameterMap()].map(([name, variable]) => [name, Float32Array.from(variable.dataSync())]));
-    headNames = model.parameters().filter((p) => p.name.startsWith('heads.')).map((p) => p.name);
+    headNames = model
+      .parameters()
+      .filter((p) => p.name.startsWith('heads.'))
+      .map((p) => p.name);
     teacherNames = [...weights.keys()].filter((name) => name.startsWith('extra/'));
     pretraining.dispose();
     model.dispose();
@@ -73,7 +76,9 @@ describe('loadPretrainedModel', () => {
     const { model, ignored, loaded } = await loadPretrainedModel({ modelConfig: config, seed: 5 });
     const again = await loadPretrainedModel({ modelConfig: config, seed: 5 });
     expect([ignored, loaded]).toEqual([[], []]);
-    expect(Array.from(model.parameterMap().get('vision.patchEmbed.weight')!.dataSync())).toEqual(Array.from(again.model.parameterMap().get('vision.patchEmbed.weight')!.dataSync()));
+    expect(Array.from(model.parameterMap().get('vision.patchEmbed.weight')!.dataSync())).toEqual(
+      Array.from(again.model.parameterMap().get('vision.patchEmbed.weight')!.dataSync()),
+    );
     model.dispose();
     again.model.dispose();
     await expect(loadPretrainedModel({ seed: 0 })).rejects.toThrow(InvalidConfigError);

@@ -1,4 +1,12 @@
-import { CheckpointMismatchError, InvalidConfigError, SeededRandom, assignWeights, readCheckpoint, type CheckpointMetadata, type TensorRecord } from '@umd/core';
+import {
+  CheckpointMismatchError,
+  InvalidConfigError,
+  SeededRandom,
+  assignWeights,
+  readCheckpoint,
+  type CheckpointMetadata,
+  type TensorRecord,
+} from '@umd/core';
 import type { ImageNormalization } from '@umd/data';
 import { loadVisionStem, UmdModel, type UmdModelConfig } from '@umd/encoders';
 
@@ -55,7 +63,12 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions): 
   }
   if (config && modelConfig && JSON.stringify(canonical(config)) !== JSON.stringify(canonical(modelConfig))) {
     throw new CheckpointMismatchError(checkpoint, [
-      { kind: 'field', name: 'config.model', checkpoint: JSON.stringify(config), expected: `${JSON.stringify(modelConfig)} (the modelConfig given; omit it to use the checkpoint's)` },
+      {
+        kind: 'field',
+        name: 'config.model',
+        checkpoint: JSON.stringify(config),
+        expected: `${JSON.stringify(modelConfig)} (the modelConfig given; omit it to use the checkpoint's)`,
+      },
     ]);
   }
   const imageNormalization = checkpointNormalization(file.metadata, checkpoint);
@@ -96,7 +109,12 @@ export function checkpointNormalization(metadata: CheckpointMetadata, path: stri
   const numbers = (list: unknown): list is number[] => Array.isArray(list) && list.length > 0 && list.every((x) => typeof x === 'number' && Number.isFinite(x));
   if (!numbers(mean) || !numbers(std) || mean.length !== std.length || std.some((x) => x <= 0)) {
     throw new CheckpointMismatchError(path, [
-      { kind: 'field', name: 'imageNormalization', checkpoint: JSON.stringify(value), expected: '{ mean: number[], std: number[] } (one per channel, std > 0)' },
+      {
+        kind: 'field',
+        name: 'imageNormalization',
+        checkpoint: JSON.stringify(value),
+        expected: '{ mean: number[], std: number[] } (one per channel, std > 0)',
+      },
     ]);
   }
   return { mean, std };
@@ -106,7 +124,11 @@ export function checkpointNormalization(metadata: CheckpointMetadata, path: stri
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
   }
   return value;
 }

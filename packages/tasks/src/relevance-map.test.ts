@@ -30,13 +30,16 @@ describe('relevanceMap (gradient × input over patches)', () => {
     expect(Array.from(map.values).every(Number.isFinite)).toBe(true);
     expect(Array.from(map.values).some((value) => value !== 0)).toBe(true);
     // Explaining another class gives another map.
-    const other = relevanceMap(tuning, batch, Int32Array.from(map.classes, (c) => (c + 1) % 3));
+    const other = relevanceMap(
+      tuning,
+      batch,
+      Int32Array.from(map.classes, (c) => (c + 1) % 3),
+    );
     expect(Array.from(other.values)).not.toEqual(Array.from(map.values));
     expect(() => relevanceMap(tuning, batch, new Int32Array(3))).toThrow(/classes/);
     batch.images.dispose();
     model.dispose();
   });
-
 
   it('tracks what the model uses: on phantom scans, blanking the most relevant patch moves the logit more than the least', () => {
     // Gradient × input of a patch is the first-order change of the logit when that patch's tokens are zeroed, so the
@@ -53,13 +56,22 @@ describe('relevanceMap (gradient × input over patches)', () => {
       pixels.set(normalizeImage({ ...sample.image, channels: 1 }, imageNormalizations.grey).data, b * 32 * 32);
     });
     const images = tf.tensor4d(pixels, [B, 32, 32, 1]);
-    const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(samples.map((sample) => sample.question), { maxLength: 24 });
+    const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(
+      samples.map((sample) => sample.question),
+      { maxLength: 24 },
+    );
     const batch = { images, tokenIds: inputIds.data, attentionMask: attentionMask.data, wordIds: wordIds.data };
     const T = inputIds.shape[1]!;
     const map = relevanceMap(tuning, batch);
     const logitOf = (tokens: tf.Tensor, b: number): number =>
       tf.tidy(() => {
-        const out = model.forward({ images: tf.slice(images, [b, 0, 0, 0], [1, -1, -1, -1]), patchTokens: tokens, tokenIds: tf.tensor2d(inputIds.data.subarray(b * T, (b + 1) * T), [1, T], 'int32'), attentionMask: tf.tensor2d(Float32Array.from(attentionMask.data.subarray(b * T, (b + 1) * T)), [1, T]), pooling: 'mean' });
+        const out = model.forward({
+          images: tf.slice(images, [b, 0, 0, 0], [1, -1, -1, -1]),
+          patchTokens: tokens,
+          tokenIds: tf.tensor2d(inputIds.data.subarray(b * T, (b + 1) * T), [1, T], 'int32'),
+          attentionMask: tf.tensor2d(Float32Array.from(attentionMask.data.subarray(b * T, (b + 1) * T)), [1, T]),
+          pooling: 'mean',
+        });
         return tuning.classify!(out.fusion.pooled).dataSync()[map.classes[b]!]!;
       });
     model.eval();

@@ -68,7 +68,15 @@ export function sampleNegatives(
   };
   const textForImage = new Int32Array(B);
   const imageForText = new Int32Array(B);
-  for (let i = 0; i < B; i++) textForImage[i] = draw((j) => similarity[i * B + j]!, (j) => positives[i * B + j] === 1);
-  for (let j = 0; j < B; j++) imageForText[j] = draw((i) => similarity[i * B + j]!, (i) => positives[i * B + j] === 1);
+  for (let i = 0; i < B; i++)
+    textForImage[i] = draw(
+      (j) => similarity[i * B + j]!,
+      (j) => positives[i * B + j] === 1,
+    );
+  for (let j = 0; j < B; j++)
+    imageForText[j] = draw(
+      (i) => similarity[i * B + j]!,
+      (i) => positives[i * B + j] === 1,
+    );
   return { textForImage, imageForText };
 }

@@ -14,7 +14,10 @@ import { runTaskTuning, type RunTaskTuningOptions, type TaskTuningEvent } from '
 
 async function readLines(file: string): Promise<Record<string, unknown>[]> {
   const text = await readFile(file, 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 const withoutTimes = (lines: Record<string, unknown>[]): Record<string, unknown>[] =>
   lines.map(({ ms: _ms, ...rest }) => (rest['metrics'] ? { ...rest, metrics: { ...(rest['metrics'] as object), ...{ firstStageMs: 0, rerankMs: 0 } } } : rest));
@@ -126,13 +129,17 @@ describe('runTaskTuning (phantom, micro model)', () => {
     if (best.metrics.kind !== 'retrieval') return;
     expect(best.metric).toBe(best.metrics.meanRecall);
     expect([best.metrics.nImages, best.metrics.nTexts, best.metrics.topK]).toEqual([4, 4, 2]);
-    expect(best.predictions.map((prediction) => prediction.kind === 'retrieval' && prediction.rank).every((rank) => Number(rank) >= 1 && Number(rank) <= 4)).toBe(true);
+    expect(
+      best.predictions.map((prediction) => prediction.kind === 'retrieval' && prediction.rank).every((rank) => Number(rank) >= 1 && Number(rank) <= 4),
+    ).toBe(true);
     const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: captions.validate, tokenizer, topK: 2 });
     expect(again.metric).toBe(best.metric);
   });
 
   it('trains with label smoothing and records ε in the checkpoints (absent without it)', async () => {
-    const smoothed = await runTaskTuning(vqaOptions(path.join(root, 'smoothed'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined, labelSmoothing: 0.1 }));
+    const smoothed = await runTaskTuning(
+      vqaOptions(path.join(root, 'smoothed'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined, labelSmoothing: 0.1 }),
+    );
     expect((await readCheckpoint(smoothed.bestCheckpoint!)).metadata.config).toMatchObject({ labelSmoothing: 0.1 });
     const plain = await runTaskTuning(vqaOptions(path.join(root, 'unsmoothed'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined }));
     expect((await readCheckpoint(plain.bestCheckpoint!)).metadata.config).not.toHaveProperty('labelSmoothing');
@@ -145,13 +152,20 @@ describe('runTaskTuning (phantom, micro model)', () => {
     await expect(runTaskTuning(vqaOptions(outDir, { labelSmoothing: 1 }))).rejects.toThrow(/labelSmoothing/);
     const captionSplits = phantomSplits('caption', { train: 8, validate: 2 });
     await expect(
-      runTaskTuning({ ...vqaOptions(outDir), task: { kind: 'retrieval' }, train: captionSplits.train, validation: captionSplits.validate, gmCoord: undefined, labelSmoothing: 0.1 }),
+      runTaskTuning({
+        ...vqaOptions(outDir),
+        task: { kind: 'retrieval' },
+        train: captionSplits.train,
+        validation: captionSplits.validate,
+        gmCoord: undefined,
+        labelSmoothing: 0.1,
+      }),
     ).rejects.toThrow(/0 for retrieval/);
     await expect(runTaskTuning(vqaOptions(outDir, { task: { kind: 'retrieval' } }))).rejects.toThrow(InvalidConfigError);
     await expect(runTaskTuning(vqaOptions(outDir, { steps: 3 }))).rejects.toThrow(/exactly one of them/);
     const captions = phantomSplits('caption', { train: 8, validate: 2 });
-    await expect(
-      runTaskTuning({ ...vqaOptions(outDir), task: { kind: 'retrieval' }, train: captions.train, validation: captions.validate }),
-    ).rejects.toThrow(/GM-Coord needs a class head/);
+    await expect(runTaskTuning({ ...vqaOptions(outDir), task: { kind: 'retrieval' }, train: captions.train, validation: captions.validate })).rejects.toThrow(
+      /GM-Coord needs a class head/,
+    );
   });
 });

@@ -238,7 +238,9 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
     }
     const random = new SeededRandom(`tasks:${seed}`);
     const tuning = createTaskTuning({
-      model, task, random,
+      model,
+      task,
+      random,
       ...(options.hiddenMultiplier === undefined ? {} : { hiddenMultiplier: options.hiddenMultiplier }),
       ...(options.retrieval ? { retrieval: options.retrieval } : {}),
       ...(options.pooling ? { pooling: options.pooling } : {}),
@@ -291,7 +293,10 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       pooling: tuning.pooling,
       ...(options.hiddenMultiplier === undefined ? {} : { hiddenMultiplier: options.hiddenMultiplier }),
       ...(labelSmoothing ? { labelSmoothing } : {}),
-      batchSize, totalSteps, learningRate, seed,
+      batchSize,
+      totalSteps,
+      learningRate,
+      seed,
       blindImage: options.blindImage ?? false,
       ...(options.gmCoord ? { gmCoord: options.gmCoord } : {}),
       ...(options.checkpoint ? { pretrained: options.checkpoint } : {}),
@@ -447,7 +452,8 @@ function validateOptions(options: RunTaskTuningOptions): void {
   if ((epochs === undefined) === (steps === undefined)) throw new InvalidConfigError('epochs, steps', { epochs, steps }, 'exactly one of them');
   if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1)) throw new InvalidConfigError('epochs', epochs, 'an integer ≥ 1');
   if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new InvalidConfigError('steps', steps, 'an integer ≥ 1');
-  if (!(learningRate.base > 0 && Number.isFinite(learningRate.base))) throw new InvalidConfigError('learningRate.base', learningRate.base, 'a finite number > 0');
+  if (!(learningRate.base > 0 && Number.isFinite(learningRate.base)))
+    throw new InvalidConfigError('learningRate.base', learningRate.base, 'a finite number > 0');
   const fraction = learningRate.warmupFraction;
   if (fraction !== undefined && !(fraction >= 0 && fraction <= 1)) throw new InvalidConfigError('learningRate.warmupFraction', fraction, 'a number in [0, 1]');
   if (options.evaluateEvery !== undefined && !(Number.isInteger(options.evaluateEvery) && options.evaluateEvery >= 1)) {
@@ -459,7 +465,11 @@ function validateOptions(options: RunTaskTuningOptions): void {
     throw new InvalidConfigError('labelSmoothing', smoothing, "0 for retrieval (it smooths a class head's targets; retrieval has none)");
   }
   if (options.gmCoord && task.kind === 'retrieval') {
-    throw new InvalidConfigError('gmCoord', options.gmCoord, "undefined for retrieval (GM-Coord needs a class head to score each modality's unimodal prediction)");
+    throw new InvalidConfigError(
+      'gmCoord',
+      options.gmCoord,
+      "undefined for retrieval (GM-Coord needs a class head to score each modality's unimodal prediction)",
+    );
   }
 }
 

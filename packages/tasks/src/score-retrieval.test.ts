@@ -50,7 +50,10 @@ describe('scoreRetrieval', () => {
     });
   }
 
-  const texts = (): Parameters<typeof scoreRetrieval>[2] => ({ tokenIds: { data: tokenIds, shape: [M, T] }, attentionMask: { data: attentionMask, shape: [M, T] } });
+  const texts = (): Parameters<typeof scoreRetrieval>[2] => ({
+    tokenIds: { data: tokenIds, shape: [M, T] },
+    attentionMask: { data: attentionMask, shape: [M, T] },
+  });
 
   it('with topK covering every candidate, equals scoring every pair with the full fused model', async () => {
     const result = await scoreRetrieval(tuning, images, texts(), { topK: Math.max(N, M), batchSize: 4 });

@@ -98,9 +98,7 @@ export async function scoreRetrieval(
     const textEmbeddings: tf.Tensor[] = [];
     for (let start = 0; start < M; start += batchSize) {
       const m = Math.min(batchSize, M - start);
-      const text = tf.tidy(() =>
-        model.text.forward(tf.slice(tokenIds, [start, 0], [m, T]), { attentionMask: tf.slice(mask, [start, 0], [m, T]) }),
-      ); // [m, T, Dt]
+      const text = tf.tidy(() => model.text.forward(tf.slice(tokenIds, [start, 0], [m, T]), { attentionMask: tf.slice(mask, [start, 0], [m, T]) })); // [m, T, Dt]
       textParts.push(text);
       textEmbeddings.push(tf.tidy(() => heads.retrieval!.forward(tf.zeros([m, Dv]), tf.reshape(tf.slice(text, [0, 0, 0], [m, 1, Dt]), [m, Dt])).text));
     }
@@ -122,9 +120,18 @@ export async function scoreRetrieval(
     for (let start = 0; start < pairs.length; start += batchSize) {
       const chunk = pairs.subarray(start, Math.min(start + batchSize, pairs.length));
       const scored = tf.tidy('tasks/score-retrieval', () => {
-        const imageIndex = tf.tensor1d(Int32Array.from(chunk, (pair) => Math.floor(pair / M)), 'int32');
-        const textIndex = tf.tensor1d(Int32Array.from(chunk, (pair) => pair % M), 'int32');
-        const fused = model.fusion.forward(tf.gather(text, textIndex), tf.gather(vision, imageIndex), { textMask: tf.gather(mask, textIndex), pooling: tuning.pooling });
+        const imageIndex = tf.tensor1d(
+          Int32Array.from(chunk, (pair) => Math.floor(pair / M)),
+          'int32',
+        );
+        const textIndex = tf.tensor1d(
+          Int32Array.from(chunk, (pair) => pair % M),
+          'int32',
+        );
+        const fused = model.fusion.forward(tf.gather(text, textIndex), tf.gather(vision, imageIndex), {
+          textMask: tf.gather(mask, textIndex),
+          pooling: tuning.pooling,
+        });
         const logits = heads.itm!.forward(fused.pooled); // [P, 2]
         return tf.sub(tf.slice(logits, [0, 1], [-1, 1]), tf.slice(logits, [0, 0], [-1, 1])); // [P, 1] log-odds of a match
       });
@@ -132,7 +139,16 @@ export async function scoreRetrieval(
       scored.dispose();
     }
     const rerankMs = performance.now() - rerankStarted;
-    return { scores: combineScores(similarity, pairs, fusedScores), similarity, nImages: N, nTexts: M, firstStageMs, rerankMs, pairsScored: pairs.length, pairs };
+    return {
+      scores: combineScores(similarity, pairs, fusedScores),
+      similarity,
+      nImages: N,
+      nTexts: M,
+      firstStageMs,
+      rerankMs,
+      pairsScored: pairs.length,
+      pairs,
+    };
   } finally {
     tf.dispose(owned);
     model.train(wasTraining);
@@ -151,8 +167,18 @@ export function candidatePairs(similarity: Float32Array, nImages: number, nTexts
     const order = Array.from({ length: count }, (_, k) => k).sort((a, b) => score(b) - score(a) || a - b);
     for (const k of order.slice(0, topK)) mark(k);
   };
-  for (let i = 0; i < N; i++) top(M, (j) => similarity[i * M + j]!, (j) => (chosen[i * M + j] = 1));
-  for (let j = 0; j < M; j++) top(N, (i) => similarity[i * M + j]!, (i) => (chosen[i * M + j] = 1));
+  for (let i = 0; i < N; i++)
+    top(
+      M,
+      (j) => similarity[i * M + j]!,
+      (j) => (chosen[i * M + j] = 1),
+    );
+  for (let j = 0; j < M; j++)
+    top(
+      N,
+      (i) => similarity[i * M + j]!,
+      (i) => (chosen[i * M + j] = 1),
+    );
   const pairs: number[] = [];
   chosen.forEach((flag, index) => flag === 1 && pairs.push(index));
   return Int32Array.from(pairs);

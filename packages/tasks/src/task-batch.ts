@@ -66,7 +66,13 @@ export function batchTensors(batch: TaskBatch, caller: string): BatchTensors {
     batch.attentionMask instanceof tf.Tensor
       ? tf.cast(tf.reshape(batch.attentionMask, [B, T]), 'float32')
       : tf.tensor2d(Float32Array.from(batch.attentionMask), [B, T]);
-  return { images: images as tf.Tensor4D, tokenIds: tf.reshape(tokenIds, [B, T]) as tf.Tensor2D, attentionMask: attentionMask as tf.Tensor2D, batchSize: B, length: T };
+  return {
+    images: images as tf.Tensor4D,
+    tokenIds: tf.reshape(tokenIds, [B, T]) as tf.Tensor2D,
+    attentionMask: attentionMask as tf.Tensor2D,
+    batchSize: B,
+    length: T,
+  };
 }
 
 /** The batch's token ids as a typed array (reads a tensor back: a sync point). */

@@ -37,7 +37,11 @@ export function createTaskCollate<S extends TaskSample>(
   return async (samples, context) => {
     const images = blindImage
       ? { data: new Float32Array(samples.length * H * W * C), shape: [samples.length, H, W, C] }
-      : await loadImageBatch(pipeline, samples.map((sample) => sample.image), context ? { randoms: context.randoms } : {});
+      : await loadImageBatch(
+          pipeline,
+          samples.map((sample) => sample.image),
+          context ? { randoms: context.randoms } : {},
+        );
     const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(samples.map(sampleText), { maxLength });
     return { samples, images, inputIds, attentionMask, wordIds };
   };

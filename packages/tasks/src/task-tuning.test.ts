@@ -19,7 +19,12 @@ describe('createTaskTuning', () => {
     const model = new UmdModel(config, random);
     const tuning = createTaskTuning({ model, task: { kind: 'vqa', answers: ['yes', 'no', 'ct'] }, random });
     expect(model.heads.names()).toEqual(['vqa']);
-    const shapes = Object.fromEntries(model.parameters().filter((p) => p.name.startsWith('heads.')).map((p) => [p.name, p.variable.shape]));
+    const shapes = Object.fromEntries(
+      model
+        .parameters()
+        .filter((p) => p.name.startsWith('heads.'))
+        .map((p) => [p.name, p.variable.shape]),
+    );
     expect(shapes).toEqual({
       'heads.vqa.fc1.weight': [2 * D, 4 * D],
       'heads.vqa.fc1.bias': [4 * D],

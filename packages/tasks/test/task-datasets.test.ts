@@ -45,7 +45,10 @@ const medpixDir = path.join(dataDir, 'medpix-2.0');
 describe.skipIf(!existsSync(medpixDir))(title('MedPix 2.0', medpixDir), () => {
   it('gives location-category classification and caption retrieval on train / dev', async () => {
     const classification = await loadTaskDataset('medpix-classification', { root: medpixDir });
-    expect(classification.task).toEqual({ kind: 'classification', labels: ['Abdomen', 'Head', 'Reproductive and Urinary System', 'Spine and Muscles', 'Thorax'] });
+    expect(classification.task).toEqual({
+      kind: 'classification',
+      labels: ['Abdomen', 'Head', 'Reproductive and Urinary System', 'Spine and Muscles', 'Thorax'],
+    });
     expect([classification.train.length, classification.validation.length]).toEqual([1653, 197]);
     const retrieval = await loadTaskDataset('medpix-retrieval', { root: medpixDir });
     expect(retrieval.task).toEqual({ kind: 'retrieval' });

@@ -84,14 +84,21 @@ const result = await calibrate({
   signal: controller.signal,
   onEvent: (event) => {
     if (event.type === 'statistics-end') {
-      console.log(`statistics of ${event.images} images: mean [${event.normalization.mean.map((v) => v.toFixed(4))}] std [${event.normalization.std.map((v) => v.toFixed(4))}] (${(event.ms / 1000).toFixed(1)} s)`);
+      console.log(
+        `statistics of ${event.images} images: mean [${event.normalization.mean.map((v) => v.toFixed(4))}] std [${event.normalization.std.map((v) => v.toFixed(4))}] (${(event.ms / 1000).toFixed(1)} s)`,
+      );
     }
     if (event.type === 'evaluation-end') console.log(`losses ${event.phase}: ${format(event.losses)} (${(event.ms / 1000).toFixed(1)} s)`);
-    if (event.type === 'train-start') console.log(`start at step ${event.startStep} of ${event.maxSteps}${event.resumedFrom ? ` (resumed from ${event.resumedFrom})` : ''}`);
+    if (event.type === 'train-start')
+      console.log(`start at step ${event.startStep} of ${event.maxSteps}${event.resumedFrom ? ` (resumed from ${event.resumedFrom})` : ''}`);
     if (event.type === 'checkpoint-save') console.log(`checkpoint ${event.path}`);
     if (event.type === 'step-end' && (event.step % logEvery === 0 || event.step === event.maxSteps)) {
-      const terms = Object.entries(event.terms).map(([term, value]) => `${term} ${value.toFixed(4)}`).join(' ');
-      console.log(`step ${event.step}/${event.maxSteps} | ${terms} | total ${event.loss.toFixed(4)} | lr ${event.learningRate.toExponential(2)} | ${event.stepMs.toFixed(0)} ms/step | tensors ${event.numTensors}`);
+      const terms = Object.entries(event.terms)
+        .map(([term, value]) => `${term} ${value.toFixed(4)}`)
+        .join(' ');
+      console.log(
+        `step ${event.step}/${event.maxSteps} | ${terms} | total ${event.loss.toFixed(4)} | lr ${event.learningRate.toExponential(2)} | ${event.stepMs.toFixed(0)} ms/step | tensors ${event.numTensors}`,
+      );
     }
   },
 });

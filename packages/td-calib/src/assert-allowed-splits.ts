@@ -13,7 +13,10 @@ export const defaultAllowedSplits: readonly string[] = ['train'];
  * @throws CalibrationDataError listing the offending samples (id and split) and how many there are
  * @throws InvalidConfigError when `allowedSplits` is empty
  */
-export function assertAllowedSplits(samples: readonly { readonly id: string; readonly split: string }[], allowedSplits: readonly string[] = defaultAllowedSplits): void {
+export function assertAllowedSplits(
+  samples: readonly { readonly id: string; readonly split: string }[],
+  allowedSplits: readonly string[] = defaultAllowedSplits,
+): void {
   if (allowedSplits.length === 0) throw new InvalidConfigError('allowedSplits', allowedSplits, "at least one split name (default ['train'])");
   const allowed = new Set(allowedSplits);
   const offenders: CalibrationDataOffender[] = [];

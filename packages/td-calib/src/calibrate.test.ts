@@ -4,7 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { assignWeights, CheckpointMismatchError, encodeSafetensors, InvalidConfigError, readCheckpoint, readSafetensors, SeededRandom, type TensorRecord } from '@umd/core';
+import {
+  assignWeights,
+  CheckpointMismatchError,
+  encodeSafetensors,
+  InvalidConfigError,
+  readCheckpoint,
+  readSafetensors,
+  SeededRandom,
+  type TensorRecord,
+} from '@umd/core';
 import { expectTensorClose, useBackend } from '@umd/core/testing';
 import type { Sample } from '@umd/data';
 import { UmdModel } from '@umd/encoders';
@@ -19,7 +28,10 @@ import { createReconstructionRegularizer } from './reconstruction-regularizer.js
 
 async function readMetrics(dir: string): Promise<MrMetricsLine[]> {
   const text = await readFile(path.join(dir, 'metrics.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as MrMetricsLine);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as MrMetricsLine);
 }
 
 const differs = (a: TensorRecord, b: TensorRecord): boolean => a.data.some((value, i) => value !== b.data[i]);
@@ -102,10 +114,23 @@ describe('calibrate (phantom data, micro model pre-trained briefly on captions o
     const after = await readCheckpoint(whole.checkpoint);
     expect(Object.keys(after.weights).sort()).toEqual(Object.keys(before.weights).sort());
     expect(Object.keys(after.optimizerWeights)).toEqual([]);
-    for (const prefix of ['vision.', 'text.', 'fusion.', 'heads.mimDecoder.', 'heads.mlm.', 'heads.itm.', 'heads.feaMim.', 'heads.feaMlm.', 'extra/teacher/vision.']) {
+    for (const prefix of [
+      'vision.',
+      'text.',
+      'fusion.',
+      'heads.mimDecoder.',
+      'heads.mlm.',
+      'heads.itm.',
+      'heads.feaMim.',
+      'heads.feaMlm.',
+      'extra/teacher/vision.',
+    ]) {
       const names = Object.keys(after.weights).filter((name) => name.startsWith(prefix));
       expect(names.length, prefix).toBeGreaterThan(0);
-      expect(names.some((name) => differs(after.weights[name]!, before.weights[name]!)), `${prefix} changed`).toBe(true);
+      expect(
+        names.some((name) => differs(after.weights[name]!, before.weights[name]!)),
+        `${prefix} changed`,
+      ).toBe(true);
     }
     const metadata = after.metadata as CalibratedCheckpointMetadata;
     expect(metadata.imageNormalization).toEqual(whole.imageNormalization);
@@ -131,13 +156,26 @@ describe('calibrate (phantom data, micro model pre-trained briefly on captions o
     expect(assignWeights(model.parameterMap(), encoders, whole.checkpoint).loaded).toHaveLength(Object.keys(encoders).length); // strict
     // With the MR heads registered, every student weight fits (strict), as calibration itself would reload it.
     const withHeads = new UmdModel(config.model, new SeededRandom(1));
-    const pretraining = createMrPretraining({ model: withHeads, config: config.mrPretrain, random: new SeededRandom(2), totalSteps: 1, tokens: { maskTokenId: 4, specialTokenIds: [0] } });
+    const pretraining = createMrPretraining({
+      model: withHeads,
+      config: config.mrPretrain,
+      random: new SeededRandom(2),
+      totalSteps: 1,
+      tokens: { maskTokenId: 4, specialTokenIds: [0] },
+    });
     const student = Object.fromEntries(Object.entries(weights).filter(([name]) => !name.startsWith('extra/')));
     assignWeights(withHeads.parameterMap(), student, whole.checkpoint);
     pretraining.dispose();
     withHeads.dispose();
     // The regularizer loads the calibrated heads into a task model.
-    const regularizer = createReconstructionRegularizer({ model, checkpoint: whole.checkpoint, start: 0.5, decaySteps: 10, seed: 0, tokens: { maskTokenId: 4, specialTokenIds: [0, 1, 2, 3, 4] } });
+    const regularizer = createReconstructionRegularizer({
+      model,
+      checkpoint: whole.checkpoint,
+      start: 0.5,
+      decaySteps: 10,
+      seed: 0,
+      tokens: { maskTokenId: 4, specialTokenIds: [0, 1, 2, 3, 4] },
+    });
     const name = 'heads.mimDecoder.pred.weight';
     expectTensorClose(model.parameterMap().get(name)!, weights[name]!.data, { atol: 0, rtol: 0 });
     regularizer.dispose();
@@ -182,7 +220,9 @@ describe('calibrate (phantom data, micro model pre-trained briefly on captions o
     const carved = data.vqa.train.slice(0, 3).map((sample) => ({ ...sample, split: 'validate' }));
     const samples = [...data.vqa.train.slice(3), ...[...carved, ...data.vqa.validate, ...data.vqa.test].map(trapped)];
     const outDir = path.join(root, 'rejected');
-    const error = await calibrate(options(outDir, { samples, checkpoint: path.join(root, 'no-such-checkpoint.safetensors') })).catch((caught: unknown) => caught);
+    const error = await calibrate(options(outDir, { samples, checkpoint: path.join(root, 'no-such-checkpoint.safetensors') })).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(CalibrationDataError);
     const { offenders, total } = error as CalibrationDataError;
     expect(total).toBe(samples.length);
@@ -204,7 +244,9 @@ describe('calibrate (phantom data, micro model pre-trained briefly on captions o
     const outDir = path.join(root, 'stem-calibration');
     const refusal = calibrate(options(outDir, { checkpoint: stemCheckpoint, reestimateStatistics: true }));
     await expect(refusal).rejects.toThrow(InvalidConfigError);
-    await expect(calibrate(options(outDir, { checkpoint: stemCheckpoint, reestimateStatistics: true }))).rejects.toThrow(/reestimateStatistics.*frozen vision stem \(mobilenet-v2\)/);
+    await expect(calibrate(options(outDir, { checkpoint: stemCheckpoint, reestimateStatistics: true }))).rejects.toThrow(
+      /reestimateStatistics.*frozen vision stem \(mobilenet-v2\)/,
+    );
     expect(existsSync(outDir)).toBe(false);
   });
 

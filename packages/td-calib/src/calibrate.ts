@@ -216,14 +216,19 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
   if (!(Number.isInteger(batchSize) && batchSize >= 2)) throw new InvalidConfigError('batchSize', batchSize, 'an integer ≥ 2');
   if (samples.length < batchSize) throw new InvalidConfigError('samples', samples.length, `at least batchSize (${batchSize}) training samples`);
   if (!(Number.isInteger(checkpointEvery) && checkpointEvery > 0)) throw new InvalidConfigError('checkpointEvery', checkpointEvery, 'a positive integer');
-  if (!(Number.isInteger(evaluationBatches) && evaluationBatches > 0)) throw new InvalidConfigError('evaluationBatches', evaluationBatches, 'a positive integer');
+  if (!(Number.isInteger(evaluationBatches) && evaluationBatches > 0))
+    throw new InvalidConfigError('evaluationBatches', evaluationBatches, 'a positive integer');
 
   const loaded = await readCheckpoint(options.checkpoint);
   const info = mrCheckpointInfo(loaded.metadata, options.checkpoint);
   const modelConfig = info.model;
   const config = withTerms(options.mrConfig ?? info.mrPretrain, options.terms);
   if (tokenizer.vocabSize > modelConfig.text.vocabSize) {
-    throw new InvalidConfigError('tokenizer', tokenizer.vocabSize, `a vocabulary of at most model.text.vocabSize = ${modelConfig.text.vocabSize} (the pre-training tokenizer)`);
+    throw new InvalidConfigError(
+      'tokenizer',
+      tokenizer.vocabSize,
+      `a vocabulary of at most model.text.vocabSize = ${modelConfig.text.vocabSize} (the pre-training tokenizer)`,
+    );
   }
   const learningRate = resolveLearningRate(options.learningRate, info.baseLearningRate, steps);
   const reestimateStatistics = options.reestimateStatistics ?? modelConfig.vision.stem === undefined;
@@ -238,7 +243,8 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
   const channels = modelChannels as 1 | 3;
 
   // The statistics (deterministic for the seed, so a resumed run gets the same ones).
-  const pretrainingNormalization = options.pretrainingNormalization ?? info.imageNormalization ?? (channels === 3 ? imageNormalizations.imagenet : imageNormalizations.grey);
+  const pretrainingNormalization =
+    options.pretrainingNormalization ?? info.imageNormalization ?? (channels === 3 ? imageNormalizations.imagenet : imageNormalizations.grey);
   let imageNormalization: ImageNormalization = pretrainingNormalization;
   let statisticsImages: number | undefined;
   if (reestimateStatistics) {
@@ -266,13 +272,23 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
   await loadVisionStem(modelConfig.vision.stem);
   const model = new UmdModel(modelConfig, random);
   const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
-  const pretraining = createMrPretraining({ model, config, random, totalSteps: steps, tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] } });
+  const pretraining = createMrPretraining({
+    model,
+    config,
+    random,
+    totalSteps: steps,
+    tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
+  });
   let optimizer: AdamW | undefined;
   let pending: StackedTerms | undefined;
   const carried: [string, tf.Tensor][] = [];
   try {
     loadMrWeights(pretraining, loaded.weights, options.checkpoint);
-    optimizer = new AdamW(model.parameters(), { learningRate: learningRate.base, beta2: learningRate.beta2 ?? 0.95, weightDecay: learningRate.weightDecay ?? 0.05 });
+    optimizer = new AdamW(model.parameters(), {
+      learningRate: learningRate.base,
+      beta2: learningRate.beta2 ?? 0.95,
+      weightDecay: learningRate.weightDecay ?? 0.05,
+    });
 
     // Losses before: the checkpoint as it was, then with the new statistics (same batches, masks and pairings).
     const evaluation = createFixedEvaluation(pretraining, samples, { tokenizer, batchSize, batches: evaluationBatches, seed });
@@ -420,4 +436,3 @@ async function checkResumeStatistics(checkpointDir: string, normalization: Image
     ]);
   }
 }
-

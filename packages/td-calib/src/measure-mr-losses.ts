@@ -62,7 +62,10 @@ export async function measureMrLosses(pretraining: MrPretraining, evaluation: Fi
   teacher?.model.eval();
   try {
     for (const batch of evaluation.batches) {
-      const pixels = await loadImageBatch(pipeline, batch.samples.map((sample) => sample.image));
+      const pixels = await loadImageBatch(
+        pipeline,
+        batch.samples.map((sample) => sample.image),
+      );
       const images = tf.tensor4d(pixels.data, pixels.shape as [number, number, number, number]);
       try {
         const { names, values } = tf.tidy(() => {

@@ -98,7 +98,9 @@ export function loadMrWeights(
   const teacher = pretraining.teacher?.model.parameterMap();
   const missing = [
     ...missingFrom(student, weights, '', 'a parameter of the model or of an enabled MR head (switch its term off to leave it out)'),
-    ...(teacher ? missingFrom(teacher, teacherWeights, teacherPrefix, 'the EMA teacher of the feature terms (switch feaMim and feaMlm off to leave it out)') : []),
+    ...(teacher
+      ? missingFrom(teacher, teacherWeights, teacherPrefix, 'the EMA teacher of the feature terms (switch feaMim and feaMlm off to leave it out)')
+      : []),
   ];
   if (missing.length > 0) throw new CheckpointMismatchError(source, missing);
   assignWeights(student, pick(weights, student), source);

@@ -9,7 +9,12 @@ import { UmdModel } from '@umd/encoders';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { microConfig, microMrConfig, writeRandomMrCheckpoint } from './__fixtures__/micro.js';
-import { createReconstructionRegularizer, reconstructionWeightAt, type ReconstructionBatch, type ReconstructionRegularizerOptions } from './reconstruction-regularizer.js';
+import {
+  createReconstructionRegularizer,
+  reconstructionWeightAt,
+  type ReconstructionBatch,
+  type ReconstructionRegularizerOptions,
+} from './reconstruction-regularizer.js';
 
 const model = microConfig(40);
 const tokens = { maskTokenId: 4, specialTokenIds: [0, 1, 2, 3, 4] };
@@ -120,14 +125,26 @@ describe('createReconstructionRegularizer', () => {
       return Object.keys(grads);
     });
     for (const prefix of ['vision.', 'text.', 'fusion.', 'heads.mimDecoder.', 'heads.mlm.', 'heads.itm.', 'heads.feaMim.', 'heads.feaMlm.']) {
-      expect(names.some((name) => name.startsWith(prefix)), prefix).toBe(true);
+      expect(
+        names.some((name) => name.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     }
 
     // A tuning step with the regularizer leaks nothing; dispose() frees the teacher.
     let step = 1;
     await expectStableTensorCount(() =>
       tf.tidy(() => {
-        const { value } = valueAndGrads(() => tf.add(tf.mean(tf.square(student.forward({ images: batch.images, tokenIds: tf.tensor2d(batch.tokenIds as Int32Array, [4, 10], 'int32') }).fusion.pooled)), linear.compute(batch, step++)!) as tf.Scalar, student.parameters());
+        const { value } = valueAndGrads(
+          () =>
+            tf.add(
+              tf.mean(
+                tf.square(student.forward({ images: batch.images, tokenIds: tf.tensor2d(batch.tokenIds as Int32Array, [4, 10], 'int32') }).fusion.pooled),
+              ),
+              linear.compute(batch, step++)!,
+            ) as tf.Scalar,
+          student.parameters(),
+        );
         return value;
       }),
     );

@@ -59,7 +59,15 @@ export const rowSpecs: Readonly<Record<PaperRow, RowSpec>> = {
     blindImage: false,
     pairedWith: 'mr-data',
   },
-  'mr-full+td-calib': { row: 'mr-full+td-calib', label: '+ TD-Calib', pretrain: 'full', calibrate: true, gmCoord: false, blindImage: false, pairedWith: 'mr-full' },
+  'mr-full+td-calib': {
+    row: 'mr-full+td-calib',
+    label: '+ TD-Calib',
+    pretrain: 'full',
+    calibrate: true,
+    gmCoord: false,
+    blindImage: false,
+    pairedWith: 'mr-full',
+  },
   'mr-full+td-calib+gm-coord': {
     row: 'mr-full+td-calib+gm-coord',
     label: '+ GM-Coord (UMD)',

@@ -30,7 +30,9 @@ describe('paper profiles', () => {
     expect(broken((profile) => ({ ...profile, finetune: { ...profile.finetune, maxTrainSamples: 8 } }))).toThrow(/maxTrainSamples.*≥ 32/);
     expect(broken((profile) => ({ ...profile, calibrate: { ...profile.calibrate, steps: 2.5 } }))).toThrow(/'profile\.calibrate\.steps'/);
     expect(broken((profile) => ({ ...profile, phantom: { ...profile.phantom, size: 16 } }))).toThrow(/'profile\.phantom\.size'/);
-    expect(broken((profile) => ({ ...profile, calibrate: { ...profile.calibrate, regularizer: 'yes' as never } }))).toThrow(/'profile\.calibrate\.regularizer'/);
+    expect(broken((profile) => ({ ...profile, calibrate: { ...profile.calibrate, regularizer: 'yes' as never } }))).toThrow(
+      /'profile\.calibrate\.regularizer'/,
+    );
     expect(broken((profile) => ({ ...profile, tokenizer: { kind: 'trained', vocabSize: 10 } }))).toThrow(/'profile\.tokenizer\.vocabSize'/);
     expect(broken((profile) => ({ ...profile, data: { ...profile.data, validationCarve: 'question' as never } }))).toThrow(/'profile\.data\.validationCarve'/);
     expect(broken((profile) => ({ ...profile, data: { ...profile.data, validationFraction: 1 } }))).toThrow(/'profile\.data\.validationFraction'/);

@@ -53,7 +53,7 @@ export const paperProfiles: Readonly<Record<PaperProfileName, PaperProfile>> = {
   full: {
     name: 'full',
     summary:
-      'full: 6,000 MR pre-training steps per variant on MedPix 2.0 train (batch 32), 200 TD-Calib steps per task, 15 tuning epochs (VQA-RAD 25: the ready configs\' recipe) on the whole training split per cell, selection on the whole validation split',
+      "full: 6,000 MR pre-training steps per variant on MedPix 2.0 train (batch 32), 200 TD-Calib steps per task, 15 tuning epochs (VQA-RAD 25: the ready configs' recipe) on the whole training split per cell, selection on the whole validation split",
     smoke: false,
     seeds: 3,
     model: tinyWithStem,
@@ -67,7 +67,8 @@ export const paperProfiles: Readonly<Record<PaperProfileName, PaperProfile>> = {
   },
   micro: {
     name: 'micro',
-    summary: 'micro: a 16-wide model with a trained 150-piece vocabulary, 2 pre-training steps, 1 calibration step, 1 epoch on ≤ 16 samples (tests of the machinery only)',
+    summary:
+      'micro: a 16-wide model with a trained 150-piece vocabulary, 2 pre-training steps, 1 calibration step, 1 epoch on ≤ 16 samples (tests of the machinery only)',
     smoke: true,
     seeds: 1,
     model: {

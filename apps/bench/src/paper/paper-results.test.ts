@@ -17,7 +17,15 @@ function stateWith(overall: Readonly<Record<string, readonly number[]>>): BenchS
   for (const unit of plan.tunings.filter((tuning) => tuning.task === 'vqa-rad')) {
     const value = overall[unit.row]?.[unit.seed];
     if (value === undefined) continue;
-    const tune: TuneUnitResult = { checkpoint: 'c', start: 'scratch', steps: 10, best: { step: 10, epoch: 1, metric: value - 0.05 }, medianStepMs: 400, trainSamples: 320, validationSamples: 200 };
+    const tune: TuneUnitResult = {
+      checkpoint: 'c',
+      start: 'scratch',
+      steps: 10,
+      best: { step: 10, epoch: 1, metric: value - 0.05 },
+      medianStepMs: 400,
+      trainSamples: 320,
+      validationSamples: 200,
+    };
     units[unit.id] = { status: 'complete', seconds: 30, updatedAt: 'now', result: tune };
     const evaluation: EvaluateUnitResult = {
       split: 'test',
@@ -27,7 +35,12 @@ function stateWith(overall: Readonly<Record<string, readonly number[]>>): BenchS
     };
     units[evaluateUnitId(unit, 'test')] = { status: 'complete', seconds: 10, updatedAt: 'now', result: evaluation };
   }
-  return { formatVersion: 1, grid: { profile: paperProfiles.quick, tasks: plan.tasks, rows: plan.rows, seeds: plan.seeds, data: '/data' }, startedAt: 'then', units };
+  return {
+    formatVersion: 1,
+    grid: { profile: paperProfiles.quick, tasks: plan.tasks, rows: plan.rows, seeds: plan.seeds, data: '/data' },
+    startedAt: 'then',
+    units,
+  };
 }
 
 function input(state: BenchState): PaperResultsInput {
@@ -41,7 +54,9 @@ function input(state: BenchState): PaperResultsInput {
       'vqa-rad': { available: true, file: '/data/vqa-rad/testset.json' },
       'medpix-retrieval': { available: false, reason: 'n/a (no test split at /data/medpix-2.0/splitted_dataset/descriptions_test.jsonl)' },
     },
-    floors: { 'vqa-rad': [{ name: 'majority', label: 'floor: question-only majority (no model, computed here)', metrics: { overall: 0.42, open: 0.1, closed: 0.6 } }] },
+    floors: {
+      'vqa-rad': [{ name: 'majority', label: 'floor: question-only majority (no model, computed here)', metrics: { overall: 0.42, open: 0.1, closed: 0.6 } }],
+    },
     now: () => new Date('2026-11-27T00:00:00Z'),
   };
 }
@@ -114,7 +129,10 @@ describe('buildPaperResults and renderPaperResults', () => {
 
   it('shows a failed seed in the note, first line of its error only', () => {
     const error = 'UMD_CheckpointMismatchError: best.safetensors does not match (2 problems):\n  - unexpected heads.a\n  - unexpected heads.b';
-    const failed: BenchState = { ...state, units: { ...state.units, 'tune/vqa-rad/mr-full/seed-1': { status: 'failed', seconds: 1, updatedAt: 'now', error } } };
+    const failed: BenchState = {
+      ...state,
+      units: { ...state.units, 'tune/vqa-rad/mr-full/seed-1': { status: 'failed', seconds: 1, updatedAt: 'now', error } },
+    };
     const row = buildPaperResults(input(failed)).tasks[0]!.rows.find((entry) => entry.id === 'mr-full')!;
     expect(row.note).toBe('seed 1 failed: UMD_CheckpointMismatchError: best.safetensors does not match (2 problems):');
   });

@@ -169,13 +169,24 @@ export function buildPaperResults(input: PaperResultsInput): PaperResults {
       const selections = tuned.flatMap(({ result }) => (result.best ? [result.best.metric] : []));
       const selection = summarize(selections);
       if (!availability.available) {
-        rows.push({ kind: 'model', id: row, label: spec.label, cells: emptyCells, ...(selection ? { selection } : {}), seedsDone: 0, seedsAsked: tunes.length, note: availability.reason });
+        rows.push({
+          kind: 'model',
+          id: row,
+          label: spec.label,
+          cells: emptyCells,
+          ...(selection ? { selection } : {}),
+          seedsDone: 0,
+          seedsAsked: tunes.length,
+          note: availability.reason,
+        });
         continue;
       }
       unitsTotal += tunes.length;
       const evaluated = tuned.flatMap(({ unit, entry }) => {
         const evaluation = record<EvaluateUnitResult>(evaluateUnitId(unit, split));
-        return evaluation?.status === 'complete' && evaluation.result ? [{ seed: unit.seed, seconds: entry.seconds + evaluation.seconds, result: evaluation.result }] : [];
+        return evaluation?.status === 'complete' && evaluation.result
+          ? [{ seed: unit.seed, seconds: entry.seconds + evaluation.seconds, result: evaluation.result }]
+          : [];
       });
       const headline = columns[0]!.key;
       headlineBySeed.set(row, new Map(evaluated.map(({ seed, result }) => [seed, result.metrics[headline]?.value ?? Number.NaN])));
@@ -206,7 +217,12 @@ export function buildPaperResults(input: PaperResultsInput): PaperResults {
       });
     }
     for (const floor of availability.available ? (input.floors[task] ?? []) : []) {
-      rows.push({ kind: 'floor', id: floor.name, label: floor.label, cells: Object.fromEntries(columns.map((column) => [column.key, floor.metrics[column.key] ?? null])) });
+      rows.push({
+        kind: 'floor',
+        id: floor.name,
+        label: floor.label,
+        cells: Object.fromEntries(columns.map((column) => [column.key, floor.metrics[column.key] ?? null])),
+      });
     }
     const references: readonly ReferenceRow[] = [...publishedAnchors, ...orientationNumbers].filter((reference) => reference.task === task);
     for (const reference of references) {

@@ -32,12 +32,17 @@ export function renderPaperResults(results: PaperResults): string {
     '- cells: mean ± 95% CI over seeds, in % (Student t; "(n = 1)" means one seed, so no interval). Each seed\'s model is selected on the ' +
       'validation split only; `selection` is that validation metric. The test split is evaluated once per selected model.',
     '- rows: the ablation ladder (each step adds to the one above), then floors computed here that never look at an image (or use no model), ' +
-      'then _italic rows measured elsewhere_: M3AE\'s published numbers (GPU, large pre-training, CLIP/RoBERTa initialisation) and the ' +
+      "then _italic rows measured elsewhere_: M3AE's published numbers (GPU, large pre-training, CLIP/RoBERTa initialisation) and the " +
       'orientation numbers of DESIGN.md, printed beside ours for scale, not as comparisons.',
     '',
   );
   for (const task of results.tasks) lines.push(...renderTask(task), '');
-  lines.push('## Shared units', '', 'One pre-training per MR variant serves every task and seed; one calibration per (pre-training, task) serves every seed.', '');
+  lines.push(
+    '## Shared units',
+    '',
+    'One pre-training per MR variant serves every task and seed; one calibration per (pre-training, task) serves every seed.',
+    '',
+  );
   lines.push(
     markdownTable(
       ['unit', 'status', 'detail', 'wall'],
@@ -52,7 +57,15 @@ function renderTask(task: TaskResults): string[] {
   const where = task.availability.available
     ? `Split file: \`${task.availability.file}\`${task.availability.note ? ` (${task.availability.note})` : ''}.`
     : `**${task.availability.reason}**: our rows have no ${task.split} numbers.`;
-  const headers = ['row', ...task.columns.map((column) => column.header), `Δ ${task.columns[0]!.header} vs the row it adds to (paired)`, 'selection (validation)', 'seeds', 'wall / seed', 'note'];
+  const headers = [
+    'row',
+    ...task.columns.map((column) => column.header),
+    `Δ ${task.columns[0]!.header} vs the row it adds to (paired)`,
+    'selection (validation)',
+    'seeds',
+    'wall / seed',
+    'note',
+  ];
   const rows = task.rows.map((row) => {
     const label = row.kind === 'reference' ? `_${row.label}_` : row.label;
     const cells = task.columns.map((column) => formatCell(row.cells[column.key] ?? null));
@@ -62,7 +75,13 @@ function renderTask(task: TaskResults): string[] {
     const note = noteOf(row, task);
     return [label, ...cells, formatPaired(row), selection, seeds, wall, note];
   });
-  return [title, '', where, '', markdownTable(headers, rows, { align: ['left', ...task.columns.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'left'] })];
+  return [
+    title,
+    '',
+    where,
+    '',
+    markdownTable(headers, rows, { align: ['left', ...task.columns.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'left'] }),
+  ];
 }
 
 /** `+2.1 ± 1.3 vs scratch`: the mean paired difference in points with its 95% CI half-width (or `(n = 1)`). */

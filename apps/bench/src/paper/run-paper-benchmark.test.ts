@@ -78,7 +78,13 @@ describe('runPaperBenchmark (phantom data, micro profile)', () => {
     expect(markdown).toBe(run.markdown);
     expect(markdown).toContain('# UMD-TS paper benchmark: micro profile, validate split');
     expect(markdown).toContain('_M3AE (published, GPU, large pre-training) [test split]_');
-    for (const label of ['scratch (no pre-training)', '+ GM-Coord (UMD)', 'floor: text-only model', 'floor: question-only majority', 'floor: question-only tf-idf 5-NN']) {
+    for (const label of [
+      'scratch (no pre-training)',
+      '+ GM-Coord (UMD)',
+      'floor: text-only model',
+      'floor: question-only majority',
+      'floor: question-only tf-idf 5-NN',
+    ]) {
       expect(markdown).toContain(label);
     }
     const results = JSON.parse(await readFile(path.join(outDir, 'results.json'), 'utf8')) as PaperResults;

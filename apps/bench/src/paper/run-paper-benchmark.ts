@@ -187,7 +187,11 @@ export async function runPaperBenchmark(options: RunPaperBenchmarkOptions): Prom
       once(async () => {
         const data = await load();
         const { maxTrainSamples, maxValidationSamples } = profile.finetune;
-        return { ...data, train: subsample(data.train, maxTrainSamples, `${task}:train`), validation: subsample(data.validation, maxValidationSamples, `${task}:validation`) };
+        return {
+          ...data,
+          train: subsample(data.train, maxTrainSamples, `${task}:train`),
+          validation: subsample(data.validation, maxValidationSamples, `${task}:validation`),
+        };
       }),
     );
   }
@@ -279,7 +283,15 @@ export async function runPaperBenchmark(options: RunPaperBenchmarkOptions): Prom
           const run = await runCalibrateStage(contextFor(config, dir, resume, tuningData.get(task)!));
           if (run.status === 'aborted') return { aborted: true };
           const { checkpoint, steps, lossBefore, lossAfter } = run.result;
-          return { aborted: false, result: { checkpoint: fromBench(dir, checkpoint), steps, lossBefore: lossBefore['total'] ?? Number.NaN, lossAfter: lossAfter['total'] ?? Number.NaN } };
+          return {
+            aborted: false,
+            result: {
+              checkpoint: fromBench(dir, checkpoint),
+              steps,
+              lossBefore: lossBefore['total'] ?? Number.NaN,
+              lossAfter: lossAfter['total'] ?? Number.NaN,
+            },
+          };
         },
         (result) => `MR loss ${result.lossBefore.toFixed(3)} → ${result.lossAfter.toFixed(3)}`,
       );
@@ -312,7 +324,8 @@ export async function runPaperBenchmark(options: RunPaperBenchmarkOptions): Prom
             },
           };
         },
-        (result) => `${result.steps} steps, ${result.medianStepMs.toFixed(0)} ms/step, validation ${result.best ? (100 * result.best.metric).toFixed(1) : '–'}%`,
+        (result) =>
+          `${result.steps} steps, ${result.medianStepMs.toFixed(0)} ms/step, validation ${result.best ? (100 * result.best.metric).toFixed(1) : '–'}%`,
       );
       if (tuned.kind === 'aborted') aborted = true;
       if (tuned.kind === 'aborted') break;

@@ -28,7 +28,10 @@ describe('splitAvailability', () => {
 
   it('reports an absent split file with its path instead of inventing the split', () => {
     expect(splitAvailability('slake', 'test', data)).toEqual({ available: false, reason: `n/a (no test split at ${path.join(data, 'slake', 'test.json')})` });
-    expect(splitAvailability('medpix-classification', 'validate', data)).toMatchObject({ available: false, reason: expect.stringContaining('descriptions_dev.jsonl') });
+    expect(splitAvailability('medpix-classification', 'validate', data)).toMatchObject({
+      available: false,
+      reason: expect.stringContaining('descriptions_dev.jsonl'),
+    });
   });
 
   it('reads VQA-RAD validation from MEVF train, where it is carved, and says so', () => {

@@ -8,8 +8,7 @@ export type ReportSplit = 'validate' | 'test';
 
 /** Whether a task's dataset ships a split file; a split that is absent is reported, never invented. */
 export type SplitAvailability =
-  | { readonly available: true; readonly file: string; readonly note?: string }
-  | { readonly available: false; readonly reason: string };
+  { readonly available: true; readonly file: string; readonly note?: string } | { readonly available: false; readonly reason: string };
 
 /** The folder of each task's dataset under `--data`, as the trainer's configs name them. */
 export const taskDataRoots: Readonly<Record<PaperTask, string>> = {

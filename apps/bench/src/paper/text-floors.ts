@@ -28,15 +28,23 @@ export function textFloors(kind: 'vqa' | 'classification' | 'retrieval', train: 
     const at = (k: number): number => (n === 0 ? Number.NaN : Math.min(k, n) / n);
     const recalls = { r1: at(1), r5: at(5), r10: at(10) };
     const metrics = {
-      't2i.r1': recalls.r1, 't2i.r5': recalls.r5, 't2i.r10': recalls.r10,
-      'i2t.r1': recalls.r1, 'i2t.r5': recalls.r5, 'i2t.r10': recalls.r10,
+      't2i.r1': recalls.r1,
+      't2i.r5': recalls.r5,
+      't2i.r10': recalls.r10,
+      'i2t.r1': recalls.r1,
+      'i2t.r5': recalls.r5,
+      'i2t.r10': recalls.r10,
       meanRecall: (recalls.r1 + recalls.r5 + recalls.r10) / 3,
     };
     return [{ name: 'chance', label: 'floor: chance (random ranking, computed here)', metrics }];
   }
   const pairs = (list: readonly TaskSample[]): Labelled[] =>
     list.flatMap((sample) =>
-      sample.task === 'vqa' ? [{ text: sample.question, label: sample.answer }] : sample.task === 'classification' ? [{ text: sample.text, label: sample.label }] : [],
+      sample.task === 'vqa'
+        ? [{ text: sample.question, label: sample.answer }]
+        : sample.task === 'classification'
+          ? [{ text: sample.text, label: sample.label }]
+          : [],
     );
   const trainPairs = pairs(train);
   const queries = pairs(samples);
@@ -52,7 +60,11 @@ export function textFloors(kind: 'vqa' | 'classification' | 'retrieval', train: 
     const index = new Map(labels.map((label, i) => [label, i]));
     const known = queries.map((query, i) => ({ target: index.get(query.label), predicted: index.get(predictions[i]!) ?? 0 }));
     const inside = known.filter((entry) => entry.target !== undefined);
-    const metrics = classificationMetrics(inside.map((entry) => entry.predicted), inside.map((entry) => entry.target!), labels.length);
+    const metrics = classificationMetrics(
+      inside.map((entry) => entry.predicted),
+      inside.map((entry) => entry.target!),
+      labels.length,
+    );
     const correct = queries.filter((query, i) => predictions[i] === query.label).length;
     return { accuracy: queries.length === 0 ? Number.NaN : correct / queries.length, macroF1: metrics.macroF1 };
   };

@@ -11,7 +11,10 @@ export type BenchDataSource = { readonly kind: 'real'; readonly dir: string } | 
 /** The trainer's `model` section of a profile (its tokenizer keys say which kind the shared tokenizer is). */
 function modelSection(profile: PaperProfile): NonNullable<PipelineConfigInput['model']> {
   const { tokenizer } = profile;
-  return { ...profile.model, ...(tokenizer.kind === 'trained' ? { tokenizer: 'trained', tokenizerVocabSize: tokenizer.vocabSize } : { tokenizer: 'bert-base-uncased' }) };
+  return {
+    ...profile.model,
+    ...(tokenizer.kind === 'trained' ? { tokenizer: 'trained', tokenizerVocabSize: tokenizer.vocabSize } : { tokenizer: 'bert-base-uncased' }),
+  };
 }
 
 /** What every unit's trainer config shares. */
@@ -105,7 +108,12 @@ export function calibrateUnitConfig(unit: CalibrateUnit, objectives: 'data-level
 export function tuneUnitConfig(unit: TuneUnit, options: UnitConfigOptions, split: ReportSplit = 'validate'): PipelineConfig {
   const spec = rowSpecs[unit.row];
   const { profile } = options;
-  const stages: PipelineConfigInput['stages'] = [...(spec.pretrain ? (['pretrain'] as const) : []), ...(spec.calibrate ? (['calibrate'] as const) : []), 'finetune', 'evaluate'];
+  const stages: PipelineConfigInput['stages'] = [
+    ...(spec.pretrain ? (['pretrain'] as const) : []),
+    ...(spec.calibrate ? (['calibrate'] as const) : []),
+    'finetune',
+    'evaluate',
+  ];
   return parsePipelineConfig(
     {
       name: `bench-${unit.id.replace(/\//g, '-')}`,
@@ -133,7 +141,13 @@ export function tuneUnitConfig(unit: TuneUnit, options: UnitConfigOptions, split
 /** The config whose data section loads a task's dataset (splits carved with the shared seed, for every row and seed). */
 export function taskDataConfig(task: PaperTask, options: UnitConfigOptions): PipelineConfig {
   return parsePipelineConfig(
-    { name: `bench-data-${task}`, seed: options.baseSeed, model: modelSection(options.profile), data: taskDataSection(task, options), stages: ['finetune'] } satisfies PipelineConfigInput,
+    {
+      name: `bench-data-${task}`,
+      seed: options.baseSeed,
+      model: modelSection(options.profile),
+      data: taskDataSection(task, options),
+      stages: ['finetune'],
+    } satisfies PipelineConfigInput,
     `umd-bench profile '${options.profile.name}' (${task} data)`,
   );
 }

@@ -4,7 +4,18 @@ import { normalizePerfLine, type PerfLineContext } from './normalize-perf-line.j
 
 describe('normalizePerfLine', () => {
   it('reads a tfjs workload line: median ms, samples/s from the batch, backend, threads', () => {
-    const line = { workload: 'tiny-train', preset: 'tiny', batch: 32, parameters: 3_400_000, backend: 'wasm', threads: 2, ms_median: 640, ms_p90: 700, runs: 5, peakRssMiB: 512.3 };
+    const line = {
+      workload: 'tiny-train',
+      preset: 'tiny',
+      batch: 32,
+      parameters: 3_400_000,
+      backend: 'wasm',
+      threads: 2,
+      ms_median: 640,
+      ms_p90: 700,
+      runs: 5,
+      peakRssMiB: 512.3,
+    };
     expect(normalizePerfLine('@umd/encoders', line)).toEqual({
       package: '@umd/encoders',
       workload: 'tiny-train',
@@ -34,7 +45,11 @@ describe('normalizePerfLine', () => {
   it('reads the data bench: images/s or texts/s, sharp threads from its environment line', () => {
     const context: PerfLineContext = {};
     expect(normalizePerfLine('@umd/data', { bench: 'environment', sharpConcurrency: 1, cpus: 2 }, context)).toBeUndefined();
-    const image = normalizePerfLine('@umd/data', { bench: 'image-cache', size: 64, channels: 1, concurrency: 8, cache: 'memory (memoryCacheMiB), same pipeline', imagesPerSecond: 2000, peakRssMiB: 300 }, context);
+    const image = normalizePerfLine(
+      '@umd/data',
+      { bench: 'image-cache', size: 64, channels: 1, concurrency: 8, cache: 'memory (memoryCacheMiB), same pipeline', imagesPerSecond: 2000, peakRssMiB: 300 },
+      context,
+    );
     expect(image).toMatchObject({ workload: 'image-cache-64px-grey-c8-memory', ms: 0.5, imagesPerSecond: 2000, backend: 'sharp', threads: 1, peakRssMiB: 300 });
     const tokenize = normalizePerfLine('@umd/data', { bench: 'tokenize', textsPerSecond: 4000 }, context);
     expect(tokenize).toMatchObject({ workload: 'tokenize', ms: 0.25, samplesPerSecond: 4000, backend: 'js' });

@@ -44,7 +44,12 @@ export const perfScripts: readonly PerfScript[] = [
   {
     packageName: '@umd/encoders',
     script: 'packages/encoders/bench/run.ts',
-    args: (options) => ['--runs', options.quick ? '2' : '5', ...(options.quick ? ['--only', 'tiny-forward,tiny-train,tiny-pretrain-proxy'] : []), ...backendArgs(options)],
+    args: (options) => [
+      '--runs',
+      options.quick ? '2' : '5',
+      ...(options.quick ? ['--only', 'tiny-forward,tiny-train,tiny-pretrain-proxy'] : []),
+      ...backendArgs(options),
+    ],
   },
   {
     packageName: '@umd/mr-pretrain',

@@ -36,7 +36,12 @@ describe('runPerf', () => {
     const run = await runPerf({
       repoRoot: fixtures,
       packages: ['broken'],
-      _internal: { scripts: [{ packageName: '@umd/fixture', script: 'print-workloads.ts', args: () => [] }, { packageName: '@umd/broken', script: 'fail-workload.ts', args: () => [] }] },
+      _internal: {
+        scripts: [
+          { packageName: '@umd/fixture', script: 'print-workloads.ts', args: () => [] },
+          { packageName: '@umd/broken', script: 'fail-workload.ts', args: () => [] },
+        ],
+      },
     });
     expect(run.records).toEqual([]);
     expect(run.failures.map((failure) => failure.packageName)).toEqual(['@umd/broken']);

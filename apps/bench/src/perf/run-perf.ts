@@ -47,10 +47,16 @@ export async function runPerf(options: RunPerfOptions = {}): Promise<PerfRun> {
   const failures: PerfWorkloadError[] = [];
   for (const script of scripts) {
     options.onLog?.(`[perf] ${script.packageName}: ${script.script} ${script.args(perf).join(' ')}`.trimEnd());
-    const { exitCode, stderrTail, count } = await runScript(script, perf, repoRoot, (record) => {
-      records.push(record);
-      options.onRecord?.(record);
-    }, options.onLog);
+    const { exitCode, stderrTail, count } = await runScript(
+      script,
+      perf,
+      repoRoot,
+      (record) => {
+        records.push(record);
+        options.onRecord?.(record);
+      },
+      options.onLog,
+    );
     if (exitCode !== 0 || count === 0) failures.push(new PerfWorkloadError(script.packageName, script.script, exitCode, stderrTail));
   }
   return { records, failures };

@@ -16,14 +16,19 @@ import { writeBundleSamples, type BundleSample } from './write-bundle-samples.js
  *
  * @throws StageInputError when the run has no complete finetune stage; ModelBundleError for a non-empty target
  */
-export async function exportRun(options: { readonly run: string; readonly to: string; readonly float16?: boolean }): Promise<ExportedModelBundle & { readonly samples: readonly BundleSample[] }> {
+export async function exportRun(options: {
+  readonly run: string;
+  readonly to: string;
+  readonly float16?: boolean;
+}): Promise<ExportedModelBundle & { readonly samples: readonly BundleSample[] }> {
   const run = path.resolve(options.run);
   const state = await readPipelineState(run);
   const finetune = state?.stages.finetune;
   const result = finetune?.status === 'complete' ? (finetune.result as FinetuneResult | undefined) : undefined;
   if (!state || !result?.checkpoint) throw new StageInputError('export', 'a tuned checkpoint', 'finetune', run);
   const { config } = state;
-  const tokenizer = config.model.tokenizer === 'trained' ? await loadWordPieceTokenizer({ path: path.join(run, 'tokenizer.json') }) : await loadWordPieceTokenizer();
+  const tokenizer =
+    config.model.tokenizer === 'trained' ? await loadWordPieceTokenizer({ path: path.join(run, 'tokenizer.json') }) : await loadWordPieceTokenizer();
   const bundle = await exportModelBundle({
     checkpoint: path.join(run, result.checkpoint),
     tokenizer,

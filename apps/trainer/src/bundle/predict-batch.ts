@@ -54,7 +54,12 @@ export async function predictBatch(options: {
       let record: Record<string, unknown>;
       try {
         const [prediction] = await predictWithBundle(bundle, [{ image: { kind: 'file', path: row.image }, text: row.text }], { topK: options.topK });
-        record = { line: row.line, image: row.image, text: row.text, answers: prediction!.ranked.map((entry) => ({ answer: entry.name, probability: entry.probability })) };
+        record = {
+          line: row.line,
+          image: row.image,
+          text: row.text,
+          answers: prediction!.ranked.map((entry) => ({ answer: entry.name, probability: entry.probability })),
+        };
         answered++;
       } catch (error) {
         if (!UmdError.isInstance(error)) throw error;
@@ -94,7 +99,10 @@ async function readBatch(file: string): Promise<BatchRow[]> {
     }
   } else {
     try {
-      const rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, info: true }) as { record: Record<string, unknown>; info: { lines: number } }[];
+      const rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, info: true }) as {
+        record: Record<string, unknown>;
+        info: { lines: number };
+      }[];
       records = rows.map(({ record, info }) => ({ line: info.lines, fields: record }));
     } catch (error) {
       throw new ModelBundleError(file, 'input', `not a CSV file with a header row: ${(error as Error).message}`, { cause: error });

@@ -43,7 +43,9 @@ export async function predictCommand(options: PredictOptions): Promise<PredictOu
       throw new ModelBundleError(
         bundle.dir,
         'input',
-        retrieval ? 'this is a retrieval model: give the captions to rank with --captions FILE (one per line)' : `--captions is for retrieval models; this is a ${bundle.config.task.kind} model`,
+        retrieval
+          ? 'this is a retrieval model: give the captions to rank with --captions FILE (one per line)'
+          : `--captions is for retrieval models; this is a ${bundle.config.task.kind} model`,
       );
     }
     if (options.captions) {
@@ -53,12 +55,18 @@ export async function predictCommand(options: PredictOptions): Promise<PredictOu
         image,
         text: '',
         task: 'retrieval',
-        answers: ranked[0]!.map((entry) => ({ answer: entry.caption, ...(entry.probability === undefined ? {} : { probability: entry.probability }), cosine: entry.cosine })),
+        answers: ranked[0]!.map((entry) => ({
+          answer: entry.caption,
+          ...(entry.probability === undefined ? {} : { probability: entry.probability }),
+          cosine: entry.cosine,
+        })),
         loadMs: bundle.loadMs,
         predictMs: ms,
       };
     }
-    const [prediction] = (await predictWithBundle(bundle, [{ image: { kind: 'file', path: image }, text: options.text }], { topK: options.topK })) as [BundlePrediction];
+    const [prediction] = (await predictWithBundle(bundle, [{ image: { kind: 'file', path: image }, text: options.text }], { topK: options.topK })) as [
+      BundlePrediction,
+    ];
     return {
       model: bundle.dir,
       image,
@@ -76,7 +84,10 @@ export async function predictCommand(options: PredictOptions): Promise<PredictOu
 /** The human-readable form: one line per answer, probability as a percentage and a bar. */
 export function formatPrediction(output: PredictOutput): string {
   const width = Math.max(...output.answers.map((entry) => entry.answer.length), 6);
-  const lines = output.task === 'retrieval' ? [`image: ${output.image}`, 'best captions (P(match) from the matching head; cosine of the embeddings):'] : [`${output.task === 'vqa' ? 'Q' : 'text'}: ${output.text}`, `image: ${output.image}`];
+  const lines =
+    output.task === 'retrieval'
+      ? [`image: ${output.image}`, 'best captions (P(match) from the matching head; cosine of the embeddings):']
+      : [`${output.task === 'vqa' ? 'Q' : 'text'}: ${output.text}`, `image: ${output.image}`];
   for (const [index, entry] of output.answers.entries()) {
     const probability = entry.probability === undefined ? '     -' : `${(100 * entry.probability).toFixed(1).padStart(5)}%`;
     const bar = entry.probability === undefined ? '' : '█'.repeat(Math.round(20 * entry.probability));

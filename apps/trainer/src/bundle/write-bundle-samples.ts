@@ -27,7 +27,9 @@ export async function writeBundleSamples(bundleDir: string, samples: readonly Ta
     seen.add(image.key);
     const file = `${(sample.imageId ?? sample.id).replace(/[^\w.-]+/g, '_')}.png`;
     await mkdir(path.join(bundleDir, 'samples'), { recursive: true });
-    await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png().toFile(path.join(bundleDir, 'samples', file));
+    await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+      .png()
+      .toFile(path.join(bundleDir, 'samples', file));
     const text = sample.task === 'vqa' ? sample.question : sample.task === 'classification' ? sample.text : undefined;
     written.push({ file, ...(text ? { question: text } : {}) });
   }

@@ -23,7 +23,10 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
   const retrieval = config.data.dataset === 'medpix-retrieval' || (config.data.dataset === 'phantom' && config.data.phantom.task === 'retrieval');
   const { gmCoord, augment, labelSmoothing } = config.finetune;
   if (retrieval && gmCoord.enabled) {
-    issues.push({ path: 'finetune.gmCoord.enabled', message: 'expected false for retrieval: GM-Coord reads the class head’s unimodal predictions, which retrieval has not' });
+    issues.push({
+      path: 'finetune.gmCoord.enabled',
+      message: 'expected false for retrieval: GM-Coord reads the class head’s unimodal predictions, which retrieval has not',
+    });
   }
   if (retrieval && labelSmoothing) {
     issues.push({

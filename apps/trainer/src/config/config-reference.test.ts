@@ -15,7 +15,13 @@ describe('configReference', () => {
 
   it('has a row for every leaf key, with its default', () => {
     const table = configReference();
-    for (const key of ['`finetune.epochs`', '`finetune.gmCoord.strategy`', '`calibrate.regularizer.decaySteps`', '`evaluate.bootstrapResamples`', '`data.phantom.size`']) {
+    for (const key of [
+      '`finetune.epochs`',
+      '`finetune.gmCoord.strategy`',
+      '`calibrate.regularizer.decaySteps`',
+      '`evaluate.bootstrapResamples`',
+      '`data.phantom.size`',
+    ]) {
       expect(table).toContain(`| ${key} |`);
     }
     expect(table).toContain("| `pretrain.objectives` | one of 'data-level', 'full' | 'full' |");

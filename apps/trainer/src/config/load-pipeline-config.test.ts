@@ -32,9 +32,7 @@ describe('parsePipelineConfig', () => {
   it('names an unknown key by its dotted path, suggests the close one and lists the allowed keys', () => {
     const error = configError(() => parsePipelineConfig({ name: 'x', finetune: { epoch: 3 } }));
     expect(UmdError.isInstance(error)).toBe(true);
-    expect(error.issues).toEqual([
-      { path: 'finetune.epoch', message: expect.stringContaining("Did you mean 'epochs'?") as string },
-    ]);
+    expect(error.issues).toEqual([{ path: 'finetune.epoch', message: expect.stringContaining("Did you mean 'epochs'?") as string }]);
     expect(error.message).toContain('finetune.epoch: unknown key');
     expect(error.message).toContain(
       'Allowed keys: epochs, batchSize, learningRate, learningRateMultipliers, warmupFraction, warmupSteps, decay, minLearningRate, weightDecay, ' +
@@ -53,9 +51,7 @@ describe('parsePipelineConfig', () => {
   it('names a wrong enum value with the allowed values', () => {
     const error = configError(() => parsePipelineConfig({ name: 'x', data: { dataset: 'vqarad' } }));
     expect(error.issues).toHaveLength(1);
-    expect(error.message).toContain(
-      "data.dataset: expected one of 'phantom', 'vqa-rad', 'slake', 'medpix-classification', 'medpix-retrieval', got 'vqarad'",
-    );
+    expect(error.message).toContain("data.dataset: expected one of 'phantom', 'vqa-rad', 'slake', 'medpix-classification', 'medpix-retrieval', got 'vqarad'");
   });
 
   it('names a value of the wrong type with what is accepted, and reports every problem at once', () => {
@@ -159,7 +155,9 @@ describe('parsePipelineConfig: the knobs', () => {
           augment: { crop: 'random', scale: [0.9, 0.5], ratio: [0, 1] },
           gmCoord: { emaDecay: 1, minCoefficient: 2, stopStep: 1.5 },
         },
-      }).map((line) => line.split(':')[0]).sort(),
+      })
+        .map((line) => line.split(':')[0])
+        .sort(),
     ).toEqual(
       [
         'data.maxInputPixels',
@@ -261,7 +259,9 @@ describe('loadPipelineConfig', () => {
     }
     expect(resolveConfigPath('phantom')).toBe(configs.find((config) => config.name === 'phantom')!.file);
     expect(() => resolveConfigPath('nope')).toThrow('Invalid config nope (1 problem)');
-    expect(() => resolveConfigPath('nope')).toThrow(/no such file, and no ready config of that name; ready configs are medpix-classification, medpix-retrieval, phantom, slake, vqa-rad/);
+    expect(() => resolveConfigPath('nope')).toThrow(
+      /no such file, and no ready config of that name; ready configs are medpix-classification, medpix-retrieval, phantom, slake, vqa-rad/,
+    );
   });
 
   it('loads every ablation config, each named as its file', async () => {

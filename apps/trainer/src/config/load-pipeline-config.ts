@@ -54,9 +54,13 @@ export async function loadPipelineConfig(file: string): Promise<PipelineConfig> 
     const parsed = parseDocument(text);
     const problems: YAMLError[] = [...parsed.errors, ...parsed.warnings];
     if (problems.length > 0) {
-      throw new ConfigError(file, problems.map((problem) => ({ path: '', message: `not valid YAML${yamlPosition(problem)}: ${problem.message.split('\n')[0]}` })), {
-        cause: problems[0],
-      });
+      throw new ConfigError(
+        file,
+        problems.map((problem) => ({ path: '', message: `not valid YAML${yamlPosition(problem)}: ${problem.message.split('\n')[0]}` })),
+        {
+          cause: problems[0],
+        },
+      );
     }
     document = parsed.toJS();
   }

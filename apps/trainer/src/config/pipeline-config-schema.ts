@@ -23,8 +23,7 @@ const nonNegative = () => z.number().min(0);
 const dropout = (where: string) => z.number().min(0).lt(1).optional().describe(`dropout rate in ${where} (default 0; only while training)`);
 
 /** `[lo, hi]` with lo ≤ hi, each accepted by `bound`. */
-const range = (bound: () => z.ZodNumber) =>
-  z.tuple([bound(), bound()]).refine(([lo, hi]) => lo <= hi, { message: 'expected [lo, hi] with lo ≤ hi' });
+const range = (bound: () => z.ZodNumber) => z.tuple([bound(), bound()]).refine(([lo, hi]) => lo <= hi, { message: 'expected [lo, hi] with lo ≤ hi' });
 
 const stemLayers = Object.keys(mobileNetV2Layers) as [MobileNetV2Layer, ...MobileNetV2Layer[]];
 const describeStemLayer = (layer: MobileNetV2Layer): string =>
@@ -122,9 +121,7 @@ const dataSchema = z
       .string()
       .min(1)
       .optional()
-      .describe(
-        'dataset folder, relative to `--data`/`UMD_DATA_DIR` (or absolute); default `vqa-rad`, `slake`, `medpix-2.0`; not used for phantom',
-      ),
+      .describe('dataset folder, relative to `--data`/`UMD_DATA_DIR` (or absolute); default `vqa-rad`, `slake`, `medpix-2.0`; not used for phantom'),
     imageCache: z
       .string()
       .nullable()
@@ -142,13 +139,17 @@ const dataSchema = z
       .min(0)
       .max(1)
       .default(0.05)
-      .describe('stop when a split loses more than this share of its records to problems (missing images or fields); every skipped record is listed either way'),
+      .describe(
+        'stop when a split loses more than this share of its records to problems (missing images or fields); every skipped record is listed either way',
+      ),
     validationFraction: z
       .number()
       .gt(0)
       .lt(1)
       .default(0.1)
-      .describe('share of training images (or questions, see `validationCarve`) carved out as the validation split where the dataset has none (VQA-RAD), seeded'),
+      .describe(
+        'share of training images (or questions, see `validationCarve`) carved out as the validation split where the dataset has none (VQA-RAD), seeded',
+      ),
     validationCarve: z
       .enum(['image', 'sample'])
       .optional()

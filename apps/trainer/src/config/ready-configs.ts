@@ -26,7 +26,9 @@ export function readyConfigs(): ReadyConfig[] {
     .sort()
     .map((entry) => {
       const file = path.join(readyConfigDir, entry);
-      const firstComment = readFileSync(file, 'utf8').split('\n').find((line) => line.startsWith('#'));
+      const firstComment = readFileSync(file, 'utf8')
+        .split('\n')
+        .find((line) => line.startsWith('#'));
       return { name: entry.replace(/\.(ya?ml|json)$/, ''), file, description: firstComment?.replace(/^#\s*/, '') ?? '' };
     });
 }
@@ -43,6 +45,9 @@ export function resolveConfigPath(value: string): string {
   const match = ready.find((config) => config.name === value);
   if (match) return match.file;
   throw new ConfigError(value, [
-    { path: '', message: `no such file, and no ready config of that name; ready configs are ${ready.map((config) => config.name).join(', ')} ('umd-train configs' describes them)` },
+    {
+      path: '',
+      message: `no such file, and no ready config of that name; ready configs are ${ready.map((config) => config.name).join(', ')} ('umd-train configs' describes them)`,
+    },
   ]);
 }

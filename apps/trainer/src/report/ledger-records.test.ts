@@ -14,11 +14,25 @@ describe('ledgerRecords', () => {
       checkpoint: 'finetune/best.safetensors',
       notes: [],
       splits: [
-        { split: 'validate', samples: 10, metrics: { overall: { value: 0.7234, low: 0.6, high: 0.8 }, open: { value: 0.5 }, closed: { value: 0.9 } }, floor, predictions: 'p' },
+        {
+          split: 'validate',
+          samples: 10,
+          metrics: { overall: { value: 0.7234, low: 0.6, high: 0.8 }, open: { value: 0.5 }, closed: { value: 0.9 } },
+          floor,
+          predictions: 'p',
+        },
         { split: 'test', samples: 10, metrics: { overall: { value: 0.58 }, open: { value: 0.3 }, closed: { value: 0.75 } }, floor, predictions: 'q' },
       ],
     };
-    const provenance = { experiment: 'e', command: 'umd-train run', config: 'vqa-rad', commit: 'abc', machine: 'm', wallMinutes: 3, date: '2026-12-06T00:00:00Z' };
+    const provenance = {
+      experiment: 'e',
+      command: 'umd-train run',
+      config: 'vqa-rad',
+      commit: 'abc',
+      machine: 'm',
+      wallMinutes: 3,
+      date: '2026-12-06T00:00:00Z',
+    };
     const records = ledgerRecords(config, evaluation, provenance);
     expect(records.map((record) => [record.split, record.seed, record.dataset, record.metrics['overall']])).toEqual([
       ['validate', 2, 'vqa-rad', 72.3],

@@ -9,7 +9,10 @@ export function lossCurveSvg(records: readonly MetricsRecord[], title: string): 
   if (key === undefined) return undefined;
   const points = metricSeries(records, key);
   const window = Math.max(1, Math.round(points.length / 20));
-  const smoothed = movingAverage(points.map(([, y]) => y), window);
+  const smoothed = movingAverage(
+    points.map(([, y]) => y),
+    window,
+  );
   const series: LineSeries[] = [
     { name: `${key} (per step)`, points, opacity: 0.3 },
     { name: `${key} (mean of ${window})`, points: points.map(([x], i) => [x, smoothed[i]!] as const) },

@@ -47,7 +47,12 @@ export function reportMarkdown({ state, results, rows, pictures }: ReportInputs)
     );
     for (const split of results.evaluate?.splits ?? []) {
       lines.push('', `**${split.split}** (${split.samples} samples; predictions in \`${split.predictions}\`):`, '');
-      lines.push(markdownTable(['metric', 'value % (95% CI)'], Object.entries(split.metrics).map(([name, value]) => [name, formatPercent(value)])));
+      lines.push(
+        markdownTable(
+          ['metric', 'value % (95% CI)'],
+          Object.entries(split.metrics).map(([name, value]) => [name, formatPercent(value)]),
+        ),
+      );
     }
   }
 
@@ -58,9 +63,17 @@ export function reportMarkdown({ state, results, rows, pictures }: ReportInputs)
     for (const picture of pictures.lossCurves) lines.push(`![${picture.caption} loss](${picture.file})`, '');
   }
   if (pictures.reconstruction) {
-    lines.push('', '## Reconstructions (pre-training, newest)', '', 'Columns: original | masked input | reconstruction.', '', `![reconstruction grid](${pictures.reconstruction})`);
+    lines.push(
+      '',
+      '## Reconstructions (pre-training, newest)',
+      '',
+      'Columns: original | masked input | reconstruction.',
+      '',
+      `![reconstruction grid](${pictures.reconstruction})`,
+    );
   }
-  if (pictures.coordination) lines.push('', '## GM-Coord', '', 'Gradient coefficient k per modality and step (1 = unchanged).', '', `![GM-Coord trace](${pictures.coordination})`);
+  if (pictures.coordination)
+    lines.push('', '## GM-Coord', '', 'Gradient coefficient k per modality and step (1 = unchanged).', '', `![GM-Coord trace](${pictures.coordination})`);
   if (pictures.confusion.length > 0) {
     lines.push('', '## Confusion matrices', '');
     for (const picture of pictures.confusion) lines.push(`![confusion matrix ${picture.caption}](${picture.file})`, '');

@@ -13,7 +13,8 @@ export const builtPageDir = fileURLToPath(new URL('../../dist/web/', import.meta
  * them; they are replaced by a module whose every export throws a message naming the module, so a code path that did
  * reach one would fail clearly instead of silently.
  */
-const nodeOnly = /^(node:.*|fs|path|os|crypto|module|url|zlib|child_process|worker_threads|sharp|@umd\/native-blas|proper-lockfile|commander|cli-progress|@tensorflow\/tfjs-node(-gpu)?|@tensorflow\/tfjs-backend-wasm)$/;
+const nodeOnly =
+  /^(node:.*|fs|path|os|crypto|module|url|zlib|child_process|worker_threads|sharp|@umd\/native-blas|proper-lockfile|commander|cli-progress|@tensorflow\/tfjs-node(-gpu)?|@tensorflow\/tfjs-backend-wasm)$/;
 
 /** A module whose every use throws, naming `name`: imports succeed, calls fail clearly. */
 function stubSource(name: string): string {
@@ -39,7 +40,9 @@ export async function buildPage(outDir: string = builtPageDir, options: { readon
   try {
     esbuild = await import('esbuild');
   } catch (error) {
-    throw new Error(`The page of umd-train serve is not built (${outDir}) and esbuild is not installed to build it: run \`pnpm build\` in apps/trainer`, { cause: error });
+    throw new Error(`The page of umd-train serve is not built (${outDir}) and esbuild is not installed to build it: run \`pnpm build\` in apps/trainer`, {
+      cause: error,
+    });
   }
   const temporary = `${outDir.replace(/[\\/]$/, '')}.tmp-${process.pid}`;
   await rm(temporary, { recursive: true, force: true });

@@ -84,7 +84,14 @@ export async function serveModel(options: ServeModelOptions): Promise<ServedMode
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new ServeError(error.code === 'EADDRINUSE' ? `port ${options.port} on ${host} is in use: pick another with --port` : `cannot listen on ${host}:${options.port}: ${error.message}`, { cause: error })),
+      reject(
+        new ServeError(
+          error.code === 'EADDRINUSE'
+            ? `port ${options.port} on ${host} is in use: pick another with --port`
+            : `cannot listen on ${host}:${options.port}: ${error.message}`,
+          { cause: error },
+        ),
+      ),
     );
     server.listen(options.port ?? 8080, host, () => resolve());
   });

@@ -21,7 +21,11 @@ export async function measurePretrainStep(
   const student = new UmdModel(model, random);
   const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
   const pretraining = createMrPretraining({
-    model: student, config, random, totalSteps: 100, tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
+    model: student,
+    config,
+    random,
+    totalSteps: 100,
+    tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
   });
   const optimizer = new AdamW(student.parameters(), { learningRate: 1e-4 });
   const { imageSize: S, channels: C } = model.vision;
@@ -33,7 +37,10 @@ export async function measurePretrainStep(
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
       const { loss, terms } = mrPretrainStep(pretraining, optimizer, {
-        images, tokenIds: text.inputIds.data, attentionMask: text.attentionMask.data, wordIds: text.wordIds.data,
+        images,
+        tokenIds: text.inputIds.data,
+        attentionMask: text.attentionMask.data,
+        wordIds: text.wordIds.data,
       });
       await loss.data();
       tf.dispose([loss, ...Object.values(terms)]);

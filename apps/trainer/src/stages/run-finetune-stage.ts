@@ -82,7 +82,9 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
         else if (event.type === 'step-end') progress.update(event.step, { epoch: `${event.epoch + 1}/${settings.epochs}`, loss: event.loss.toFixed(3) });
         else if (event.type === 'train-end') progress.end();
         else if (event.type === 'evaluation-end') {
-          progress.log(`[finetune] epoch ${event.epoch + 1} (step ${event.step}): validation ${(100 * event.metric).toFixed(1)}%${event.best ? ' (best)' : ''}`);
+          progress.log(
+            `[finetune] epoch ${event.epoch + 1} (step ${event.step}): validation ${(100 * event.metric).toFixed(1)}%${event.best ? ' (best)' : ''}`,
+          );
         }
       },
     };

@@ -113,7 +113,7 @@ describe('runPipeline (phantom VQA, micro model)', () => {
     expect(run.report.headline).toHaveLength(2);
   });
 
-  it('exports the tuned model as a bundle whose answers on the test scans are the evaluate stage\'s', async () => {
+  it("exports the tuned model as a bundle whose answers on the test scans are the evaluate stage's", async () => {
     const bundleDir = path.join(root, 'bundle');
     const exported = await exportRun({ run: outDir, to: bundleDir });
     expect(exported.config.task.kind).toBe('vqa');
@@ -127,7 +127,11 @@ describe('runPipeline (phantom VQA, micro model)', () => {
       .map((line) => JSON.parse(line) as { id: string; prediction: string });
     const bundle = await loadModelBundle(bundleDir);
     try {
-      const answers = await predictWithBundle(bundle, test.map((sample) => ({ image: sample.image, text: sample.question })), { topK: 1 });
+      const answers = await predictWithBundle(
+        bundle,
+        test.map((sample) => ({ image: sample.image, text: sample.question })),
+        { topK: 1 },
+      );
       expect(answers.map((answer) => answer.ranked[0]!.name)).toEqual(test.map((sample) => evaluated.find((line) => line.id === sample.id)!.prediction));
     } finally {
       bundle.dispose();
@@ -136,12 +140,20 @@ describe('runPipeline (phantom VQA, micro model)', () => {
     // Batch mode: a JSON lines file of rows; a row whose image is missing is answered with its error, not dropped.
     const first = test[0]!;
     if (first.image.kind !== 'pixels') throw new Error('phantom images are in memory');
-    await sharp(first.image.data, { raw: { width: first.image.width, height: first.image.height, channels: first.image.channels } }).png().toFile(path.join(root, 'scan.png'));
-    await writeFile(path.join(root, 'rows.jsonl'), `${JSON.stringify({ image: 'scan.png', question: first.question })}\n${JSON.stringify({ image: 'gone.png', question: 'Is it normal?' })}\n`);
+    await sharp(first.image.data, { raw: { width: first.image.width, height: first.image.height, channels: first.image.channels } })
+      .png()
+      .toFile(path.join(root, 'scan.png'));
+    await writeFile(
+      path.join(root, 'rows.jsonl'),
+      `${JSON.stringify({ image: 'scan.png', question: first.question })}\n${JSON.stringify({ image: 'gone.png', question: 'Is it normal?' })}\n`,
+    );
     const out = path.join(root, 'answers.jsonl');
     const summary = await predictBatch({ model: bundleDir, batch: path.join(root, 'rows.jsonl'), out, topK: 2, progress: silentReporter });
     expect(summary).toMatchObject({ rows: 2, answered: 1, failed: 1 });
-    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { line: number; answers?: unknown[]; error?: string });
+    const lines = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { line: number; answers?: unknown[]; error?: string });
     expect(lines[0]).toMatchObject({ line: 1, answers: [expect.objectContaining({ probability: expect.any(Number) }), expect.anything()] });
     expect(lines[1]).toMatchObject({ line: 2, error: expect.stringContaining("gone.png' (missing)") });
   });

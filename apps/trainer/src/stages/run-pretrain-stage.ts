@@ -52,7 +52,9 @@ export async function runPretrainStage(context: StageContext): Promise<StageOutc
         const leftMs = settings.minutes * 60_000 - (performance.now() - started);
         steps = Math.max(1, Math.floor((0.9 * leftMs) / stepMs)); // 10% for data loading, checkpoints and pictures
         progress.log(`[pretrain] ${stepMs.toFixed(0)} ms/step measured: ${steps} steps fit in ${settings.minutes} min`);
-        progress.log(`[pretrain] a time budget depends on this machine's speed and load: give pretrain.steps: ${steps} (not minutes) to repeat this run exactly`);
+        progress.log(
+          `[pretrain] a time budget depends on this machine's speed and load: give pretrain.steps: ${steps} (not minutes) to repeat this run exactly`,
+        );
       } else {
         steps = settings.steps ?? 1000;
       }
@@ -115,6 +117,9 @@ export async function runPretrainStage(context: StageContext): Promise<StageOutc
 /** The newest `pictures/step-*.png` of an earlier session, if any. */
 async function newestPicture(dir: string): Promise<string | undefined> {
   const pictures = await readdir(path.join(dir, 'pictures')).catch(() => [] as string[]);
-  const newest = pictures.filter((name) => /^step-\d+\.png$/.test(name)).sort().at(-1);
+  const newest = pictures
+    .filter((name) => /^step-\d+\.png$/.test(name))
+    .sort()
+    .at(-1);
   return newest === undefined ? undefined : path.join(dir, 'pictures', newest);
 }

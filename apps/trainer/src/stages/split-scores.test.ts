@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { metricsWithIntervals } from './split-scores.js';
 
 const vqaPrediction = (correct: boolean, answerType: 'open' | 'closed'): TaskPrediction => ({
-  kind: 'vqa', id: 'q', prediction: correct ? 'yes' : 'no', answer: 'yes', answerType, correct,
+  kind: 'vqa',
+  id: 'q',
+  prediction: correct ? 'yes' : 'no',
+  answer: 'yes',
+  answerType,
+  correct,
 });
 const accuracy = (correct: number, total: number) => ({ correct, total, accuracy: correct / total });
 
@@ -30,7 +35,11 @@ describe('metricsWithIntervals', () => {
     const truth = Array.from({ length: 60 }, (_, i) => i % 3);
     const guess = truth.map((label, i) => (i % 5 === 0 ? (label + 1) % 3 : label));
     const predictions: TaskPrediction[] = truth.map((label, i) => ({
-      kind: 'classification', id: String(i), label: labels[label]!, prediction: labels[guess[i]!]!, correct: label === guess[i],
+      kind: 'classification',
+      id: String(i),
+      label: labels[label]!,
+      prediction: labels[guess[i]!]!,
+      correct: label === guess[i],
     }));
     const computed = classificationMetrics(guess, truth, 3);
     const metrics: TaskMetrics = { kind: 'classification', ...computed, outsideLabels: 0 };

@@ -45,7 +45,8 @@ export function metricsWithIntervals(
   const indicator = (flags: readonly boolean[]): number[] => flags.map((flag) => (flag ? 1 : 0));
   if (metrics.kind === 'vqa') {
     const vqa = predictions.filter((prediction) => prediction.kind === 'vqa');
-    const of = (type?: 'open' | 'closed') => indicator(vqa.filter((prediction) => type === undefined || prediction.answerType === type).map((prediction) => prediction.correct));
+    const of = (type?: 'open' | 'closed') =>
+      indicator(vqa.filter((prediction) => type === undefined || prediction.answerType === type).map((prediction) => prediction.correct));
     return {
       overall: { value: metrics.overall.accuracy, ...interval(of()) },
       open: { value: metrics.open.accuracy, ...interval(of('open')) },
@@ -61,11 +62,23 @@ export function metricsWithIntervals(
     const targets = inside.map((row) => index.get(row.label)!);
     const macroF1 = (sample: Float64Array): number => {
       const picked = Array.from(sample, (i) => i);
-      return classificationMetrics(picked.map((i) => predicted[i]!), picked.map((i) => targets[i]!), labels.length).macroF1;
+      return classificationMetrics(
+        picked.map((i) => predicted[i]!),
+        picked.map((i) => targets[i]!),
+        labels.length,
+      ).macroF1;
     };
     return {
       accuracy: { value: metrics.accuracy, ...interval(indicator(rows.map((row) => row.correct))) },
-      macroF1: { value: metrics.macroF1, ...(labels.length > 0 ? interval(inside.map((_, i) => i), macroF1) : {}) },
+      macroF1: {
+        value: metrics.macroF1,
+        ...(labels.length > 0
+          ? interval(
+              inside.map((_, i) => i),
+              macroF1,
+            )
+          : {}),
+      },
     };
   }
   const ranks = predictions.flatMap((prediction) => (prediction.kind === 'retrieval' ? [prediction.rank] : []));

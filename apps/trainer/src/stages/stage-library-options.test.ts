@@ -20,7 +20,17 @@ vi.mock('@umd/tasks', async (importOriginal) => ({
   runTaskTuning: vi.fn(async (options: RunTaskTuningOptions) => {
     calls.tuning.push(options);
     const metricsPath = path.join(options.outDir, 'metrics.jsonl');
-    return { step: 1, reason: 'completed', totalSteps: 1, stepsPerEpoch: 1, best: undefined, bestCheckpoint: undefined, history: [], medianStepMs: 1, metricsPath };
+    return {
+      step: 1,
+      reason: 'completed',
+      totalSteps: 1,
+      stepsPerEpoch: 1,
+      best: undefined,
+      bestCheckpoint: undefined,
+      history: [],
+      medianStepMs: 1,
+      metricsPath,
+    };
   }),
 }));
 vi.mock('@umd/mr-pretrain', async (importOriginal) => ({

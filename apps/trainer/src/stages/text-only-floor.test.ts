@@ -4,8 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { textOnlyFloor } from './text-only-floor.js';
 
 const vqa = (question: string, answer: string): VqaSample => ({
-  task: 'vqa', id: `${question}:${answer}`, dataset: 'test', split: 'train', image: { kind: 'file', path: '/x.png' }, imageId: 'x',
-  question, answer, answerType: 'open', source: null,
+  task: 'vqa',
+  id: `${question}:${answer}`,
+  dataset: 'test',
+  split: 'train',
+  image: { kind: 'file', path: '/x.png' },
+  imageId: 'x',
+  question,
+  answer,
+  answerType: 'open',
+  source: null,
 });
 
 describe('textOnlyFloor', () => {

@@ -87,7 +87,12 @@ describe('saveCheckpoint and readCheckpoint', () => {
 
     const file = await readSafetensors(path);
     expect(Object.keys(file.tensors)).toContain('optimizer/attn.qkv.weight/m');
-    expect(file.metadata).toEqual({ format: 'umd-ts-checkpoint', formatVersion: '1', umd: JSON.stringify(metadata), sha256: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(file.metadata).toEqual({
+      format: 'umd-ts-checkpoint',
+      formatVersion: '1',
+      umd: JSON.stringify(metadata),
+      sha256: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
     tf.dispose([m, step]);
     model.dispose();
   });
@@ -150,18 +155,14 @@ describe('saveCheckpoint and readCheckpoint', () => {
     const folder = join(directory, 'rejected');
     const weight = tf.tensor1d([1]);
     const complex = tf.complex([1], [2]);
-    await expect(saveCheckpoint(join(folder, 'a'), { weights: { 'optimizer/x': weight }, metadata: { step: 1 } })).rejects.toThrow(
-      InvalidConfigError,
-    );
+    await expect(saveCheckpoint(join(folder, 'a'), { weights: { 'optimizer/x': weight }, metadata: { step: 1 } })).rejects.toThrow(InvalidConfigError);
     await expect(saveCheckpoint(join(folder, 'b'), { weights: { weight }, metadata: { step: 1.5 } })).rejects.toThrow('metadata.step');
     await expect(saveCheckpoint(join(folder, 'c'), { weights: { complex }, metadata: { step: 1 } })).rejects.toThrow(
       `Invalid value for 'weights["complex"].dtype': "complex64"`,
     );
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
-    await expect(saveCheckpoint(join(folder, 'd'), { weights: {}, metadata: { step: 1, extra: cyclic } })).rejects.toThrow(
-      'JSON-serialisable',
-    );
+    await expect(saveCheckpoint(join(folder, 'd'), { weights: {}, metadata: { step: 1, extra: cyclic } })).rejects.toThrow('JSON-serialisable');
     await expect(readdir(folder)).rejects.toThrow('ENOENT');
     tf.dispose([weight, complex]);
   });
@@ -191,11 +192,23 @@ describe('assignWeights', () => {
   });
 
   it('reports every missing, unexpected, mis-shaped and wrong-dtype entry at once and changes nothing', async () => {
-    const a = tf.variable(tf.tensor2d([[1, 2], [3, 4]]), true, 'assign_test_a');
+    const a = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      true,
+      'assign_test_a',
+    );
     const b = tf.variable(tf.tensor1d([1, 2, 3]), true, 'assign_test_b');
     const c = tf.variable(tf.tensor1d([1, 2], 'int32'), true, 'assign_test_c');
     const d = tf.variable(tf.tensor1d([9]), true, 'assign_test_d');
-    const target = new Map<string, tf.Variable>([['a', a], ['b', b], ['c', c], ['d', d]]);
+    const target = new Map<string, tf.Variable>([
+      ['a', a],
+      ['b', b],
+      ['c', c],
+      ['d', d],
+    ]);
     const loaded = {
       a: float([4], [0, 0, 0, 0]),
       b: float([3], [0, 0, 0]),
@@ -230,7 +243,10 @@ describe('assignWeights', () => {
   it('with strict: false, loads what matches and reports the rest; shape mismatches still throw', async () => {
     const encoder = tf.variable(tf.zeros([2]), true, 'assign_test_encoder');
     const head = tf.variable(tf.ones([3]), true, 'assign_test_head');
-    const target = new Map([['encoder.weight', encoder], ['head.weight', head]]);
+    const target = new Map([
+      ['encoder.weight', encoder],
+      ['head.weight', head],
+    ]);
     const loaded = { 'encoder.weight': float([2], [5, 6]), 'decoder.weight': float([1], [7]) };
 
     expect(assignWeights(target, loaded, 'pretrained', { strict: false })).toEqual({

@@ -106,12 +106,8 @@ describe('encodeSafetensors', () => {
   it('rejects a dtype that does not match the data, a bad shape and the reserved name __metadata__', () => {
     const int: TensorRecord = { dtype: 'float32', shape: [1], data: new Int32Array([1]) };
     expect(() => encodeSafetensors({ w: int })).toThrow(InvalidConfigError);
-    expect(() => encodeSafetensors({ w: { dtype: 'float32', shape: [-1], data: new Float32Array(1) } })).toThrow(
-      'tensors["w"].shape',
-    );
-    expect(() => encodeSafetensors({ __metadata__: { dtype: 'bool', shape: [], data: new Uint8Array(1) } })).toThrow(
-      '__metadata__',
-    );
+    expect(() => encodeSafetensors({ w: { dtype: 'float32', shape: [-1], data: new Float32Array(1) } })).toThrow('tensors["w"].shape');
+    expect(() => encodeSafetensors({ __metadata__: { dtype: 'bool', shape: [], data: new Uint8Array(1) } })).toThrow('__metadata__');
     expect(() => encodeSafetensors({}, { step: 3 as unknown as string })).toThrow('metadata["step"]');
   });
 });
@@ -183,12 +179,30 @@ describe('decodeSafetensors', () => {
 
   it('writes float32 as F16 on request: exact halves stay exact, others round to nearest even, ints untouched', () => {
     const values = [1, -2, 0.333251953125, 65504, 2 ** -24, 2 ** -14, -0, Infinity, -Infinity, 1e6, 2 ** -26, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 0.1];
-    const records: Record<string, TensorRecord> = { w: { dtype: 'float32', shape: [values.length], data: Float32Array.from(values) }, n: { dtype: 'int32', shape: [2], data: Int32Array.from([7, -7]) } };
+    const records: Record<string, TensorRecord> = {
+      w: { dtype: 'float32', shape: [values.length], data: Float32Array.from(values) },
+      n: { dtype: 'int32', shape: [2], data: Int32Array.from([7, -7]) },
+    };
     const bytes = encodeSafetensors(records, undefined, { float16: true });
     const { tensors } = decodeSafetensors(bytes, 'half.safetensors');
     // 1e6 is beyond the largest half → Infinity; 2^-26 is below half the smallest subnormal → 0; 1 + 2^-11 is a tie → 1
     // (even); 1 + 3·2^-11 is a tie → 1 + 2^-9 (even); 0.1 → 0.0999755859375, the nearest half.
-    expect(Array.from(tensors['w']!.data)).toEqual([1, -2, 0.333251953125, 65504, 2 ** -24, 2 ** -14, -0, Infinity, -Infinity, Infinity, 0, 1, 1 + 2 ** -9, 0.0999755859375]);
+    expect(Array.from(tensors['w']!.data)).toEqual([
+      1,
+      -2,
+      0.333251953125,
+      65504,
+      2 ** -24,
+      2 ** -14,
+      -0,
+      Infinity,
+      -Infinity,
+      Infinity,
+      0,
+      1,
+      1 + 2 ** -9,
+      0.0999755859375,
+    ]);
     expect(Array.from(tensors['n']!.data)).toEqual([7, -7]);
     expect(safetensorsDataBuffer(bytes, 'half').byteLength).toBe(2 * values.length + 4 * 2);
     expect(safetensorsDataBuffer(encodeSafetensors(records), 'full').byteLength).toBe(4 * values.length + 4 * 2);
@@ -221,16 +235,28 @@ describe('decodeSafetensors', () => {
     ['invalid UTF-8', buildFile('{"a":1}').map((byte, i) => (i === 10 ? 0xff : byte)), 'header is not valid UTF-8 JSON'],
     ['a header that is not an object', buildFile([1, 2]), 'header must be a JSON object, got [1,2]'],
     ['an entry that is not an object', buildFile({ x: 3 }), 'tensor "x": entry must be an object'],
-    ['an unknown dtype', buildFile({ x: { dtype: 'U32', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), 'tensor "x": unsupported dtype "U32" (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)'],
+    [
+      'an unknown dtype',
+      buildFile({ x: { dtype: 'U32', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]),
+      'tensor "x": unsupported dtype "U32" (supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)',
+    ],
     ['a negative dimension', buildFile({ x: f32(0, 4, [-1]) }, [0, 0, 0, 0]), 'tensor "x": shape must be an array of non-negative integers, got [-1]'],
     ['reversed offsets', buildFile({ x: f32(4, 0, [1]) }, [0, 0, 0, 0]), 'tensor "x": data_offsets must be [begin, end] with 0 <= begin <= end, got [4,0]'],
     ['offsets past the data buffer', buildFile({ x: f32(0, 8) }, [0, 0, 0, 0]), 'tensor "x": data_offsets [0, 8] run past the end of the 4-byte data buffer'],
-    ['offsets that do not match shape × dtype', buildFile({ x: f32(0, 4, [2]) }, [0, 0, 0, 0]), 'tensor "x": data_offsets [0, 4] span 4 bytes but F32 [2] needs 8'],
+    [
+      'offsets that do not match shape × dtype',
+      buildFile({ x: f32(0, 4, [2]) }, [0, 0, 0, 0]),
+      'tensor "x": data_offsets [0, 4] span 4 bytes but F32 [2] needs 8',
+    ],
     ['overlapping tensors', buildFile({ x: f32(0, 8), y: f32(4, 12) }, new Uint8Array(12)), 'tensors "x" [0, 8] and "y" [4, 12] overlap'],
     ['a gap between tensors', buildFile({ x: f32(0, 4), y: f32(8, 12) }, new Uint8Array(12)), 'bytes [4, 8) of the data buffer belong to no tensor'],
     ['trailing bytes', buildFile({ x: f32(0, 4) }, new Uint8Array(6)), 'bytes [4, 6) of the data buffer belong to no tensor'],
     ['non-string metadata', buildFile({ __metadata__: { step: 3 } }), '__metadata__ must map strings to strings, but "step" holds 3'],
-    ['I64 values outside int32', buildFile({ n: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, [0, 0, 0, 0x80, 0, 0, 0, 0]), 'tensor "n": I64 value 2147483648 at index 0 does not fit in int32'],
+    [
+      'I64 values outside int32',
+      buildFile({ n: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, [0, 0, 0, 0x80, 0, 0, 0, 0]),
+      'tensor "n": I64 value 2147483648 at index 0 does not fit in int32',
+    ],
   ];
 
   it.each(malformed)('rejects %s, naming the file', (_, bytes, reason) => {

@@ -353,7 +353,8 @@ function checkRecord(name: string, record: TensorRecord): void {
 
 function checkMetadata(metadata: Record<string, string>): Record<string, string> {
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') throw new InvalidConfigError(`metadata[${JSON.stringify(key)}]`, value, 'a string (safetensors metadata maps strings to strings)');
+    if (typeof value !== 'string')
+      throw new InvalidConfigError(`metadata[${JSON.stringify(key)}]`, value, 'a string (safetensors metadata maps strings to strings)');
   }
   return metadata;
 }

@@ -40,13 +40,24 @@ describe('nn primitives', () => {
     const model = new TwoBlocks(new SeededRandom(0));
     const names = model.parameters().map((parameter) => parameter.name);
     expect(names.slice(0, 12)).toEqual([
-      'block0.norm1.weight', 'block0.norm1.bias',
-      'block0.attn.qkv.weight', 'block0.attn.qkv.bias', 'block0.attn.proj.weight', 'block0.attn.proj.bias',
-      'block0.norm2.weight', 'block0.norm2.bias',
-      'block0.mlp.fc1.weight', 'block0.mlp.fc1.bias', 'block0.mlp.fc2.weight', 'block0.mlp.fc2.bias',
+      'block0.norm1.weight',
+      'block0.norm1.bias',
+      'block0.attn.qkv.weight',
+      'block0.attn.qkv.bias',
+      'block0.attn.proj.weight',
+      'block0.attn.proj.bias',
+      'block0.norm2.weight',
+      'block0.norm2.bias',
+      'block0.mlp.fc1.weight',
+      'block0.mlp.fc1.bias',
+      'block0.mlp.fc2.weight',
+      'block0.mlp.fc2.bias',
     ]);
     expect(names.at(-1)).toBe('head.bias');
-    const decayed = model.parameters().filter((parameter) => parameter.weightDecay).map((parameter) => parameter.name);
+    const decayed = model
+      .parameters()
+      .filter((parameter) => parameter.weightDecay)
+      .map((parameter) => parameter.name);
     expect(decayed.every((name) => name.endsWith('.weight') && !name.includes('norm'))).toBe(true);
     expect(model.parameterCount()).toBe(2 * (2 * 16 * 2 + 16 * 48 + 48 + 16 * 16 + 16 + 16 * 32 + 32 + 32 * 16 + 16) + 16 * 3 + 3);
     model.dispose();
@@ -76,7 +87,12 @@ describe('nn primitives', () => {
 
   it('LayerNorm normalises the last dimension', () => {
     const norm = new LayerNorm(4);
-    const y = norm.forward(tf.tensor2d([[1, 2, 3, 4], [10, 10, 10, 14]]));
+    const y = norm.forward(
+      tf.tensor2d([
+        [1, 2, 3, 4],
+        [10, 10, 10, 14],
+      ]),
+    );
     const rows = y.arraySync() as number[][];
     for (const row of rows) {
       const mean = row.reduce((s, v) => s + v, 0) / 4;
@@ -100,12 +116,19 @@ describe('nn primitives', () => {
     const post = new TransformerBlock({ ...config, normPlacement: 'post' }, random);
     const pre = new TransformerBlock(config, random);
     const x = tf.mul(randomTensor(random, [2, 5, 16]), 3);
-    const rowStats = (t: tf.Tensor): number[][] =>
-      (tf.tidy(() => tf.moments(t, -1).variance).arraySync() as number[][]);
+    const rowStats = (t: tf.Tensor): number[][] => tf.tidy(() => tf.moments(t, -1).variance).arraySync() as number[][];
     const postOut = post.forward(x);
     const preOut = pre.forward(x);
-    expect(rowStats(postOut).flat().every((v) => Math.abs(v - 1) < 1e-3)).toBe(true);
-    expect(rowStats(preOut).flat().some((v) => Math.abs(v - 1) > 0.1)).toBe(true);
+    expect(
+      rowStats(postOut)
+        .flat()
+        .every((v) => Math.abs(v - 1) < 1e-3),
+    ).toBe(true);
+    expect(
+      rowStats(preOut)
+        .flat()
+        .some((v) => Math.abs(v - 1) > 0.1),
+    ).toBe(true);
     tf.dispose([x, postOut, preOut]);
     post.dispose();
     pre.dispose();
@@ -144,7 +167,10 @@ describe('nn primitives', () => {
     const random = new SeededRandom(2);
     const block = new TransformerBlock(config, random);
     const x = randomTensor(random, [2, 6, 16]);
-    const mask = tf.tensor2d([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]]);
+    const mask = tf.tensor2d([
+      [1, 1, 1, 1, 0, 0],
+      [1, 1, 1, 1, 1, 1],
+    ]);
     // Same real tokens, different garbage in the two padded positions of sample 0.
     const noise = tf.concat([tf.zeros([1, 4, 16]), tf.mul(randomTensor(random, [1, 2, 16]), 100)], 1);
     const x2 = tf.add(x, tf.concat([noise, tf.zeros([1, 6, 16])], 0));
@@ -165,7 +191,10 @@ describe('nn primitives', () => {
     expect(attention.parameters().map((p) => p.name)).toEqual(['q.weight', 'q.bias', 'kv.weight', 'kv.bias', 'proj.weight', 'proj.bias']);
     const x = randomTensor(random, [2, 5, 16]);
     const context = randomTensor(random, [2, 3, 8]);
-    const mask = tf.tensor2d([[1, 1, 0], [1, 1, 1]]);
+    const mask = tf.tensor2d([
+      [1, 1, 0],
+      [1, 1, 1],
+    ]);
     const y = attention.forward(x, { context, keyPaddingMask: mask });
     expect(y.shape).toEqual([2, 5, 16]);
     const altered = tf.concat([tf.slice(context, [0, 0, 0], [2, 2, 8]), tf.fill([2, 1, 8], 50)], 1);
@@ -187,11 +216,19 @@ describe('nn primitives', () => {
           for (const block of model.blocks) h = block.forward(h);
           return tf.mean(tf.square(model.head.forward(h)));
         }, model.parameters());
-        expect(Object.keys(grads).sort()).toEqual(model.parameters().map((p) => p.name).sort());
+        expect(Object.keys(grads).sort()).toEqual(
+          model
+            .parameters()
+            .map((p) => p.name)
+            .sort(),
+        );
         for (const [name, gradient] of Object.entries(grads)) {
           const values = gradient.dataSync();
           expect(values.every(Number.isFinite), name).toBe(true);
-          expect(values.some((v) => v !== 0), name).toBe(true);
+          expect(
+            values.some((v) => v !== 0),
+            name,
+          ).toBe(true);
         }
         return value;
       }),
@@ -209,7 +246,10 @@ describe('nn primitives', () => {
       const random = new SeededRandom(5);
       const block = new TransformerBlock(config, random);
       const x = randomTensor(random, [2, 6, 16]);
-      const mask = tf.tensor2d([[1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1]]);
+      const mask = tf.tensor2d([
+        [1, 1, 1, 1, 1, 0],
+        [1, 1, 1, 1, 1, 1],
+      ]);
       const out = tf.tidy(() => {
         const { value, grads } = valueAndGrads(() => tf.mean(tf.square(block.forward(x, { keyPaddingMask: mask }))), block.parameters());
         return [value, ...Object.values(grads)];

@@ -47,10 +47,7 @@ export class TransformerBlock extends Module {
     const epsilon = config.layerNormEpsilon ?? 1e-5;
     const rate = config.dropout ?? 0;
     this.norm1 = this.addModule('norm1', new LayerNorm(config.dim, epsilon));
-    this.attn = this.addModule(
-      'attn',
-      new MultiHeadAttention({ dim: config.dim, heads: config.heads, attentionDropout: rate }, random),
-    );
+    this.attn = this.addModule('attn', new MultiHeadAttention({ dim: config.dim, heads: config.heads, attentionDropout: rate }, random));
     this.norm2 = this.addModule('norm2', new LayerNorm(config.dim, epsilon));
     this.mlp = this.addModule('mlp', new Mlp(config.dim, config.mlpDim, random, config.activation));
     this.dropout = this.addModule('dropout', new Dropout(rate, random));

@@ -48,25 +48,33 @@ function train(fused: tf.KernelConfig | undefined): { values: Float32Array[]; mo
 const variants: { label: string; backend: 'cpu' | 'wasm'; kernel: () => tf.KernelConfig; skip?: string }[] = [
   { label: 'cpu (JavaScript loop)', backend: 'cpu', kernel: () => adamWUpdateKernels()[1]! },
   { label: 'wasm (JavaScript loop)', backend: 'wasm', kernel: () => adamWUpdateKernels()[0]! },
-  { label: 'wasm (native loop)', backend: 'wasm', kernel: () => adamWUpdateKernels(native)[0]!, ...(native ? {} : { skip: ' (skipped: native BLAS unavailable here)' }) },
+  {
+    label: 'wasm (native loop)',
+    backend: 'wasm',
+    kernel: () => adamWUpdateKernels(native)[0]!,
+    ...(native ? {} : { skip: ' (skipped: native BLAS unavailable here)' }),
+  },
 ];
 
 describe('fused AdamW update kernel', () => {
   for (const variant of variants) {
-    it.skipIf(variant.skip !== undefined)(`gives bit-identical parameters and moments to the op-by-op update on ${variant.label}${variant.skip ?? ''}`, async () => {
-      await initRuntime({ backend: variant.backend });
-      const installed = tf.getKernel(adamWUpdateKernelName, variant.backend);
-      try {
-        const reference = train(undefined);
-        const fused = train(variant.kernel());
-        expect(fused.values).toEqual(reference.values);
-        expect(fused.moments).toEqual(reference.moments);
-        expect(fused.values[0]).not.toEqual(new Float32Array(30)); // the update did something
-      } finally {
-        if (tf.getKernel(adamWUpdateKernelName, variant.backend)) tf.unregisterKernel(adamWUpdateKernelName, variant.backend);
-        if (installed) tf.registerKernel(installed);
-      }
-    });
+    it.skipIf(variant.skip !== undefined)(
+      `gives bit-identical parameters and moments to the op-by-op update on ${variant.label}${variant.skip ?? ''}`,
+      async () => {
+        await initRuntime({ backend: variant.backend });
+        const installed = tf.getKernel(adamWUpdateKernelName, variant.backend);
+        try {
+          const reference = train(undefined);
+          const fused = train(variant.kernel());
+          expect(fused.values).toEqual(reference.values);
+          expect(fused.moments).toEqual(reference.moments);
+          expect(fused.values[0]).not.toEqual(new Float32Array(30)); // the update did something
+        } finally {
+          if (tf.getKernel(adamWUpdateKernelName, variant.backend)) tf.unregisterKernel(adamWUpdateKernelName, variant.backend);
+          if (installed) tf.registerKernel(installed);
+        }
+      },
+    );
   }
 
   for (const backend of ['cpu', 'wasm'] as const) {

@@ -92,11 +92,18 @@ describe('AdamW', () => {
     const p = parameter('encoder.weight', initial);
     const optimizer = new AdamW([p], { ...hyper, weightDecay });
     const expected = initial.map((value, element) =>
-      referenceAdamW(value, gradientsPerStep.map((step) => step[element] ?? NaN), { ...hyper, weightDecay }),
+      referenceAdamW(
+        value,
+        gradientsPerStep.map((step) => step[element] ?? NaN),
+        { ...hyper, weightDecay },
+      ),
     );
     for (const [index, step] of gradientsPerStep.entries()) {
       optimizer.applyGradients({ 'encoder.weight': gradient(step) });
-      expectClose(await values(p.variable), expected.map((perElement) => perElement[index] ?? NaN));
+      expectClose(
+        await values(p.variable),
+        expected.map((perElement) => perElement[index] ?? NaN),
+      );
     }
     expect(optimizer.step).toBe(3);
     optimizer.dispose();
@@ -141,7 +148,14 @@ describe('AdamW', () => {
       optimizer.applyGradients(grads);
     }
     const expected = (options: Hyper): number[] =>
-      initial.map((value, element) => referenceAdamW(value, gradientsPerStep.map((step) => step[element] ?? NaN), options)[2] ?? NaN);
+      initial.map(
+        (value, element) =>
+          referenceAdamW(
+            value,
+            gradientsPerStep.map((step) => step[element] ?? NaN),
+            options,
+          )[2] ?? NaN,
+      );
     expectClose(await values(encoder.variable), expected({ ...hyper, weightDecay: 0.1 }));
     expectClose(await values(head.variable), expected({ ...hyper, learningRate: 1, weightDecay: 0 }), 1e-5);
     expectClose(await values(other.variable), expected({ ...hyper, learningRate: 0.2, weightDecay: 0.1 }));
@@ -151,9 +165,7 @@ describe('AdamW', () => {
   it('throws on a gradient for an unknown name and updates nothing', async () => {
     const p = parameter('encoder.weight', initial);
     const optimizer = new AdamW([p], hyper);
-    expect(() => optimizer.applyGradients({ 'encoder.weight': gradient([1, 1]), 'decoder.weight': gradient([1, 1]) })).toThrow(
-      InvalidConfigError,
-    );
+    expect(() => optimizer.applyGradients({ 'encoder.weight': gradient([1, 1]), 'decoder.weight': gradient([1, 1]) })).toThrow(InvalidConfigError);
     expect(await values(p.variable)).toEqual(Array.from(new Float32Array(initial)));
     expect(optimizer.step).toBe(0);
     expect(optimizer.weights()).toEqual({});

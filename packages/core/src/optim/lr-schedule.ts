@@ -11,10 +11,7 @@ interface DecaySchedule {
 }
 
 /** How the learning rate changes with the step (MAE's `lr_sched.py`, nanoGPT's `get_lr`). */
-export type LrSchedule =
-  | { readonly kind: 'constant' }
-  | ({ readonly kind: 'linear' } & DecaySchedule)
-  | ({ readonly kind: 'cosine' } & DecaySchedule);
+export type LrSchedule = { readonly kind: 'constant' } | ({ readonly kind: 'linear' } & DecaySchedule) | ({ readonly kind: 'cosine' } & DecaySchedule);
 
 /**
  * The learning rate at `step` (0-based; fractional steps are allowed): `baseLearningRate · step / warmupSteps` during

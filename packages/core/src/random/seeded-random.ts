@@ -20,7 +20,7 @@ export class SeededRandom {
   /** @param seed any integer (or a string, hashed); equal seeds give equal sequences */
   constructor(seed: number | string) {
     // splitmix32 expands the seed into four non-zero words, as the xoshiro authors recommend.
-    let x = typeof seed === 'string' ? hashString(seed) : seed >>> 0 ^ Math.floor(seed / 2 ** 32) >>> 0;
+    let x = typeof seed === 'string' ? hashString(seed) : (seed >>> 0) ^ (Math.floor(seed / 2 ** 32) >>> 0);
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;

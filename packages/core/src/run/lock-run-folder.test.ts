@@ -27,7 +27,10 @@ function holderProcess(dir: string): Promise<{ pid: number; kill: () => void }> 
   const script = `import { lockRunFolder } from ${JSON.stringify(path.resolve(__dirname, 'lock-run-folder.ts'))};
     await lockRunFolder(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000);`;
   // From the package folder, where `tsx` resolves (the repository root has no tsx of its own).
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: path.resolve(__dirname, '../..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve({ pid: child.pid!, kill: () => child.kill('SIGKILL') }));
     child.on('exit', (code) => reject(new Error(`holder exited with ${code}`)));
@@ -44,7 +47,9 @@ describe('lockRunFolder', () => {
         (error: unknown) => error,
       );
       expect(refusal).toBeInstanceOf(RunFolderLockedError);
-      expect((refusal as RunFolderLockedError).message).toMatch(new RegExp(`is locked by another run: pid ${holder.pid} on ${hostname()}, running since \\d{4}-`));
+      expect((refusal as RunFolderLockedError).message).toMatch(
+        new RegExp(`is locked by another run: pid ${holder.pid} on ${hostname()}, running since \\d{4}-`),
+      );
       expect((refusal as RunFolderLockedError).holder?.pid).toBe(holder.pid);
     } finally {
       holder.kill();

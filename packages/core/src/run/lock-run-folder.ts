@@ -47,7 +47,8 @@ export async function lockRunFolder(dir: string, options: LockRunFolderOptions =
     lockfilePath: path.join(resolved, lockName),
     stale: options.staleMs ?? 30_000,
     retries: 0,
-    onCompromised: (error: Error) => options.onLog?.(`[lock] the lock of ${resolved} was lost while running (${error.message}); another run may now write there`),
+    onCompromised: (error: Error) =>
+      options.onLog?.(`[lock] the lock of ${resolved} was lost while running (${error.message}); another run may now write there`),
   };
   let release: () => Promise<void>;
   try {

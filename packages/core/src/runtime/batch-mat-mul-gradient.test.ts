@@ -25,7 +25,12 @@ describe.each(['wasm', 'cpu'] as const)('matMul gradient on %s', (backend) => {
   });
 
   for (const { batch, m, k, n } of shapes) {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
       it(`is tfjs' transpose-flag gradient for batch [${batch}] ${m}x${k}x${n}, transposeA=${ta}, transposeB=${tb}`, () => {
         const random = new SeededRandom(`${batch}-${m}-${ta}-${tb}`);
         const aShape = [...batch, ...(ta ? [k, m] : [m, k])];

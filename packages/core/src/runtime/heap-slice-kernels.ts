@@ -106,8 +106,14 @@ export function heapSliceKernels(originals: {
       const first = inputs[0];
       if (first === undefined || first.dtype === 'string' || first.dtype === 'complex64') return originals.concat.kernelFunc(args);
       const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, first.shape)[0]!;
-      tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
-      const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+      tf.backend_util.assertParamsConsistent(
+        inputs.map((t) => t.shape),
+        axis,
+      );
+      const outShape = tf.backend_util.computeOutShape(
+        inputs.map((t) => t.shape),
+        axis,
+      );
       const bytesPerElement = tf.util.bytesPerElement(first.dtype);
       const parts = inputs.map((t) => ({ tensor: t, bytes: tf.util.sizeFromShape(t.shape.slice(axis)) * bytesPerElement })).filter((part) => part.bytes > 0);
       const rows = tf.util.sizeFromShape(first.shape.slice(0, axis));

@@ -203,7 +203,11 @@ function resolveWasmThreads(options: RuntimeOptions, env: Readonly<Record<string
   if (options.wasmThreads === undefined && (fromEnv === undefined || fromEnv === '')) return undefined;
   const value = options.wasmThreads ?? Number(fromEnv);
   if (!Number.isInteger(value) || value < 1 || value > 64) {
-    throw new InvalidConfigError(options.wasmThreads === undefined ? 'UMD_WASM_THREADS' : 'wasmThreads', options.wasmThreads ?? fromEnv, 'an integer from 1 to 64');
+    throw new InvalidConfigError(
+      options.wasmThreads === undefined ? 'UMD_WASM_THREADS' : 'wasmThreads',
+      options.wasmThreads ?? fromEnv,
+      'an integer from 1 to 64',
+    );
   }
   return value;
 }
@@ -337,7 +341,11 @@ function resolveBlasThreads(options: RuntimeOptions, env: Readonly<Record<string
   }
   const value = options.blasThreads ?? Number(fromEnv);
   if (!Number.isInteger(value) || value < 1 || value > 256) {
-    throw new InvalidConfigError(options.blasThreads === undefined ? 'UMD_BLAS_THREADS' : 'blasThreads', options.blasThreads ?? fromEnv, 'an integer from 1 to 256');
+    throw new InvalidConfigError(
+      options.blasThreads === undefined ? 'UMD_BLAS_THREADS' : 'blasThreads',
+      options.blasThreads ?? fromEnv,
+      'an integer from 1 to 256',
+    );
   }
   return value;
 }
@@ -382,7 +390,10 @@ function installWasmKernels({ blas, unavailable }: { blas?: NativeBlas; unavaila
     return { matMul: 'wasm', notes };
   }
   replaceKernel(nativeBlasMatMulKernel(blas, matMul));
-  for (const [op, name] of [['exp', tf.Exp], ['erf', tf.Erf]] as const) {
+  for (const [op, name] of [
+    ['exp', tf.Exp],
+    ['erf', tf.Erf],
+  ] as const) {
     const original = tf.getKernel(name, 'wasm');
     if (original) replaceKernel(nativeUnaryKernel(blas, op, original));
   }

@@ -25,7 +25,14 @@ const cases = [
  * op(A)·op(B) on `backend`, with the inputs given in plain layout (transposed here when a flag is set). On cpu the
  * batch dimensions are broadcast explicitly first (its kernel, like tfjs-wasm's, mishandles [1,3]×[2,1] batches).
  */
-async function product(backend: 'cpu' | 'wasm', shapes: { a: number[]; b: number[] }, ta: boolean, tb: boolean, a: Float32Array, b: Float32Array): Promise<tf.Tensor> {
+async function product(
+  backend: 'cpu' | 'wasm',
+  shapes: { a: number[]; b: number[] },
+  ta: boolean,
+  tb: boolean,
+  a: Float32Array,
+  b: Float32Array,
+): Promise<tf.Tensor> {
   await initRuntime({ backend });
   const result = tf.tidy(() => {
     const outer = tf.broadcast_util.assertAndGetBroadcastShape(shapes.a.slice(0, -2), shapes.b.slice(0, -2));
@@ -46,7 +53,12 @@ async function product(backend: 'cpu' | 'wasm', shapes: { a: number[]; b: number
 
 describe.skipIf(info.matMul !== 'native-blas')(`native BLAS matMul kernel (wasm)${skipped}`, () => {
   for (const shapes of cases) {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
       it(`computes ${JSON.stringify(shapes)} with transposeA=${ta}, transposeB=${tb} like the cpu backend`, async () => {
         const random = new SeededRandom(`${shapes.a}-${shapes.b}-${ta}-${tb}`);
         const a = random.normalArray(shapes.a.reduce((x, y) => x * y, 1));
@@ -100,8 +112,17 @@ describe('native BLAS matMul kernel: what it leaves to the fallback', () => {
     expect(calls.gemms[1]).toMatchObject({ batch: 4, m: 3, n: 7, k: 5, aStride: 15, bStride: 35, transposeB: true });
     // Output matrix (i, j) of [2, 3] reads A[0, j] and B[i, 0].
     const [c0] = [calls.gemms[2]!.cOffset];
-    const perMatrix = calls.gemms.slice(2).map((g) => [(g.aOffset - calls.gemms[2]!.aOffset) / 24, (g.bOffset - calls.gemms[2]!.bOffset) / 30, (g.cOffset - c0) / 20]);
-    expect(perMatrix).toEqual([[0, 0, 0], [1, 0, 1], [2, 0, 2], [0, 1, 3], [1, 1, 4], [2, 1, 5]]);
+    const perMatrix = calls.gemms
+      .slice(2)
+      .map((g) => [(g.aOffset - calls.gemms[2]!.aOffset) / 24, (g.bOffset - calls.gemms[2]!.bOffset) / 30, (g.cOffset - c0) / 20]);
+    expect(perMatrix).toEqual([
+      [0, 0, 0],
+      [1, 0, 1],
+      [2, 0, 2],
+      [0, 1, 3],
+      [1, 1, 4],
+      [2, 1, 5],
+    ]);
     expect(calls.fallbacks).toBe(1);
   });
 });

@@ -11,7 +11,10 @@ const native = info.fixes.includes('native exp/erf');
 describe.skipIf(!native)(`native Exp and Erf kernels (wasm)${native ? '' : ' (skipped: native BLAS unavailable here)'}`, () => {
   const values = Float32Array.from({ length: 2001 }, (_, i) => (i - 1000) / 50); // [-20, 20]
 
-  for (const [name, op] of [['exp', tf.exp], ['erf', tf.erf]] as const) {
+  for (const [name, op] of [
+    ['exp', tf.exp],
+    ['erf', tf.erf],
+  ] as const) {
     it(`computes ${name} like the cpu backend, to float32 rounding`, async () => {
       await initRuntime({ backend: 'wasm' });
       const onWasm = tf.tidy(() => op(tf.tensor1d(values)));

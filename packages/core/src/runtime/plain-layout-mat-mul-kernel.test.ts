@@ -19,7 +19,14 @@ const cases = [
 ];
 
 /** C = op(A)·op(B) on `backend` for inputs given in plain layout (transposed here when a flag is set). */
-async function product(backend: 'cpu' | 'wasm', aPlain: number[][] | Float32Array, shapes: { a: number[]; b: number[] }, ta: boolean, tb: boolean, bPlain: Float32Array): Promise<{ values: Float32Array; shape: number[] }> {
+async function product(
+  backend: 'cpu' | 'wasm',
+  aPlain: number[][] | Float32Array,
+  shapes: { a: number[]; b: number[] },
+  ta: boolean,
+  tb: boolean,
+  bPlain: Float32Array,
+): Promise<{ values: Float32Array; shape: number[] }> {
   await initRuntime({ backend });
   return tf.tidy(() => {
     const swap = (t: tf.Tensor): tf.Tensor => {
@@ -41,7 +48,12 @@ describe('plain-layout matMul kernel (wasm)', () => {
   });
 
   for (const shapes of cases) {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
       it(`computes ${JSON.stringify(shapes)} with transposeA=${ta}, transposeB=${tb} like the cpu backend (batches matrix by matrix)`, async () => {
         const random = new SeededRandom(`${shapes.a}-${ta}-${tb}`);
         const a = random.normalArray(shapes.a.reduce((x, y) => x * y, 1));

@@ -36,28 +36,34 @@ async function sumOn(backend: 'cpu' | 'wasm', values: Float32Array, c: (typeof c
   return copy;
 }
 
-for (const [label, blas] of [['JavaScript loop', undefined], ['native loop', native]] as const) {
-  describe.skipIf(label === 'native loop' && native === undefined)(`strided Sum kernel, ${label}${label === 'native loop' && !native ? ' (skipped: native BLAS unavailable here)' : ''}`, () => {
-    for (const c of cases) {
-      it(`sums ${JSON.stringify(c.shape)} over ${JSON.stringify(c.axis)}${c.keepDims ? ' keeping dims' : ''} like the cpu backend`, async () => {
-        const random = new SeededRandom(`${c.shape}-${c.axis}`);
-        const values = random.normalArray(c.shape.reduce((x, y) => x * y, 1));
-        await initRuntime({ backend: 'wasm' });
-        tf.unregisterKernel(tf.Sum, 'wasm');
-        tf.registerKernel(stridedSumKernel(tfjsSum, blas));
-        try {
-          const onWasm = await sumOn('wasm', values, c);
-          const onCpu = await sumOn('cpu', values, c);
-          expectTensorClose(onWasm, onCpu, { atol: 1e-5, rtol: 1e-5 });
-          tf.dispose([onWasm, onCpu]);
-        } finally {
+for (const [label, blas] of [
+  ['JavaScript loop', undefined],
+  ['native loop', native],
+] as const) {
+  describe.skipIf(label === 'native loop' && native === undefined)(
+    `strided Sum kernel, ${label}${label === 'native loop' && !native ? ' (skipped: native BLAS unavailable here)' : ''}`,
+    () => {
+      for (const c of cases) {
+        it(`sums ${JSON.stringify(c.shape)} over ${JSON.stringify(c.axis)}${c.keepDims ? ' keeping dims' : ''} like the cpu backend`, async () => {
+          const random = new SeededRandom(`${c.shape}-${c.axis}`);
+          const values = random.normalArray(c.shape.reduce((x, y) => x * y, 1));
           await initRuntime({ backend: 'wasm' });
           tf.unregisterKernel(tf.Sum, 'wasm');
-          tf.registerKernel(tfjsSum);
-        }
-      });
-    }
-  });
+          tf.registerKernel(stridedSumKernel(tfjsSum, blas));
+          try {
+            const onWasm = await sumOn('wasm', values, c);
+            const onCpu = await sumOn('cpu', values, c);
+            expectTensorClose(onWasm, onCpu, { atol: 1e-5, rtol: 1e-5 });
+            tf.dispose([onWasm, onCpu]);
+          } finally {
+            await initRuntime({ backend: 'wasm' });
+            tf.unregisterKernel(tf.Sum, 'wasm');
+            tf.registerKernel(tfjsSum);
+          }
+        });
+      }
+    },
+  );
 }
 
 describe('strided Sum kernel, as installed by initRuntime', () => {

@@ -6,12 +6,29 @@ import { expectTensorClose } from '../testing/expect-tensor-close.js';
 import { initRuntime } from './init-runtime.js';
 
 describe('Tile gradient', () => {
-  for (const [shape, reps] of [[[3], [4]], [[1, 1, 8], [5, 7, 1]], [[2, 3, 4], [2, 1, 3]], [[2, 1, 2, 3, 2], [1, 3, 2, 1, 2]]] as const) {
+  for (const [shape, reps] of [
+    [[3], [4]],
+    [
+      [1, 1, 8],
+      [5, 7, 1],
+    ],
+    [
+      [2, 3, 4],
+      [2, 1, 3],
+    ],
+    [
+      [2, 1, 2, 3, 2],
+      [1, 3, 2, 1, 2],
+    ],
+  ] as const) {
     it(`sums the repetitions of ${JSON.stringify(shape)} tiled ${JSON.stringify(reps)} with a handful of kernels`, async () => {
       await initRuntime({ backend: 'cpu' });
       const random = new SeededRandom(`${shape}${reps}`);
       const x = tf.tensor(random.normalArray(shape.reduce((a: number, b: number) => a * b, 1)), [...shape]);
-      const weights = tf.tensor(random.normalArray(shape.reduce((a: number, b, d) => a * b * reps[d]!, 1)), shape.map((s, d) => s * reps[d]!));
+      const weights = tf.tensor(
+        random.normalArray(shape.reduce((a: number, b, d) => a * b * reps[d]!, 1)),
+        shape.map((s, d) => s * reps[d]!),
+      );
       const f = (v: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.tile(v, [...reps]), weights));
       const profile = await tf.profile(() => tf.grad(f)(x));
       const gradient = profile.result as tf.Tensor;

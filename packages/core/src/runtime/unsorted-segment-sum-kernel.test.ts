@@ -12,7 +12,12 @@ describe('UnsortedSegmentSum on wasm', () => {
   });
 
   it('scatter-adds rows by segment id, dropping ids out of range', () => {
-    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
     const ids = tf.tensor1d([2, 0, 2, 9], 'int32');
     const out = tf.unsortedSegmentSum(x, ids, 3);
     expect(out.shape).toEqual([3, 2]);
@@ -25,7 +30,14 @@ describe('UnsortedSegmentSum on wasm', () => {
       await initRuntime({ backend });
       const random = new SeededRandom(3);
       const embedding = new Embedding(50, 8, random);
-      const ids = tf.tensor2d([[1, 2, 3, 1], [49, 0, 1, 2]], [2, 4], 'int32');
+      const ids = tf.tensor2d(
+        [
+          [1, 2, 3, 1],
+          [49, 0, 1, 2],
+        ],
+        [2, 4],
+        'int32',
+      );
       const weights = tf.tensor(random.normalArray(2 * 4 * 8), [2, 4, 8]);
       const { value, grads } = valueAndGrads(() => tf.sum(tf.mul(embedding.forward(ids), weights)), embedding.parameters());
       const data = grads['weight']!.dataSync() as Float32Array;

@@ -10,10 +10,7 @@ import type { NamedTensors, Parameter } from '../nn/module.js';
  *
  * @param lossFunction builds a scalar loss from the parameters' current values (synchronous, no async work)
  */
-export function valueAndGrads(
-  lossFunction: () => tf.Scalar,
-  parameters: readonly Parameter[],
-): { value: tf.Scalar; grads: NamedTensors } {
+export function valueAndGrads(lossFunction: () => tf.Scalar, parameters: readonly Parameter[]): { value: tf.Scalar; grads: NamedTensors } {
   const variables = parameters.map((parameter) => parameter.variable);
   const { value, grads } = tf.variableGrads(lossFunction, variables);
   const named: NamedTensors = {};

@@ -10,7 +10,9 @@ import { initRuntime } from './init-runtime.js';
 describe('the wasm fast paths (as initRuntime selects them here)', () => {
   it('give the native BLAS half the logical CPUs unless a BLAS thread variable is set', async () => {
     const info = await initRuntime({ backend: 'wasm' });
-    const set = ['UMD_BLAS_THREADS', 'OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'BLIS_NUM_THREADS'].some((name) => process.env[name]);
+    const set = ['UMD_BLAS_THREADS', 'OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'BLIS_NUM_THREADS'].some(
+      (name) => process.env[name],
+    );
     if (info.matMul !== 'native-blas' || set) return; // nothing to check here: no native BLAS, or the environment sets the threads
     const threads = Math.max(1, Math.floor(os.availableParallelism() / 2));
     expect(info.fixes.find((fix) => fix.startsWith('native BLAS matMul'))).toMatch(new RegExp(`, ${threads} threads?\\)$`));

@@ -12,11 +12,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 describe('multithreaded wasm', () => {
   it('starts with 2 threads and lets the process exit on its own', () => {
-    const result = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=@umd/source', path.join(here, '__fixtures__', 'threaded-wasm-exit.ts')],
-      { cwd: path.resolve(here, '../..'), encoding: 'utf8', timeout: 60_000 },
-    );
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@umd/source', path.join(here, '__fixtures__', 'threaded-wasm-exit.ts')], {
+      cwd: path.resolve(here, '../..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.error, 'the process did not exit within 60 s').toBeUndefined();
     expect(result.status, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');

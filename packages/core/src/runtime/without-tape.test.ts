@@ -18,7 +18,11 @@ describe('withoutTape', () => {
     }, [x]);
     expect(value.dataSync()[0]).toBe(18);
     expect(grads[x.name]!.dataSync()[0]).toBe(6);
-    expect(() => withoutTape(() => { throw new Error('inside'); })).toThrow('inside');
+    expect(() =>
+      withoutTape(() => {
+        throw new Error('inside');
+      }),
+    ).toThrow('inside');
     const after = tf.variableGrads(() => tf.square(x) as tf.Scalar, [x]);
     expect(after.grads[x.name]!.dataSync()[0]).toBe(6);
     tf.dispose([value, grads, after.value, after.grads, x]);

@@ -26,8 +26,6 @@ export function expectTensorClose(
     }
   }
   if (worst >= 0) {
-    throw new Error(
-      `${label}: element ${worst} is ${a[worst]}, expected ${e[worst]} (atol ${atol}, rtol ${rtol}).`,
-    );
+    throw new Error(`${label}: element ${worst} is ${a[worst]}, expected ${e[worst]} (atol ${atol}, rtol ${rtol}).`);
   }
 }

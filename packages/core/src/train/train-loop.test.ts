@@ -58,7 +58,13 @@ class ToyData implements Resumable {
     this.cursor += batch;
     const x = new Float32Array(batch * 4);
     ids.forEach((id, row) => x.set(this.x.subarray(id * 4, id * 4 + 4), row * 4));
-    return { x: tf.tensor2d(x, [batch, 4]), y: tf.tensor2d(ids.map((id) => this.y[id]!), [batch, 1]) };
+    return {
+      x: tf.tensor2d(x, [batch, 4]),
+      y: tf.tensor2d(
+        ids.map((id) => this.y[id]!),
+        [batch, 1],
+      ),
+    };
   }
   state(): unknown {
     return { order: this.order, cursor: this.cursor, epoch: this.epoch, random: this.random.state() };
@@ -117,9 +123,14 @@ describe('trainLoop', () => {
     const run = setup();
     const events: TrainEvent[] = [];
     const result = await trainLoop({
-      model: run.model, optimizer: run.optimizer, trainStep: run.trainStep, maxSteps: 60, random: run.random,
+      model: run.model,
+      optimizer: run.optimizer,
+      trainStep: run.trainStep,
+      maxSteps: 60,
+      random: run.random,
       schedule: { baseLearningRate: 0.02, schedule: { kind: 'cosine', warmupSteps: 5, totalSteps: 60 } },
-      samplesPerStep: 8, onEvent: (event) => events.push(event),
+      samplesPerStep: 8,
+      onEvent: (event) => events.push(event),
     });
     expect(result).toMatchObject({ step: 60, reason: 'completed' });
     const stepEnds = events.filter((e): e is Extract<TrainEvent, { type: 'step-end' }> => e.type === 'step-end');
@@ -136,16 +147,25 @@ describe('trainLoop', () => {
   it('resumes exactly: 6 steps straight equal 3 steps, a fresh process, and 3 more', async () => {
     const straight = setup();
     const reference = await trainLoop({
-      model: straight.model, optimizer: straight.optimizer, trainStep: straight.trainStep, maxSteps: 6,
-      random: straight.random, data: straight.data,
+      model: straight.model,
+      optimizer: straight.optimizer,
+      trainStep: straight.trainStep,
+      maxSteps: 6,
+      random: straight.random,
+      data: straight.data,
     });
     straight.dispose();
 
     const dir = await tempDir();
     const first = setup();
     const firstHalf = await trainLoop({
-      model: first.model, optimizer: first.optimizer, trainStep: first.trainStep, maxSteps: 3,
-      random: first.random, data: first.data, checkpoint: { dir, every: 2 },
+      model: first.model,
+      optimizer: first.optimizer,
+      trainStep: first.trainStep,
+      maxSteps: 3,
+      random: first.random,
+      data: first.data,
+      checkpoint: { dir, every: 2 },
     });
     first.dispose();
     expect(await readdir(dir)).toEqual(['step-000002.safetensors', 'step-000003.safetensors']);
@@ -153,8 +173,14 @@ describe('trainLoop', () => {
     const second = setup(); // new weights, new optimizer, new generator: everything must come from the checkpoint
     const events: TrainEvent[] = [];
     const secondHalf = await trainLoop({
-      model: second.model, optimizer: second.optimizer, trainStep: second.trainStep, maxSteps: 6,
-      random: second.random, data: second.data, checkpoint: { dir, every: 2 }, resume: true,
+      model: second.model,
+      optimizer: second.optimizer,
+      trainStep: second.trainStep,
+      maxSteps: 6,
+      random: second.random,
+      data: second.data,
+      checkpoint: { dir, every: 2 },
+      resume: true,
       onEvent: (event) => events.push(event),
     });
     expect(events[0]).toEqual({ type: 'train-start', startStep: 3, maxSteps: 6, resumedFrom: path.join(dir, 'step-000003.safetensors') });
@@ -164,12 +190,27 @@ describe('trainLoop', () => {
 
   it('sets a damaged newest checkpoint aside, names it, and resumes exactly from the next older one', async () => {
     const straight = setup();
-    const reference = await trainLoop({ model: straight.model, optimizer: straight.optimizer, trainStep: straight.trainStep, maxSteps: 6, random: straight.random, data: straight.data });
+    const reference = await trainLoop({
+      model: straight.model,
+      optimizer: straight.optimizer,
+      trainStep: straight.trainStep,
+      maxSteps: 6,
+      random: straight.random,
+      data: straight.data,
+    });
     straight.dispose();
 
     const dir = await tempDir();
     const first = setup();
-    await trainLoop({ model: first.model, optimizer: first.optimizer, trainStep: first.trainStep, maxSteps: 4, random: first.random, data: first.data, checkpoint: { dir, every: 2 } });
+    await trainLoop({
+      model: first.model,
+      optimizer: first.optimizer,
+      trainStep: first.trainStep,
+      maxSteps: 4,
+      random: first.random,
+      data: first.data,
+      checkpoint: { dir, every: 2 },
+    });
     first.dispose();
     const newest = path.join(dir, 'step-000004.safetensors');
     const bytes = await readFile(newest);
@@ -180,34 +221,71 @@ describe('trainLoop', () => {
     const second = setup();
     const events: TrainEvent[] = [];
     const resumed = await trainLoop({
-      model: second.model, optimizer: second.optimizer, trainStep: second.trainStep, maxSteps: 6,
-      random: second.random, data: second.data, checkpoint: { dir, every: 2, keepLast: 5 }, resume: true,
+      model: second.model,
+      optimizer: second.optimizer,
+      trainStep: second.trainStep,
+      maxSteps: 6,
+      random: second.random,
+      data: second.data,
+      checkpoint: { dir, every: 2, keepLast: 5 },
+      resume: true,
       onEvent: (event) => events.push(event),
     });
     second.dispose();
     const setAside = events.find((event) => event.type === 'checkpoint-set-aside');
     expect(setAside).toMatchObject({ path: newest, movedTo: `${newest}.damaged` });
     expect((setAside as { reason: string }).reason).toMatch(/damaged.*SHA-256/);
-    expect(events.find((event) => event.type === 'temp-files-remove')).toEqual({ type: 'temp-files-remove', paths: [path.join(dir, '.step-000006.safetensors.tmp-999999999-0a1b2c')] });
+    expect(events.find((event) => event.type === 'temp-files-remove')).toEqual({
+      type: 'temp-files-remove',
+      paths: [path.join(dir, '.step-000006.safetensors.tmp-999999999-0a1b2c')],
+    });
     expect(events.find((event) => event.type === 'train-start')).toMatchObject({ startStep: 2, resumedFrom: path.join(dir, 'step-000002.safetensors') });
     expect(resumed.losses).toEqual(reference.losses.slice(2));
-    expect((await readdir(dir)).sort()).toEqual(['step-000002.safetensors', 'step-000004.safetensors', 'step-000004.safetensors.damaged', 'step-000006.safetensors']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'step-000002.safetensors',
+      'step-000004.safetensors',
+      'step-000004.safetensors.damaged',
+      'step-000006.safetensors',
+    ]);
   });
 
   it('does not resume from a checkpoint past the plan: set aside on a search, an error for an explicit path', async () => {
     const dir = await tempDir();
     const first = setup();
-    await trainLoop({ model: first.model, optimizer: first.optimizer, trainStep: first.trainStep, maxSteps: 4, random: first.random, data: first.data, checkpoint: { dir, every: 4 } });
+    await trainLoop({
+      model: first.model,
+      optimizer: first.optimizer,
+      trainStep: first.trainStep,
+      maxSteps: 4,
+      random: first.random,
+      data: first.data,
+      checkpoint: { dir, every: 4 },
+    });
     first.dispose();
     const file = path.join(dir, 'step-000004.safetensors');
     const second = setup();
-    await expect(trainLoop({ model: second.model, optimizer: second.optimizer, trainStep: second.trainStep, maxSteps: 3, random: second.random, data: second.data, resume: file })).rejects.toThrow(
-      /step.*at most 3/,
-    );
+    await expect(
+      trainLoop({
+        model: second.model,
+        optimizer: second.optimizer,
+        trainStep: second.trainStep,
+        maxSteps: 3,
+        random: second.random,
+        data: second.data,
+        resume: file,
+      }),
+    ).rejects.toThrow(/step.*at most 3/);
     const events: TrainEvent[] = [];
     const result = await trainLoop({
-      model: second.model, optimizer: second.optimizer, trainStep: second.trainStep, maxSteps: 3, random: second.random, data: second.data,
-      checkpoint: { dir, every: 4 }, resume: true, onEvent: (event) => events.push(event),
+      model: second.model,
+      optimizer: second.optimizer,
+      trainStep: second.trainStep,
+      maxSteps: 3,
+      random: second.random,
+      data: second.data,
+      checkpoint: { dir, every: 4 },
+      resume: true,
+      onEvent: (event) => events.push(event),
     });
     second.dispose();
     expect(events.find((event) => event.type === 'checkpoint-set-aside')).toMatchObject({ path: file, reason: "its step 4 is past the plan's last step 3" });
@@ -229,8 +307,14 @@ describe('trainLoop', () => {
         return loss;
       };
       await trainLoop({
-        model: r.model, optimizer: r.optimizer, trainStep, maxSteps, random: r.random, data: r.data,
-        extraModules: { teacher }, ...(dir ? { checkpoint: { dir, every: 100 }, resume } : {}),
+        model: r.model,
+        optimizer: r.optimizer,
+        trainStep,
+        maxSteps,
+        random: r.random,
+        data: r.data,
+        extraModules: { teacher },
+        ...(dir ? { checkpoint: { dir, every: 100 }, resume } : {}),
       });
       const values = Array.from(teacher.parameterMap().get('out.weight')!.dataSync());
       teacher.dispose();
@@ -245,8 +329,14 @@ describe('trainLoop', () => {
     const other = setup();
     await expect(
       trainLoop({
-        model: other.model, optimizer: other.optimizer, trainStep: other.trainStep, maxSteps: 7, random: other.random,
-        extraModules: { student2: new Regressor(new SeededRandom(3)) }, checkpoint: { dir, every: 100 }, resume: true,
+        model: other.model,
+        optimizer: other.optimizer,
+        trainStep: other.trainStep,
+        maxSteps: 7,
+        random: other.random,
+        extraModules: { student2: new Regressor(new SeededRandom(3)) },
+        checkpoint: { dir, every: 100 },
+        resume: true,
       }),
     ).rejects.toThrow(/extra\/student2/);
     other.dispose();
@@ -256,8 +346,12 @@ describe('trainLoop', () => {
     const dir = await tempDir();
     const run = setup({ poisonAt: 5 });
     const attempt = trainLoop({
-      model: run.model, optimizer: run.optimizer, trainStep: run.trainStep, maxSteps: 10,
-      random: run.random, checkpoint: { dir, every: 2 },
+      model: run.model,
+      optimizer: run.optimizer,
+      trainStep: run.trainStep,
+      maxSteps: 10,
+      random: run.random,
+      checkpoint: { dir, every: 2 },
     });
     await expect(attempt).rejects.toBeInstanceOf(NonFiniteLossError);
     await expect(attempt).rejects.toThrow(/Loss is NaN at step 5.*step-000004\.safetensors/);
@@ -265,8 +359,13 @@ describe('trainLoop', () => {
     // The surviving checkpoint holds finite weights and resumes.
     const resumed = setup();
     const result = await trainLoop({
-      model: resumed.model, optimizer: resumed.optimizer, trainStep: resumed.trainStep, maxSteps: 6,
-      random: resumed.random, checkpoint: { dir, every: 100 }, resume: true,
+      model: resumed.model,
+      optimizer: resumed.optimizer,
+      trainStep: resumed.trainStep,
+      maxSteps: 6,
+      random: resumed.random,
+      checkpoint: { dir, every: 100 },
+      resume: true,
     });
     expect(result.losses.every(Number.isFinite)).toBe(true);
     run.dispose();
@@ -278,7 +377,11 @@ describe('trainLoop', () => {
     const run = setup();
     const controller = new AbortController();
     const result = await trainLoop({
-      model: run.model, optimizer: run.optimizer, maxSteps: 100, random: run.random, checkpoint: { dir, every: 50 },
+      model: run.model,
+      optimizer: run.optimizer,
+      maxSteps: 100,
+      random: run.random,
+      checkpoint: { dir, every: 50 },
       signal: controller.signal,
       trainStep: (step) => {
         if (step === 4) controller.abort();
@@ -297,7 +400,11 @@ describe('trainLoop', () => {
     let steps = 0;
     setTimeout(() => controller.abort(), 0);
     const result = await trainLoop({
-      model: run.model, optimizer: run.optimizer, maxSteps: 10_000, random: run.random, signal: controller.signal,
+      model: run.model,
+      optimizer: run.optimizer,
+      maxSteps: 10_000,
+      random: run.random,
+      signal: controller.signal,
       trainStep: (step) => {
         steps += 1;
         return run.trainStep(step);

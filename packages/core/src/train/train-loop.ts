@@ -168,9 +168,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     // microtasks and would starve them until the next file write.
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) break;
-    const learningRate = options.schedule
-      ? learningRateAt(step, options.schedule.baseLearningRate, options.schedule.schedule)
-      : optimizer.learningRate;
+    const learningRate = options.schedule ? learningRateAt(step, options.schedule.baseLearningRate, options.schedule.schedule) : optimizer.learningRate;
     optimizer.setLearningRate(learningRate);
     const started = now();
     const lossTensor = await options.trainStep(step + 1);

@@ -155,7 +155,12 @@ export class BatchLoader<S, B> {
     const { epoch, index } = saved;
     if (!Number.isInteger(epoch) || epoch! < 0) problems.push({ kind: 'field', name: 'epoch', checkpoint: String(epoch), expected: 'an integer >= 0' });
     if (!Number.isInteger(index) || index! < 0 || index! % this.batchSize !== 0 || index! / this.batchSize >= this.batchesPerEpoch) {
-      problems.push({ kind: 'field', name: 'index', checkpoint: String(index), expected: `a multiple of ${this.batchSize} below ${this.batchesPerEpoch * this.batchSize}` });
+      problems.push({
+        kind: 'field',
+        name: 'index',
+        checkpoint: String(index),
+        expected: `a multiple of ${this.batchSize} below ${this.batchesPerEpoch * this.batchSize}`,
+      });
     }
     if (problems.length > 0) throw new CheckpointMismatchError('batch loader state', problems);
     this.discardPrefetched();

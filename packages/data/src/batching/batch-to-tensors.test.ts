@@ -27,9 +27,9 @@ describe('batchToTensors', () => {
 
   it('rejects data whose length does not match its shape, creating no tensor', async () => {
     await expectNoTensorLeak(() => {
-      expect(() =>
-        batchToTensors({ images: { data: new Float32Array(4), shape: [1, 2, 2, 1] }, mask: { data: new Int32Array(5), shape: [2, 3] } }),
-      ).toThrow(ShapeMismatchError);
+      expect(() => batchToTensors({ images: { data: new Float32Array(4), shape: [1, 2, 2, 1] }, mask: { data: new Int32Array(5), shape: [2, 3] } })).toThrow(
+        ShapeMismatchError,
+      );
     });
   });
 });

@@ -52,14 +52,10 @@ export function createUmdDataProgram(io: UmdDataIo): Command {
     .addOption(new Option('--dataset <name>', 'which adapter reads the folder').choices(datasetNames).makeOptionMandatory())
     .option('--root <dir>', 'the dataset folder, as downloaded (required, except for phantom)')
     .addOption(
-      new Option('--on-error <policy>', "bad records: 'skip' lists them in the report, 'throw' stops at the first")
-        .choices(onErrorChoices)
-        .default('skip'),
+      new Option('--on-error <policy>', "bad records: 'skip' lists them in the report, 'throw' stops at the first").choices(onErrorChoices).default('skip'),
     )
     .addOption(
-      new Option('--vocabulary <source>', "answer vocabulary from the 'train' split, or from 'all' splits (M3AE)")
-        .choices(['train', 'all'])
-        .default('train'),
+      new Option('--vocabulary <source>', "answer vocabulary from the 'train' split, or from 'all' splits (M3AE)").choices(['train', 'all']).default('train'),
     )
     .option('--scheme <scheme>', "vqa-rad: 'mevf' (default) or 'official'; medpix: 'official' (default) or 'all'")
     .option('--language <lang>', "slake: 'en' (default), 'zh' or 'all'")
@@ -78,7 +74,7 @@ export function createUmdDataProgram(io: UmdDataIo): Command {
         '  umd-data inspect --dataset vqa-rad --root data/vqa-rad\n' +
         '  umd-data inspect --dataset vqa-rad --root data/vqa-rad --decode\n' +
         '  umd-data inspect --dataset slake --root data/slake --language en\n' +
-        "  umd-data inspect --dataset medpix --root data/medpix-2.0 --label-field Plane\n" +
+        '  umd-data inspect --dataset medpix --root data/medpix-2.0 --label-field Plane\n' +
         '  umd-data inspect --dataset jsonl --task vqa --root my-data\n' +
         '  umd-data inspect --dataset phantom --task classification --counts 50,10,10\n\n' +
         'Exit codes: 0 ok, 1 dataset or option value invalid, or an image failed to decode with --decode (message on stderr), 2 malformed command line.',
@@ -112,7 +108,11 @@ export function createUmdDataProgram(io: UmdDataIo): Command {
 }
 
 /** {@link decodeDatasetImages} with progress on stderr: a bar on a terminal, else a line at every tenth. */
-async function decodeWithProgress(load: Parameters<typeof decodeDatasetImages>[0], maxInputPixels: number | undefined, io: UmdDataIo): Promise<DatasetDecodeReport> {
+async function decodeWithProgress(
+  load: Parameters<typeof decodeDatasetImages>[0],
+  maxInputPixels: number | undefined,
+  io: UmdDataIo,
+): Promise<DatasetDecodeReport> {
   const bar = io.progressBar ? new SingleBar({ format: 'decode [{bar}] {value}/{total} images | ETA {eta_formatted}', stream: process.stderr }) : undefined;
   let reported = 0;
   const report = await decodeDatasetImages(load, {

@@ -30,16 +30,23 @@ describe('carveValidation', () => {
     expect(imagesOf(carveValidation(samples, { fraction: 0.999, seed: 1, by: 'image' }).train).size).toBe(1);
     expect(() => carveValidation(samples, { fraction: 1, seed: 1, by: 'image' })).toThrow(InvalidConfigError);
     expect(() => carveValidation(samples, { fraction: 0.5, seed: 1, by: 'question' as 'image' })).toThrow(/'image'/);
-    expect(() => carveValidation(samples.filter((sample) => sample.imageId === samples[0]!.imageId), { fraction: 0.5, seed: 1, by: 'image' })).toThrow(/at least 2 distinct groups/);
+    expect(() =>
+      carveValidation(
+        samples.filter((sample) => sample.imageId === samples[0]!.imageId),
+        { fraction: 0.5, seed: 1, by: 'image' },
+      ),
+    ).toThrow(/at least 2 distinct groups/);
   });
 
-  it('by sample: a seeded share of the questions, images on both sides (as VQA-RAD\'s MEVF test split)', () => {
+  it("by sample: a seeded share of the questions, images on both sides (as VQA-RAD's MEVF test split)", () => {
     const { train, validation } = carveValidation(samples, { fraction: 0.2, seed: 3, by: 'sample' });
     expect(validation).toHaveLength(Math.round(0.2 * samples.length));
     expect(train.length + validation.length).toBe(samples.length);
     const shared = [...imagesOf(validation)].filter((imageId) => imagesOf(train).has(imageId));
     expect(shared.length).toBeGreaterThan(0);
     expect(new Set([...train, ...validation].map((sample) => sample.id)).size).toBe(samples.length);
-    expect(carveValidation(samples, { fraction: 0.2, seed: 3, by: 'sample' }).validation.map((sample) => sample.id)).toEqual(validation.map((sample) => sample.id));
+    expect(carveValidation(samples, { fraction: 0.2, seed: 3, by: 'sample' }).validation.map((sample) => sample.id)).toEqual(
+      validation.map((sample) => sample.id),
+    );
   });
 });

@@ -53,4 +53,3 @@ export function carveValidation<S extends Sample>(samples: readonly S[], options
   }
   return { train, validation };
 }
-

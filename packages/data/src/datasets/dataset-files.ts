@@ -37,11 +37,7 @@ export async function requireDatasetRoot(dataset: string, root: string, expected
 }
 
 /** The first of `candidates` (relative to `root`) that exists with the given kind, or `undefined`. */
-export async function firstExisting(
-  root: string,
-  candidates: readonly string[],
-  kind: 'file' | 'directory',
-): Promise<string | undefined> {
+export async function firstExisting(root: string, candidates: readonly string[], kind: 'file' | 'directory'): Promise<string | undefined> {
   for (const candidate of candidates) {
     if ((await pathKind(path.join(root, candidate))) === kind) return candidate;
   }

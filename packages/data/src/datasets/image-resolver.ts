@@ -36,12 +36,7 @@ export class ImageResolver {
 
   async resolve(recordPath: string, location: RecordLocation, field: string): Promise<ResolvedImage> {
     if (recordPath.includes('\0') || path.isAbsolute(recordPath) || path.win32.isAbsolute(recordPath)) {
-      throw new InvalidRecordError(
-        location,
-        'unsafe-image-path',
-        `image path ${JSON.stringify(recordPath)} in field '${field}' is absolute`,
-        field,
-      );
+      throw new InvalidRecordError(location, 'unsafe-image-path', `image path ${JSON.stringify(recordPath)} in field '${field}' is absolute`, field);
     }
     const baseDir = path.resolve(this.root, this.base);
     const written = path.resolve(baseDir, recordPath);

@@ -76,8 +76,7 @@ function toSample(task: JsonlTask, record: Readonly<Record<string, unknown>>, lo
   switch (task) {
     case 'vqa': {
       const answer = normalizeAnswer(requiredText(record, 'answer', location));
-      const answerType =
-        record['answer_type'] === undefined ? deriveAnswerType(answer) : parseAnswerType(record['answer_type'], 'answer_type', location);
+      const answerType = record['answer_type'] === undefined ? deriveAnswerType(answer) : parseAnswerType(record['answer_type'], 'answer_type', location);
       const question = requiredText(record, 'question', location).trim();
       return { ...base, task, question, answer, answerType } satisfies VqaSample;
     }

@@ -68,15 +68,8 @@ export async function loadMedpixCaptions(options: LoadMedpixOptions): Promise<Da
  * Loads MedPix 2.0 as image-text classification: the caption is the text, `labelField` the class (default
  * `Location Category`: Head, Spine and Muscles, Thorax, Abdomen, Reproductive and Urinary System).
  */
-export async function loadMedpixClassification(
-  options: LoadMedpixClassificationOptions,
-): Promise<DatasetLoad<ClassificationSample>> {
-  const labelField = checkChoice<MedpixLabelField>(
-    'labelField',
-    options.labelField,
-    ['Location Category', 'Type', 'Plane'],
-    'Location Category',
-  );
+export async function loadMedpixClassification(options: LoadMedpixClassificationOptions): Promise<DatasetLoad<ClassificationSample>> {
+  const labelField = checkChoice<MedpixLabelField>('labelField', options.labelField, ['Location Category', 'Type', 'Plane'], 'Location Category');
   const [outer = '', inner] = labelPaths[labelField];
   return loadMedpix(options, 'classification', ({ value, location, record, resolved, caption }) => {
     const holder = inner === undefined ? record : requiredObject(record, outer, location);

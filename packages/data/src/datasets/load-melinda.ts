@@ -36,12 +36,7 @@ const imageFolder = 'melinda_images';
  * `source`. Any CSV data in that layout loads the same way.
  */
 export async function loadMelinda(options: LoadMelindaOptions): Promise<DatasetLoad<ClassificationSample>> {
-  const labelField = checkChoice<MelindaLabelField>(
-    'labelField',
-    options.labelField,
-    ['i_meth_label', 'p_meth_label', 'i_meth', 'p_meth'],
-    'i_meth_label',
-  );
+  const labelField = checkChoice<MelindaLabelField>('labelField', options.labelField, ['i_meth_label', 'p_meth_label', 'i_meth', 'p_meth'], 'i_meth_label');
   const onError = checkChoice('onError', options.onError, onErrorChoices, 'throw');
   const expected = [...splitFiles.map(([, name]) => name), `${imageFolder}/`];
   const root = await requireDatasetRoot(dataset, options.root, expected);

@@ -59,7 +59,10 @@ export async function loadRoco(options: LoadRocoOptions): Promise<DatasetLoad<Ca
         const tab = content.indexOf('\t');
         if (tab < 0) throw new InvalidRecordError(location, 'malformed-record', 'expected ID<TAB>caption, found no tab');
         const id = content.slice(0, tab).trim();
-        const caption = content.slice(tab + 1).replace(/\s+/g, ' ').trim();
+        const caption = content
+          .slice(tab + 1)
+          .replace(/\s+/g, ' ')
+          .trim();
         if (id === '') throw new InvalidRecordError(location, 'missing-field', "field 'id' is empty", 'id');
         if (caption === '') throw new InvalidRecordError(location, 'missing-field', "field 'caption' is empty", 'caption');
         const resolved = await resolver.resolve(id, location, 'id');

@@ -31,7 +31,11 @@ describe('loadSlake', () => {
   it('loads the English questions of each split present and counts the others as filtered', async () => {
     const root = await writeDataset({
       ...images,
-      'train.json': [question(0), question(1, { q_lang: 'zh', question: '图片中包含肝脏吗?', answer: '是' }), question(2, { answer: 'MRI', answer_type: 'OPEN', img_name: 'xmlab2/source.jpg' })],
+      'train.json': [
+        question(0),
+        question(1, { q_lang: 'zh', question: '图片中包含肝脏吗?', answer: '是' }),
+        question(2, { answer: 'MRI', answer_type: 'OPEN', img_name: 'xmlab2/source.jpg' }),
+      ],
       'validate.json': [question(3), question(4, { q_lang: 'zh' })],
     });
     const load = await loadSlake({ root });

@@ -13,8 +13,7 @@ const test = 'VQAMed2019Test';
 describe('loadVqaMed2019', () => {
   it('reads the 3-field train format and the 4-field test format, with CRLF line ends', async () => {
     const root = await writeDataset({
-      [`${training}/All_QA_Pairs_train.txt`]:
-        'synpic41148|what kind of image is this?|cta - ct angiography\r\nsynpic43984|is this a t1 weighted image?|No\r\n',
+      [`${training}/All_QA_Pairs_train.txt`]: 'synpic41148|what kind of image is this?|cta - ct angiography\r\nsynpic43984|is this a t1 weighted image?|No\r\n',
       [`${training}/Train_images/synpic41148.jpg`]: fakeImage,
       [`${training}/Train_images/synpic43984.jpg`]: fakeImage,
       [`${test}/VQAMed2019_Test_Questions_w_Ref_Answers.txt`]: 'synpic54082|modality|what modality is shown?|cta - ct angiography',

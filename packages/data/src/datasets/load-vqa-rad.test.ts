@@ -75,7 +75,7 @@ describe('loadVqaRad (MEVF split, the default)', () => {
       problem: 'missing-field',
       field: 'answer',
     });
-    expect((error as Error).message).toContain("trainset.json, record 1 (id \"7\"): field 'answer' is missing");
+    expect((error as Error).message).toContain('trainset.json, record 1 (id "7"): field \'answer\' is missing');
   });
 
   it('skips and reports every bad record with onError: skip', async () => {
@@ -152,8 +152,6 @@ describe('loadVqaRad (official split)', () => {
     const load = await loadVqaRad({ root, scheme: 'official', onError: 'skip' });
     expect(load.splits['train']?.map((sample) => sample.id)).toEqual(['0', '1']);
     expect(load.splits['test']?.map((sample) => sample.id)).toEqual(['2', '3']);
-    expect(load.skipped).toEqual([
-      expect.objectContaining({ split: 'unassigned', recordId: '4', reason: 'invalid-field', field: 'phrase_type' }),
-    ]);
+    expect(load.skipped).toEqual([expect.objectContaining({ split: 'unassigned', recordId: '4', reason: 'invalid-field', field: 'phrase_type' })]);
   });
 });

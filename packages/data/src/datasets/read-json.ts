@@ -91,8 +91,7 @@ export function locateJsonError(text: string): { offset: number; reason: string 
   let index = 0;
 
   const peek = (): string | undefined => text[index];
-  const describe = (char: string | undefined): string =>
-    char === undefined ? 'end of file (the file looks truncated)' : `character ${JSON.stringify(char)}`;
+  const describe = (char: string | undefined): string => (char === undefined ? 'end of file (the file looks truncated)' : `character ${JSON.stringify(char)}`);
   const fail = (reason: string): never => {
     throw new JsonSyntax(index, reason);
   };

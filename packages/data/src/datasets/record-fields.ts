@@ -31,11 +31,7 @@ export function requiredText(
 }
 
 /** A required nested object (`Description` in MedPix), or an error naming the field. */
-export function requiredObject(
-  record: Readonly<Record<string, unknown>>,
-  field: string,
-  location: RecordLocation,
-): Readonly<Record<string, unknown>> {
+export function requiredObject(record: Readonly<Record<string, unknown>>, field: string, location: RecordLocation): Readonly<Record<string, unknown>> {
   const value = record[field];
   if (value === undefined || value === null) {
     throw new InvalidRecordError(location, 'missing-field', `field '${field}' is missing`, field);
@@ -47,11 +43,7 @@ export function requiredObject(
 }
 
 /** An optional string field: `undefined` when absent or `null`, an error when it has another type. */
-export function optionalText(
-  record: Readonly<Record<string, unknown>>,
-  field: string,
-  location: RecordLocation,
-): string | undefined {
+export function optionalText(record: Readonly<Record<string, unknown>>, field: string, location: RecordLocation): string | undefined {
   const value = record[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);

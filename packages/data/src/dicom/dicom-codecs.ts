@@ -14,7 +14,13 @@ export interface WasmImageDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   decode(): void;
   getDecodedBuffer(): Uint8Array;
-  getFrameInfo(): { readonly width: number; readonly height: number; readonly bitsPerSample: number; readonly componentCount: number; readonly isSigned?: boolean };
+  getFrameInfo(): {
+    readonly width: number;
+    readonly height: number;
+    readonly bitsPerSample: number;
+    readonly componentCount: number;
+    readonly isSigned?: boolean;
+  };
   delete(): void;
 }
 

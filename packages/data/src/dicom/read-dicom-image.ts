@@ -68,9 +68,14 @@ export async function readDicomImage(bytes: Uint8Array, file: string, options: R
   }
   const syntax = data.string('x00020010') ?? '';
   const pixelData = data.elements['x7fe00010'] ?? data.elements['x7fe00008'] ?? data.elements['x7fe00009'];
-  if (!pixelData || pixelData.length === 0) throw new ImageDecodeError(file, 'dicom-no-pixel-data', `${data.string('x00080060') ?? 'this'} object has no Pixel Data (7FE0,0010)`);
+  if (!pixelData || pixelData.length === 0)
+    throw new ImageDecodeError(file, 'dicom-no-pixel-data', `${data.string('x00080060') ?? 'this'} object has no Pixel Data (7FE0,0010)`);
   if (!(syntax in dicomTransferSyntaxes)) {
-    throw new ImageDecodeError(file, 'dicom-unsupported-syntax', `transfer syntax ${syntax || '(none)'} is not one this reader decodes (${Object.keys(dicomTransferSyntaxes).length} are: ${Object.values(dicomTransferSyntaxes).join(', ')})`);
+    throw new ImageDecodeError(
+      file,
+      'dicom-unsupported-syntax',
+      `transfer syntax ${syntax || '(none)'} is not one this reader decodes (${Object.keys(dicomTransferSyntaxes).length} are: ${Object.values(dicomTransferSyntaxes).join(', ')})`,
+    );
   }
   const rows = data.uint16('x00280010') ?? 0;
   const columns = data.uint16('x00280011') ?? 0;
@@ -82,9 +87,19 @@ export async function readDicomImage(bytes: Uint8Array, file: string, options: R
   const frames = Math.max(1, Number.parseInt(data.string('x00280008') ?? '1', 10) || 1);
   const frame = options.frame ?? 0;
   if (rows === 0 || columns === 0) throw new ImageDecodeError(file, 'corrupt', `Rows ${rows} × Columns ${columns}: no image size`);
-  if (!(Number.isInteger(frame) && frame >= 0 && frame < frames)) throw new ImageDecodeError(file, 'dicom-frame', `frame ${frame} asked, the file has ${frames} (0 to ${frames - 1})`);
+  if (!(Number.isInteger(frame) && frame >= 0 && frame < frames))
+    throw new ImageDecodeError(file, 'dicom-frame', `frame ${frame} asked, the file has ${frames} (0 to ${frames - 1})`);
   const pixels = rows * columns;
-  const layout = { rows, columns, samples, bitsAllocated, bitsStored, signed, planar: data.uint16('x00280006') === 1, subsampled: photometric === 'YBR_FULL_422' };
+  const layout = {
+    rows,
+    columns,
+    samples,
+    bitsAllocated,
+    bitsStored,
+    signed,
+    planar: data.uint16('x00280006') === 1,
+    subsampled: photometric === 'YBR_FULL_422',
+  };
 
   let values: Float64Array | undefined; // grey: modality values; colour: samples interleaved
   let rgb: Uint8Array | undefined; // colour decoded straight to 8-bit RGB (JPEG baseline)
@@ -105,10 +120,20 @@ export async function readDicomImage(bytes: Uint8Array, file: string, options: R
     }
   } catch (error) {
     if (error instanceof ImageDecodeError) throw error;
-    throw new ImageDecodeError(file, 'corrupt', `${dicomTransferSyntaxes[syntax]} pixel data of frame ${frame}: ${(error as Error).message ?? String(error)}`, { cause: error });
+    throw new ImageDecodeError(file, 'corrupt', `${dicomTransferSyntaxes[syntax]} pixel data of frame ${frame}: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
   }
 
-  const base = { transferSyntax: syntax, photometric, frames, frame, width: columns, height: rows, ...(data.string('x00080060') ? { modality: data.string('x00080060')! } : {}) };
+  const base = {
+    transferSyntax: syntax,
+    photometric,
+    frames,
+    frame,
+    width: columns,
+    height: rows,
+    ...(data.string('x00080060') ? { modality: data.string('x00080060')! } : {}),
+  };
   if (samples === 3) {
     const out = rgb ?? colourToRgb(values!, pixels, photometric, bitsStored);
     return { ...base, channels: 3, data: out };
@@ -140,7 +165,8 @@ function nativeFrame(data: DataSet, element: Element, frame: number, layout: Pix
   if (bitsAllocated === 1) {
     const bitOffset = frame * count;
     const out = new Float64Array(count);
-    if (element.dataOffset + Math.ceil((bitOffset + count) / 8) > data.byteArray.length) throw new RangeError('the pixel data ends before the frame does (truncated file)');
+    if (element.dataOffset + Math.ceil((bitOffset + count) / 8) > data.byteArray.length)
+      throw new RangeError('the pixel data ends before the frame does (truncated file)');
     for (let i = 0; i < count; i++) {
       const bit = bitOffset + i;
       out[i] = (data.byteArray[element.dataOffset + (bit >> 3)]! >> (bit & 7)) & 1;
@@ -150,7 +176,8 @@ function nativeFrame(data: DataSet, element: Element, frame: number, layout: Pix
   const bytesPerSample = bitsAllocated / 8;
   const frameBytes = count * bytesPerSample;
   const start = element.dataOffset + frame * frameBytes;
-  if (start + frameBytes > data.byteArray.length || (frame + 1) * frameBytes > element.length) throw new RangeError('the pixel data ends before the frame does (truncated file)');
+  if (start + frameBytes > data.byteArray.length || (frame + 1) * frameBytes > element.length)
+    throw new RangeError('the pixel data ends before the frame does (truncated file)');
   const bytes = data.byteArray.subarray(start, start + frameBytes);
   const values = samplesOf(bytes, count, layout, bigEndian);
   return layout.planar && samples === 3 && !layout.subsampled ? interleave(values, rows * columns) : values;
@@ -187,7 +214,8 @@ function encapsulatedFrame(data: DataSet, element: Element, frame: number, frame
   const fragments = element.fragments ?? [];
   if (fragments.length === 0) throw new RangeError('encapsulated pixel data without fragments');
   if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(data, element, 0, fragments.length);
-  if ((element.basicOffsetTable ?? []).length === 0 && fragments.length === frames) return dicomParser.readEncapsulatedPixelDataFromFragments(data, element, frame, 1);
+  if ((element.basicOffsetTable ?? []).length === 0 && fragments.length === frames)
+    return dicomParser.readEncapsulatedPixelDataFromFragments(data, element, frame, 1);
   const table = (element.basicOffsetTable ?? []).length > 0 ? element.basicOffsetTable : dicomParser.createJPEGBasicOffsetTable(data, element);
   return dicomParser.readEncapsulatedImageFrame(data, element, frame, table);
 }
@@ -211,7 +239,12 @@ async function decodeCompressed(syntax: string, encoded: Uint8Array, pixels: num
     const info = decoder.getFrameInfo();
     const decoded = decoder.getDecodedBuffer().slice();
     const bits = info.bitsPerSample > 8 ? 16 : 8;
-    return samplesOf(decoded, pixels * samples, { ...layout, bitsAllocated: bits, bitsStored: Math.min(layout.bitsStored, bits), signed: info.isSigned ?? layout.signed });
+    return samplesOf(decoded, pixels * samples, {
+      ...layout,
+      bitsAllocated: bits,
+      bitsStored: Math.min(layout.bitsStored, bits),
+      signed: info.isSigned ?? layout.signed,
+    });
   } finally {
     decoder.delete();
   }

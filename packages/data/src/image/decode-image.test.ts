@@ -29,7 +29,12 @@ afterAll(async () => {
 
 describe('decodeImage', () => {
   it('decodes a JPEG to [H, W, 3] uint8 and to one grey channel', async () => {
-    const path = await writeImage('halves.jpg', await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 95 }).toBuffer());
+    const path = await writeImage(
+      'halves.jpg',
+      await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } })
+        .jpeg({ quality: 95 })
+        .toBuffer(),
+    );
     const rgb = await decodeImage({ kind: 'file', path }, { channels: 3 });
     expect([rgb.height, rgb.width, rgb.channels, rgb.data.length]).toEqual([20, 40, 3, 20 * 40 * 3]);
     const grey = await decodeImage({ kind: 'file', path }, { channels: 1 });
@@ -40,7 +45,10 @@ describe('decodeImage', () => {
 
   it('applies the EXIF orientation before anything else', async () => {
     // Orientation 6: the stored pixels must be rotated 90° clockwise for display, so 40×20 shows as 20×40.
-    const bytes = await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const bytes = await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const image = await decodeImage({ kind: 'file', path: await writeImage('rotated.jpg', bytes) }, { channels: 1 });
     expect([image.width, image.height]).toEqual([20, 40]);
     // The stored left half (black) is on top after a clockwise turn.
@@ -51,26 +59,41 @@ describe('decodeImage', () => {
   it('flattens alpha onto black and replicates grey into RGB', async () => {
     const rgba = Buffer.alloc(4 * 4 * 4, 255);
     for (let i = 0; i < 8; i++) rgba[i * 4 + 3] = 0; // top two rows transparent (white underneath)
-    const path = await writeImage('alpha.png', await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } }).png().toBuffer());
+    const path = await writeImage(
+      'alpha.png',
+      await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
     const image = await decodeImage({ kind: 'file', path }, { channels: 3 });
     expect(image.channels).toBe(3);
     expect(Array.from(image.data.subarray(0, 3))).toEqual([0, 0, 0]);
     expect(Array.from(image.data.subarray(12 * 3, 12 * 3 + 3))).toEqual([255, 255, 255]);
 
-    const greyPng = await sharp(Buffer.from([0, 100, 200, 255]), { raw: { width: 2, height: 2, channels: 1 } }).png().toBuffer();
+    const greyPng = await sharp(Buffer.from([0, 100, 200, 255]), { raw: { width: 2, height: 2, channels: 1 } })
+      .png()
+      .toBuffer();
     const replicated = await decodeImage({ kind: 'file', path: await writeImage('grey.png', greyPng) }, { channels: 3 });
     expect(Array.from(replicated.data)).toEqual([0, 0, 0, 100, 100, 100, 200, 200, 200, 255, 255, 255]);
   });
 
   it('reads 16-bit PNGs as 8-bit', async () => {
-    const bytes = await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+    const bytes = await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
     const image = await decodeImage({ kind: 'file', path: await writeImage('deep.png', bytes) }, { channels: 3 });
     expect(image.data.length).toBe(40 * 20 * 3);
     expect(image.data[(10 * 40 + 37) * 3]).toBe(255);
   });
 
   it('resizes the shorter side, keeping the aspect ratio', async () => {
-    const path = await writeImage('wide.png', await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } }).png().toBuffer());
+    const path = await writeImage(
+      'wide.png',
+      await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     const image = await decodeImage({ kind: 'file', path }, { channels: 3, shorterSide: 10 });
     expect([image.width, image.height]).toEqual([20, 10]);
     const up = await decodeImage({ kind: 'file', path }, { channels: 3, shorterSide: 30 });
@@ -91,8 +114,26 @@ describe('decodeImage', () => {
 
   describe('bad files give a typed error naming the file', () => {
     const cases: [string, () => Promise<Uint8Array>, string][] = [
-      ['truncated.jpg', async () => (await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } }).jpeg().toBuffer()).subarray(0, 300), 'corrupt'],
-      ['truncated.png', async () => { const png = await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } }).png().toBuffer(); return png.subarray(0, png.length - 30); }, 'corrupt'],
+      [
+        'truncated.jpg',
+        async () =>
+          (
+            await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } })
+              .jpeg()
+              .toBuffer()
+          ).subarray(0, 300),
+        'corrupt',
+      ],
+      [
+        'truncated.png',
+        async () => {
+          const png = await sharp(halves, { raw: { width: 40, height: 20, channels: 3 } })
+            .png()
+            .toBuffer();
+          return png.subarray(0, png.length - 30);
+        },
+        'corrupt',
+      ],
       ['random.jpg', async () => Uint8Array.from({ length: 2000 }, (_, i) => (i * 7919 + 13) % 251), 'unrecognized'],
       ['zero.png', async () => new Uint8Array(0), 'empty'],
     ];
@@ -117,7 +158,9 @@ describe('decodeImage', () => {
     });
 
     it('an image over maxInputPixels → too-many-pixels (decompression-bomb guard)', async () => {
-      const bomb = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#000' } }).png().toBuffer();
+      const bomb = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer();
       const path = await writeImage('bomb.png', bomb);
       const error = await decodeImage({ kind: 'file', path }, { channels: 1, maxInputPixels: 1_000_000 }).catch((caught: unknown) => caught);
       expect((error as ImageDecodeError).reason).toBe('too-many-pixels');

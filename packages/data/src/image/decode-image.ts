@@ -49,9 +49,7 @@ export async function decodeImage(source: ImageSource, options: DecodeImageOptio
     throw new ShapeMismatchError(`image '${key}' data`, [height, width, channels], [data.length], 'An in-memory image holds H*W*C bytes.');
   }
   // Already in shape (e.g. phantom scans at the model's size): no sharp round trip.
-  const sizeMatches =
-    options.shorterSide === undefined ||
-    (Math.min(width, height) === options.shorterSide && (!options.square || width === height));
+  const sizeMatches = options.shorterSide === undefined || (Math.min(width, height) === options.shorterSide && (!options.square || width === height));
   if (sizeMatches && channels === options.channels) return { width, height, channels, data };
   const pipeline = sharp(data, { raw: { width, height, channels } });
   return runPipeline(pipeline, key, options);
@@ -138,7 +136,8 @@ async function sixteenBitPixels(bytes: Uint8Array, file: string, options: Decode
 }
 
 const isPng = (bytes: Uint8Array): boolean => bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-const isTiff = (bytes: Uint8Array): boolean => (bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[3] === 0x2a);
+const isTiff = (bytes: Uint8Array): boolean =>
+  (bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[3] === 0x2a);
 
 async function runPipeline(pipeline: Sharp, file: string, options: DecodeImageOptions): Promise<RawImage> {
   let output = pipeline.flatten({ background: { r: 0, g: 0, b: 0 } });

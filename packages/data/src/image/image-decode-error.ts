@@ -18,8 +18,7 @@ const hints: Record<ImageDecodeReason, string> = {
   unreadable: 'Check the file permissions.',
   empty: 'The file has zero bytes: re-download or re-extract the dataset.',
   corrupt: 'The file is truncated or damaged: re-download it, or drop the sample that refers to it.',
-  'too-many-pixels':
-    'The image is larger than `maxInputPixels` allows (a guard against decompression bombs); raise `maxInputPixels` if the file is trusted.',
+  'too-many-pixels': 'The image is larger than `maxInputPixels` allows (a guard against decompression bombs); raise `maxInputPixels` if the file is trusted.',
   unrecognized: 'The bytes are not an image format this reads (JPEG, PNG, WebP, TIFF, DICOM Part 10, ...): the file is damaged, or in another format.',
   'dicom-not-part10': 'Only DICOM Part 10 files (a 128-byte preamble, then "DICM") are read; convert raw data sets with a DICOM toolkit (e.g. dcmconv).',
   'dicom-no-pixel-data': 'The DICOM object holds no image (a structured report, an RT plan, a waveform, ...): give an image object.',

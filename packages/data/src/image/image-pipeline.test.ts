@@ -89,7 +89,12 @@ describe('ImagePipeline', () => {
     await rgb.load({ kind: 'file', path: copy });
     expect(rgb.stats()).toEqual({ cacheHits: 0, memoryHits: 0, decoded: 1 });
     // A changed file has another content hash: a new pipeline decodes it again (one pipeline assumes stable files).
-    await writeFile(copy, await sharp({ create: { width: 30, height: 30, channels: 3, background: '#fff' } }).png().toBuffer());
+    await writeFile(
+      copy,
+      await sharp({ create: { width: 30, height: 30, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer(),
+    );
     const later = createImagePipeline({ size: 24, channels: 1, cacheDir });
     await later.load({ kind: 'file', path: copy });
     expect(later.stats().decoded).toBe(1);
@@ -135,7 +140,14 @@ describe('ImagePipeline', () => {
 
   it('reports a missing or corrupt file with a typed error naming it, with and without the cache', async () => {
     const broken = join(dir, 'broken.jpg');
-    await writeFile(broken, (await sharp({ create: { width: 50, height: 50, channels: 3, background: '#888' } }).jpeg().toBuffer()).subarray(0, 200));
+    await writeFile(
+      broken,
+      (
+        await sharp({ create: { width: 50, height: 50, channels: 3, background: '#888' } })
+          .jpeg()
+          .toBuffer()
+      ).subarray(0, 200),
+    );
     for (const cacheDir of [undefined, join(dir, 'cache-e')]) {
       const pipeline = createImagePipeline({ size: 8, ...(cacheDir ? { cacheDir } : {}) });
       await expect(pipeline.load({ kind: 'file', path: broken })).rejects.toThrow(ImageDecodeError);
@@ -147,9 +159,7 @@ describe('ImagePipeline', () => {
   it('validates its config, naming the field', () => {
     expect(() => createImagePipeline({ size: 0 })).toThrow(/'size'/);
     expect(() => createImagePipeline({ size: 32, resizeTo: 16 })).toThrow(/'resizeTo'/);
-    expect(() => createImagePipeline({ size: 32, channels: 1, normalization: { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] } })).toThrow(
-      /normalization\.mean/,
-    );
+    expect(() => createImagePipeline({ size: 32, channels: 1, normalization: { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] } })).toThrow(/normalization\.mean/);
   });
 });
 

@@ -155,7 +155,13 @@ export class ImagePipeline {
    * @throws ImageDecodeError naming the file; ImageCacheError when the cache directory is unusable
    */
   async loadResized(source: ImageSource): Promise<RawImage> {
-    const options = { channels: this.channels, shorterSide: this.resizeTo, square: this.square, maxInputPixels: this.maxInputPixels, ...(this.dicom ? { dicom: this.dicom } : {}) };
+    const options = {
+      channels: this.channels,
+      shorterSide: this.resizeTo,
+      square: this.square,
+      maxInputPixels: this.maxInputPixels,
+      ...(this.dicom ? { dicom: this.dicom } : {}),
+    };
     if (!this.cache && !this.memory) {
       this.decodes++;
       return decodeImage(source, options);
@@ -187,9 +193,7 @@ export class ImagePipeline {
     }
     this.decodes++;
     const image =
-      source.kind === 'file'
-        ? await decodeImageBytes(bytes ?? (await readImageFile(source.path)), source.path, options)
-        : await decodeImage(source, options);
+      source.kind === 'file' ? await decodeImageBytes(bytes ?? (await readImageFile(source.path)), source.path, options) : await decodeImage(source, options);
     await this.cache?.put(key, image);
     this.memory?.set(key, image);
     return image;

@@ -37,7 +37,8 @@ describe('generatePhantomDataset', () => {
     const b = generatePhantomDataset({ seed: 7, counts, size: 32 });
     const c = generatePhantomDataset({ seed: 8, counts, size: 32 });
     const more = generatePhantomDataset({ seed: 7, counts: { ...counts, train: 40 }, size: 32 });
-    const summary = (samples: typeof a.splits.test) => samples.map((sample) => [sample.id, sample.image.kind === 'pixels' ? Array.from(sample.image.data) : [], JSON.stringify(sample)]);
+    const summary = (samples: typeof a.splits.test) =>
+      samples.map((sample) => [sample.id, sample.image.kind === 'pixels' ? Array.from(sample.image.data) : [], JSON.stringify(sample)]);
     expect(summary(a.splits.train)).toEqual(summary(b.splits.train));
     expect(summary(a.splits.test)).toEqual(summary(more.splits.test));
     expect(summary(a.splits.train)).not.toEqual(summary(c.splits.train));

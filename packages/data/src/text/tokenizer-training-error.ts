@@ -8,8 +8,7 @@ export class TokenizerTrainingError extends UmdError {
   ) {
     super({
       name: 'UMD_TokenizerTrainingError',
-      message:
-        `WordPiece training failed: ${detail}. Check that the corpus files exist and are readable UTF-8 text.`,
+      message: `WordPiece training failed: ${detail}. Check that the corpus files exist and are readable UTF-8 text.`,
       cause: options.cause,
     });
   }

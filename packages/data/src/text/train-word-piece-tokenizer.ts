@@ -78,7 +78,11 @@ export async function trainWordPieceTokenizer(options: TrainWordPieceTokenizerOp
   const pieces = learnWordPieceVocabulary(wordCounts, { maxPieces: limit });
   const alphabet = pieces.filter((token) => [...token.replace(/^##/, '')].length === 1).length;
   if (limit < alphabet) {
-    throw new InvalidConfigError('vocabSize', vocabSize, `at least ${alphabet + specialTokens.length} for this corpus (its characters, with and without ##, plus 5 special tokens)`);
+    throw new InvalidConfigError(
+      'vocabSize',
+      vocabSize,
+      `at least ${alphabet + specialTokens.length} for this corpus (its characters, with and without ##, plus 5 special tokens)`,
+    );
   }
   const vocabulary = [...specialTokens, ...pieces];
   const json = wordPieceTokenizerJson(vocabulary, { lowercase });

@@ -41,7 +41,7 @@ describe('loadWordPieceTokenizer (bert-base-uncased)', () => {
     expect(question.ids).toEqual([101, 2003, 2045, 1037, 4649, 3258, 1029, 102]);
     expect(tokenizer.tokenize('pneumothorax')).toEqual(['p', '##ne', '##um', '##otho', '##ra', '##x']);
     // The Hugging Face tokenizer docs' example for bert-base-uncased.
-    expect(tokenizer.tokenize("I have a new GPU!")).toEqual(['i', 'have', 'a', 'new', 'gp', '##u', '!']);
+    expect(tokenizer.tokenize('I have a new GPU!')).toEqual(['i', 'have', 'a', 'new', 'gp', '##u', '!']);
     expect(tokenizer.encode('Hello world').ids).toEqual([101, 7592, 2088, 102]);
     expect(tokenizer.tokenize('Café NAÏVE left lung')).toEqual(['cafe', 'naive', 'left', 'lung']);
     expect(tokenizer.encode('left lung').ids).toEqual([101, 2187, 11192, 102]);

@@ -31,10 +31,7 @@ export interface AnswerVocabulary {
 }
 
 /** Builds the answer vocabulary of a loaded VQA dataset (`load.splits`). Answers are already normalised by the adapters. */
-export function buildAnswerVocabulary(
-  splits: Readonly<Record<string, readonly VqaSample[]>>,
-  options: AnswerVocabularyOptions = {},
-): AnswerVocabulary {
+export function buildAnswerVocabulary(splits: Readonly<Record<string, readonly VqaSample[]>>, options: AnswerVocabularyOptions = {}): AnswerVocabulary {
   const source = options.source ?? 'train';
   if (source !== 'train' && source !== 'all') throw new InvalidConfigError('source', source, "'train', 'all'");
   const trainSplit = options.trainSplit ?? 'train';

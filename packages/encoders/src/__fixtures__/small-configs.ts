@@ -10,8 +10,18 @@ export const microConfig = {
 /** CLIP/BERT layouts (as in `encoderPresets.base`) at test size. */
 export const microHuggingFaceConfig = {
   vision: {
-    imageSize: 8, patchSize: 4, channels: 3, dim: 8, depth: 2, heads: 2, mlpDim: 16, positionEmbedding: 'learned',
-    patchBias: false, preNorm: true, activation: 'quick-gelu', layerNormEpsilon: 1e-5,
+    imageSize: 8,
+    patchSize: 4,
+    channels: 3,
+    dim: 8,
+    depth: 2,
+    heads: 2,
+    mlpDim: 16,
+    positionEmbedding: 'learned',
+    patchBias: false,
+    preNorm: true,
+    activation: 'quick-gelu',
+    layerNormEpsilon: 1e-5,
   },
   text: { vocabSize: 30, maxPositions: 10, typeVocabSize: 2, dim: 8, depth: 2, heads: 2, mlpDim: 16, normPlacement: 'post', layerNormEpsilon: 1e-12 },
   fusion: { dim: 8, depth: 1, heads: 2, mlpDim: 16 },

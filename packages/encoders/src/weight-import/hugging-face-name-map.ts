@@ -74,7 +74,11 @@ export function clipVisionNameMap(config: VitConfig, sourcePrefix = 'vision_mode
   }
   const p = sourcePrefix;
   const entries: NameMapEntry[] = [
-    { target: 'vision.patchEmbed.weight', sources: [`${p}embeddings.patch_embedding.weight`], transform: { kind: 'conv-patch', patchSize: config.patchSize, channels: config.channels } },
+    {
+      target: 'vision.patchEmbed.weight',
+      sources: [`${p}embeddings.patch_embedding.weight`],
+      transform: { kind: 'conv-patch', patchSize: config.patchSize, channels: config.channels },
+    },
     { target: 'vision.clsToken', sources: [`${p}embeddings.class_embedding`], transform: { kind: 'reshape' } },
     { target: 'vision.positionEmbedding', sources: [`${p}embeddings.position_embedding.weight`], transform: copy },
     ...normPair('vision.preNorm', `${p}pre_layrnorm`),

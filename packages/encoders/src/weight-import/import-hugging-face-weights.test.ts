@@ -115,12 +115,19 @@ describe('importHuggingFaceWeights', () => {
     const image = random.normalArray(8 * 8 * 3);
     const weight = clip['vision_model.embeddings.patch_embedding.weight']!.data as Float32Array;
     const expected: number[] = [];
-    for (const [y0, x0] of [[0, 0], [0, 4], [4, 0], [4, 4]] as const) {
+    for (const [y0, x0] of [
+      [0, 0],
+      [0, 4],
+      [4, 0],
+      [4, 4],
+    ] as const) {
       for (let d = 0; d < 8; d++) {
         let sum = 0;
-        for (let c = 0; c < 3; c++) for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
-          sum += weight[((d * 3 + c) * 4 + y) * 4 + x]! * image[((y0 + y) * 8 + (x0 + x)) * 3 + c]!;
-        }
+        for (let c = 0; c < 3; c++)
+          for (let y = 0; y < 4; y++)
+            for (let x = 0; x < 4; x++) {
+              sum += weight[((d * 3 + c) * 4 + y) * 4 + x]! * image[((y0 + y) * 8 + (x0 + x)) * 3 + c]!;
+            }
         expected.push(sum);
       }
     }
@@ -175,9 +182,7 @@ describe('importHuggingFaceWeights', () => {
 
   it('refuses BERT weights for a pre-LN text encoder, naming the field', async () => {
     const model = new UmdModel({ ...config, text: { ...config.text, normPlacement: 'pre' } }, new SeededRandom(3));
-    await expect(importHuggingFaceWeights(model, { text: await write('bert2.safetensors', bertFile()) })).rejects.toThrow(
-      /text\.normPlacement.*'post'/,
-    );
+    await expect(importHuggingFaceWeights(model, { text: await write('bert2.safetensors', bertFile()) })).rejects.toThrow(/text\.normPlacement.*'post'/);
     model.dispose();
   });
 });

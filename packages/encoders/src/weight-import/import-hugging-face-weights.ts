@@ -47,7 +47,11 @@ export async function importHuggingFaceWeights(model: UmdModel, files: HuggingFa
   for (const { path, entries, tensors, ignored: skipped } of plans) {
     for (const entry of entries) {
       const variable = parameters.get(entry.target)!;
-      const values = transform(entry.transform, entry.sources.map((name) => tensors[name]!), variable.shape);
+      const values = transform(
+        entry.transform,
+        entry.sources.map((name) => tensors[name]!),
+        variable.shape,
+      );
       tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
       touched.add(entry.target);
     }

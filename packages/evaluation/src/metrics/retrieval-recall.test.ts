@@ -7,9 +7,15 @@ describe('retrievalRanks / retrievalRecall', () => {
   it('ranks by hand on a 3×3 score matrix (image i ↔ text i)', () => {
     // rows: images, columns: texts
     const scores = [
-      0.9, 0.1, 0.2, // image 0: text 0 best → rank 1
-      0.8, 0.3, 0.5, // image 1: text 1 (0.3) below 0.8 and 0.5 → rank 3
-      0.1, 0.7, 0.6, // image 2: text 2 (0.6) below 0.7 → rank 2
+      0.9,
+      0.1,
+      0.2, // image 0: text 0 best → rank 1
+      0.8,
+      0.3,
+      0.5, // image 1: text 1 (0.3) below 0.8 and 0.5 → rank 3
+      0.1,
+      0.7,
+      0.6, // image 2: text 2 (0.6) below 0.7 → rank 2
     ];
     const ranks = retrievalRanks(scores, 3, 3);
     expect(ranks.imageToText).toEqual([1, 3, 2]);
@@ -56,8 +62,14 @@ describe('retrievalRanks / retrievalRecall', () => {
   it('maps several captions to one image with textImage', () => {
     // 2 images, 4 texts; texts 0, 1 → image 0, texts 2, 3 → image 1.
     const scores = [
-      0.2, 0.9, 0.5, 0.1, // image 0: best matching text 1 (0.9) beats 0.5 → rank 1 (text 0 at 0.2 does not count)
-      0.8, 0.1, 0.3, 0.7, // image 1: best matching text 3 (0.7) below text 0 (0.8) → rank 2
+      0.2,
+      0.9,
+      0.5,
+      0.1, // image 0: best matching text 1 (0.9) beats 0.5 → rank 1 (text 0 at 0.2 does not count)
+      0.8,
+      0.1,
+      0.3,
+      0.7, // image 1: best matching text 3 (0.7) below text 0 (0.8) → rank 2
     ];
     const textImage = [0, 0, 1, 1];
     const ranks = retrievalRanks(scores, 2, 4, { textImage });

@@ -33,7 +33,8 @@ export function formatInterval(
   const scale = options.scale ?? 1;
   const style = options.style ?? 'auto';
   if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new EvaluationInputError('options.scale', 'a finite number, e.g. 100', scale);
-  if (style !== 'auto' && style !== 'plus-minus' && style !== 'bracket') throw new EvaluationInputError('options.style', "'auto', 'plus-minus' or 'bracket'", style);
+  if (style !== 'auto' && style !== 'plus-minus' && style !== 'bracket')
+    throw new EvaluationInputError('options.style', "'auto', 'plus-minus' or 'bracket'", style);
   const estimate = formatNumber(interval.estimate * scale, digits);
   if (interval.n === 1) return `${estimate} (n = 1)`;
   const low = interval.low * scale;

@@ -22,7 +22,10 @@ describe('toJsonReport', () => {
     const parsed = JSON.parse(toJsonReport(report));
     expect(parsed.vqa.closed.accuracy).toBe(1);
     expect(parsed.vqa.open.accuracy).toBeNull(); // no open question: NaN → null
-    expect(parsed.classification.confusion).toEqual([[1, 1], [0, 0]]);
+    expect(parsed.classification.confusion).toEqual([
+      [1, 1],
+      [0, 0],
+    ]);
     expect(parsed.retrieval.meanRecall).toBe(1);
     expect(parsed.seeds.standardDeviation).toBeNull();
     expect(toJsonReport(report)).toMatch(/\n {2}"vqa"/); // indented by default

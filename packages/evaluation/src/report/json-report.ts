@@ -25,7 +25,8 @@ export function toJsonReport(value: unknown, options: JsonReportOptions = {}): s
     value,
     (_key, entry: unknown) => {
       if (typeof entry === 'number' && !Number.isFinite(entry)) return null;
-      if (ArrayBuffer.isView(entry) && !(entry instanceof DataView)) return Array.from(entry as unknown as ArrayLike<number>, (n) => (Number.isFinite(Number(n)) ? Number(n) : null));
+      if (ArrayBuffer.isView(entry) && !(entry instanceof DataView))
+        return Array.from(entry as unknown as ArrayLike<number>, (n) => (Number.isFinite(Number(n)) ? Number(n) : null));
       return entry;
     },
     indent === 0 ? undefined : indent,

@@ -4,18 +4,16 @@ import { markdownTable } from './markdown-table.js';
 
 describe('markdownTable', () => {
   it('pads columns, right-aligns numeric columns and formats numbers', () => {
-    const table = markdownTable(['model', 'open', 'n'], [
-      ['UMD', 62.3456, 451],
-      ['question-only', 30.7, 451],
-    ], { digits: [undefined, 1, undefined] });
-    expect(table).toBe(
+    const table = markdownTable(
+      ['model', 'open', 'n'],
       [
-        '| model         | open |   n |',
-        '| :------------ | ---: | --: |',
-        '| UMD           | 62.3 | 451 |',
-        '| question-only | 30.7 | 451 |',
-        '',
-      ].join('\n'),
+        ['UMD', 62.3456, 451],
+        ['question-only', 30.7, 451],
+      ],
+      { digits: [undefined, 1, undefined] },
+    );
+    expect(table).toBe(
+      ['| model         | open |   n |', '| :------------ | ---: | --: |', '| UMD           | 62.3 | 451 |', '| question-only | 30.7 | 451 |', ''].join('\n'),
     );
   });
 

@@ -34,11 +34,7 @@ export interface MarkdownTableOptions {
  * @throws {EvaluationInputError} no headers, a row longer than the header, a cell that is not a string or number,
  *   bad `align`/`digits`
  */
-export function markdownTable(
-  headers: readonly string[],
-  rows: readonly (readonly (string | number)[])[],
-  options: MarkdownTableOptions = {},
-): string {
+export function markdownTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[], options: MarkdownTableOptions = {}): string {
   checkArrayLike(headers, 'headers');
   checkArrayLike(rows, 'rows');
   const columns = headers.length;
@@ -76,8 +72,7 @@ export function markdownTable(
   });
   const header = headers.map(escapeCell);
   const widths = header.map((cell, c) => Math.max(3, [...cell].length, ...text.map((row) => [...(row[c] as string)].length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((cell, c) => pad(cell, widths[c] as number, align[c] as ColumnAlign)).join(' | ')} |`;
+  const line = (cells: readonly string[]): string => `| ${cells.map((cell, c) => pad(cell, widths[c] as number, align[c] as ColumnAlign)).join(' | ')} |`;
   const rule = `| ${widths
     .map((width, c) => {
       const a = align[c];
@@ -89,7 +84,12 @@ export function markdownTable(
   return [line(header), rule, ...text.map(line)].join('\n') + '\n';
 }
 
-function perColumn<T>(value: T | readonly (T | undefined)[] | undefined, columns: number, argument: string, check: (value: unknown, argument: string) => void): (T | undefined)[] {
+function perColumn<T>(
+  value: T | readonly (T | undefined)[] | undefined,
+  columns: number,
+  argument: string,
+  check: (value: unknown, argument: string) => void,
+): (T | undefined)[] {
   if (value === undefined) return new Array<T | undefined>(columns).fill(undefined);
   if (Array.isArray(value)) {
     if (value.length !== columns) throw new EvaluationInputError(`${argument}.length`, `${columns} (one per column)`, value.length);

@@ -5,7 +5,16 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { EvaluationInputError } from '../errors/evaluation-input-error.js';
-import { ledgerHeadlineMarkers, ledgerLine, ledgerRows, parseLedger, renderLedgerHeadline, renderLedgerMarkdown, replaceLedgerHeadline, type LedgerRecord } from './results-ledger.js';
+import {
+  ledgerHeadlineMarkers,
+  ledgerLine,
+  ledgerRows,
+  parseLedger,
+  renderLedgerHeadline,
+  renderLedgerMarkdown,
+  replaceLedgerHeadline,
+  type LedgerRecord,
+} from './results-ledger.js';
 
 const appendLedgerRecord = (file: string, record: LedgerRecord): void => {
   const line = ledgerLine(record);

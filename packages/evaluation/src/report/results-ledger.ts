@@ -137,7 +137,9 @@ export function renderLedgerMarkdown(records: readonly LedgerRecord[], options: 
   for (const row of rows) {
     out.push(`### ${row.experiment} (${row.dataset}, ${row.split})`, '');
     for (const record of row.records) {
-      const metrics = Object.entries(record.metrics).map(([name, value]) => `${name} ${value.toFixed(1)}`).join(', ');
+      const metrics = Object.entries(record.metrics)
+        .map(([name, value]) => `${name} ${value.toFixed(1)}`)
+        .join(', ');
       out.push(
         `- seed ${record.seed}, ${record.date}, ${record.wallMinutes.toFixed(1)} min, ${record.machine}, commit \`${record.commit}\`: ${metrics}`,
         `  - config: ${record.config}`,

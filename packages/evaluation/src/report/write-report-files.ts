@@ -23,7 +23,8 @@ export async function writeReportFiles(outDir: string, files: Readonly<Record<st
     if (name === '' || path.isAbsolute(name) || !target.startsWith(root + path.sep)) {
       throw new EvaluationInputError(`files[${JSON.stringify(name)}]`, `a relative path inside outDir`, name);
     }
-    if (typeof content !== 'string' && !(content instanceof Uint8Array)) throw new EvaluationInputError(`files[${JSON.stringify(name)}]`, 'a string or Uint8Array', content);
+    if (typeof content !== 'string' && !(content instanceof Uint8Array))
+      throw new EvaluationInputError(`files[${JSON.stringify(name)}]`, 'a string or Uint8Array', content);
     return { target, content };
   });
   for (const { target, content } of targets) {

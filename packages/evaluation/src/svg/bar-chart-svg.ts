@@ -56,9 +56,11 @@ export function barChartSvg(options: BarChartOptions): string {
       const column = bars[field];
       if (column === undefined && field !== 'values') continue;
       checkArrayLike(column, `${argument}.${field}`);
-      if (column.length !== categories.length) throw new EvaluationInputError(`${argument}.${field}.length`, `${categories.length} (one per category)`, column.length);
+      if (column.length !== categories.length)
+        throw new EvaluationInputError(`${argument}.${field}.length`, `${categories.length} (one per category)`, column.length);
       column.forEach((value, c) => {
-        if (typeof value !== 'number' || (!Number.isFinite(value) && !Number.isNaN(value))) throw new EvaluationInputError(`${argument}.${field}[${c}]`, 'a finite number or NaN', value);
+        if (typeof value !== 'number' || (!Number.isFinite(value) && !Number.isNaN(value)))
+          throw new EvaluationInputError(`${argument}.${field}[${c}]`, 'a finite number or NaN', value);
       });
     }
   });
@@ -113,7 +115,9 @@ export function barChartSvg(options: BarChartOptions): string {
       const x = left + c * groupWidth + (groupWidth - inner) / 2 + s * barWidth;
       if (Number.isFinite(value)) {
         const y = toY(value);
-        rects.push(`<rect x="${coordinate(x + 1)}" y="${coordinate(Math.min(y, zero))}" width="${coordinate(Math.max(1, barWidth - 2))}" height="${coordinate(Math.abs(zero - y))}"><title>${escapeXml(`${categories[c]} · ${bars.name}: ${value}`)}</title></rect>`);
+        rects.push(
+          `<rect x="${coordinate(x + 1)}" y="${coordinate(Math.min(y, zero))}" width="${coordinate(Math.max(1, barWidth - 2))}" height="${coordinate(Math.abs(zero - y))}"><title>${escapeXml(`${categories[c]} · ${bars.name}: ${value}`)}</title></rect>`,
+        );
       }
       const low = bars.low?.[c];
       const high = bars.high?.[c];
@@ -129,13 +133,19 @@ export function barChartSvg(options: BarChartOptions): string {
     if (whiskers.length > 0) body.push(`<path class="error-bars" d="${whiskers.join('')}" stroke="#222" stroke-width="1.2" fill="none"/>`);
   });
   body.push(`<path d="M${coordinate(left)} ${coordinate(zero)}H${coordinate(left + plotWidth)}" stroke="#666"/>`);
-  body.push(`<rect x="${coordinate(left)}" y="${coordinate(top)}" width="${coordinate(plotWidth)}" height="${coordinate(plotHeight)}" fill="none" stroke="#888"/>`);
+  body.push(
+    `<rect x="${coordinate(left)}" y="${coordinate(top)}" width="${coordinate(plotWidth)}" height="${coordinate(plotHeight)}" fill="none" stroke="#888"/>`,
+  );
 
   // Category labels.
   categoryNames.forEach((name, c) => {
     const x = left + (c + 0.5) * groupWidth;
     const y = top + plotHeight + 16;
-    body.push(rotate ? svgText(x, y - 6, name, `text-anchor="end" font-size="11" transform="rotate(-35 ${coordinate(x)} ${coordinate(y - 6)})"`) : svgText(x, y, name, 'text-anchor="middle" font-size="11"'));
+    body.push(
+      rotate
+        ? svgText(x, y - 6, name, `text-anchor="end" font-size="11" transform="rotate(-35 ${coordinate(x)} ${coordinate(y - 6)})"`)
+        : svgText(x, y, name, 'text-anchor="middle" font-size="11"'),
+    );
   });
 
   if (series.length > 1) {

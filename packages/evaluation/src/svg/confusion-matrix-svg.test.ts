@@ -48,7 +48,14 @@ describe('confusionMatrixSvg', () => {
   });
 
   it('escapes class labels and tooltips', () => {
-    const svg = confusionMatrixSvg([[1, 0], [0, 1]], ['<left> & right', "it's"], { title: 'A & B' });
+    const svg = confusionMatrixSvg(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      ['<left> & right', "it's"],
+      { title: 'A & B' },
+    );
     assertWellFormed(svg);
     expect(svg).toContain('&lt;left&gt; &amp; right');
     expect(svg).not.toContain('<left>');

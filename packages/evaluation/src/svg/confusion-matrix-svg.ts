@@ -40,11 +40,13 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], label
   names.forEach((name, i) => {
     if (typeof name !== 'string') throw new EvaluationInputError(`labels[${i}]`, 'a string', name);
   });
-  if (options === null || typeof options !== 'object' || typeof options.title !== 'string') throw new EvaluationInputError('options.title', 'a string', options?.title);
+  if (options === null || typeof options !== 'object' || typeof options.title !== 'string')
+    throw new EvaluationInputError('options.title', 'a string', options?.title);
   const normalize = options.normalize ?? 'row';
   if (normalize !== 'row' && normalize !== 'none') throw new EvaluationInputError('options.normalize', "'row' or 'none'", normalize);
   const cell = options.cellSize ?? Math.max(8, Math.min(56, Math.floor(520 / k)));
-  if (typeof cell !== 'number' || !Number.isFinite(cell) || cell < 4 || cell > 200) throw new EvaluationInputError('options.cellSize', 'a number of pixels in [4, 200]', cell);
+  if (typeof cell !== 'number' || !Number.isFinite(cell) || cell < 4 || cell > 200)
+    throw new EvaluationInputError('options.cellSize', 'a number of pixels in [4, 200]', cell);
 
   const rowTotals = matrix.map((row) => row.reduce((sum, count) => sum + count, 0));
   const maxCount = Math.max(0, ...matrix.map((row) => Math.max(...row)));
@@ -83,10 +85,19 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], label
         ? `<title>${escapeXml(`true ${names[r]}, predicted ${names[c]}: ${count}${rowTotals[r] === 0 ? '' : ` (${((100 * count) / (rowTotals[r] as number)).toFixed(1)}% of the row)`}`)}</title>`
         : '';
       if (count > 0 || tooltips) {
-        cells.push(`<rect class="cell" x="${coordinate(x)}" y="${coordinate(y)}" width="${coordinate(cell)}" height="${coordinate(cell)}" fill="${blue(value)}">${tip}</rect>`);
+        cells.push(
+          `<rect class="cell" x="${coordinate(x)}" y="${coordinate(y)}" width="${coordinate(cell)}" height="${coordinate(cell)}" fill="${blue(value)}">${tip}</rect>`,
+        );
       }
       if (writeCounts && (count > 0 || cell >= 28)) {
-        counts.push(svgText(x + cell / 2, y + cell / 2 + countFont * 0.36, formatCount(count), `text-anchor="middle" font-size="${coordinate(countFont)}" fill="${value > 0.55 ? '#ffffff' : '#222222'}"`));
+        counts.push(
+          svgText(
+            x + cell / 2,
+            y + cell / 2 + countFont * 0.36,
+            formatCount(count),
+            `text-anchor="middle" font-size="${coordinate(countFont)}" fill="${value > 0.55 ? '#ffffff' : '#222222'}"`,
+          ),
+        );
       }
     }
   }
@@ -100,12 +111,19 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], label
     const y = top + grid + 6 + labelFont * 0.8;
     body.push(
       rotate
-        ? svgText(x + labelFont * 0.3, top + grid + 8, name, `text-anchor="end" font-size="${coordinate(labelFont)}" transform="rotate(-45 ${coordinate(x + labelFont * 0.3)} ${coordinate(top + grid + 8)})"`)
+        ? svgText(
+            x + labelFont * 0.3,
+            top + grid + 8,
+            name,
+            `text-anchor="end" font-size="${coordinate(labelFont)}" transform="rotate(-45 ${coordinate(x + labelFont * 0.3)} ${coordinate(top + grid + 8)})"`,
+          )
         : svgText(x, y, name, `text-anchor="middle" font-size="${coordinate(labelFont)}"`),
     );
   });
   body.push(svgText(left + grid / 2, height - 10, 'Predicted', 'text-anchor="middle" font-size="12" font-weight="600"'));
-  body.push(svgText(14, top + grid / 2, 'True', `text-anchor="middle" font-size="12" font-weight="600" transform="rotate(-90 14 ${coordinate(top + grid / 2)})"`));
+  body.push(
+    svgText(14, top + grid / 2, 'True', `text-anchor="middle" font-size="12" font-weight="600" transform="rotate(-90 14 ${coordinate(top + grid / 2)})"`),
+  );
 
   // Colour scale.
   const scaleX = left + grid + 16;
@@ -123,7 +141,10 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], label
 /** White (0) → dark blue (1). */
 function blue(value: number): string {
   const t = Math.min(1, Math.max(0, value));
-  const channel = (from: number, to: number): string => Math.round(from + (to - from) * t).toString(16).padStart(2, '0');
+  const channel = (from: number, to: number): string =>
+    Math.round(from + (to - from) * t)
+      .toString(16)
+      .padStart(2, '0');
   return `#${channel(255, 8)}${channel(255, 48)}${channel(255, 107)}`;
 }
 

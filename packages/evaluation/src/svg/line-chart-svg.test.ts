@@ -8,7 +8,15 @@ const loss = (n: number): [number, number][] => Array.from({ length: n }, (_, i)
 
 describe('lineChartSvg', () => {
   it('draws one well-formed <svg> with one path per series, a legend entry each, and finite coordinates', () => {
-    const svg = lineChartSvg({ title: 'Loss', xLabel: 'step', yLabel: 'loss', series: [{ name: 'total', points: loss(200) }, { name: 'mim', points: loss(200).map(([x, y]) => [x, y / 4]) }] });
+    const svg = lineChartSvg({
+      title: 'Loss',
+      xLabel: 'step',
+      yLabel: 'loss',
+      series: [
+        { name: 'total', points: loss(200) },
+        { name: 'mim', points: loss(200).map(([x, y]) => [x, y / 4]) },
+      ],
+    });
     assertWellFormed(svg);
     expect(svg.match(/<svg\b/g)).toHaveLength(1);
     expect(svg.match(/<path class="series"/g)).toHaveLength(2);
@@ -22,7 +30,20 @@ describe('lineChartSvg', () => {
   });
 
   it('escapes text (title, labels, series names)', () => {
-    const svg = lineChartSvg({ title: 'a < b & "c"', xLabel: "it's", yLabel: '<y>', series: [{ name: 'x&y', points: [[0, 1], [1, 2]] }] });
+    const svg = lineChartSvg({
+      title: 'a < b & "c"',
+      xLabel: "it's",
+      yLabel: '<y>',
+      series: [
+        {
+          name: 'x&y',
+          points: [
+            [0, 1],
+            [1, 2],
+          ],
+        },
+      ],
+    });
     assertWellFormed(svg);
     expect(svg).toContain('a &lt; b &amp; &quot;c&quot;');
     expect(svg).toContain('it&#39;s');
@@ -32,7 +53,20 @@ describe('lineChartSvg', () => {
   });
 
   it('puts larger y higher on the page (smaller SVG y)', () => {
-    const svg = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'up', points: [[0, 0], [1, 10]] }] });
+    const svg = lineChartSvg({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      series: [
+        {
+          name: 'up',
+          points: [
+            [0, 0],
+            [1, 10],
+          ],
+        },
+      ],
+    });
     const d = svg.match(/class="series"[^>]* d="M([\d.]+) ([\d.]+)L([\d.]+) ([\d.]+)"/);
     expect(d).not.toBeNull();
     const [, x0, y0, x1, y1] = (d as RegExpMatchArray).map(Number);
@@ -41,7 +75,13 @@ describe('lineChartSvg', () => {
   });
 
   it('breaks the line at NaN and never writes NaN', () => {
-    const points: [number, number][] = [[0, 1], [1, 2], [2, Number.NaN], [3, 2], [4, 1]];
+    const points: [number, number][] = [
+      [0, 1],
+      [1, 2],
+      [2, Number.NaN],
+      [3, 2],
+      [4, 1],
+    ];
     const svg = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points }] });
     const d = svg.match(/class="series"[^>]* d="([^"]*)"/)?.[1] ?? '';
     expect(d.match(/M/g)).toHaveLength(2);
@@ -64,7 +104,23 @@ describe('lineChartSvg', () => {
   });
 
   it('draws a log y axis, leaving out y ≤ 0', () => {
-    const svg = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', logY: true, series: [{ name: 's', points: [[0, 0], [1, 0.01], [2, 1], [3, 100]] }] });
+    const svg = lineChartSvg({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      logY: true,
+      series: [
+        {
+          name: 's',
+          points: [
+            [0, 0],
+            [1, 0.01],
+            [2, 1],
+            [3, 100],
+          ],
+        },
+      ],
+    });
     assertWellFormed(svg);
     expect(svg).not.toMatch(/NaN|Infinity/);
     expect(svg).toContain('>0.01</text>');
@@ -79,7 +135,20 @@ describe('lineChartSvg', () => {
     const empty = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'nothing', points: [] }] });
     expect(empty).toContain('no data');
     expect(empty).not.toMatch(/NaN|Infinity/);
-    const flat = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'k', points: [[0, 1], [0, 1]] }] });
+    const flat = lineChartSvg({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      series: [
+        {
+          name: 'k',
+          points: [
+            [0, 1],
+            [0, 1],
+          ],
+        },
+      ],
+    });
     assertWellFormed(flat);
     expect(flat).not.toMatch(/NaN|Infinity/);
     const single = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'dot', points: [[3, 0.5]] }] });

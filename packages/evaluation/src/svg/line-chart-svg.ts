@@ -64,7 +64,9 @@ export function lineChartSvg(options: LineChartOptions): string {
   const segmentsOf = series.map((line) => splitSegments(line.points, plottable));
   const totalPoints = segmentsOf.reduce((sum, segments) => sum + segments.reduce((n, segment) => n + segment.length, 0), 0);
   const thinned = segmentsOf.map((segments) =>
-    segments.map((segment) => (totalPoints <= maxPoints ? segment : downsampleMinMax(segment, Math.max(2, Math.floor((maxPoints * segment.length) / totalPoints))))),
+    segments.map((segment) =>
+      totalPoints <= maxPoints ? segment : downsampleMinMax(segment, Math.max(2, Math.floor((maxPoints * segment.length) / totalPoints))),
+    ),
   );
 
   // Domains.
@@ -103,7 +105,8 @@ export function lineChartSvg(options: LineChartOptions): string {
   const bottom = 48;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
-  if (plotWidth < 40 || plotHeight < 40) throw new EvaluationInputError('options.width', `room for the plot next to a ${coordinate(legendWidth)} px legend`, width);
+  if (plotWidth < 40 || plotHeight < 40)
+    throw new EvaluationInputError('options.width', `room for the plot next to a ${coordinate(legendWidth)} px legend`, width);
   const toX = (x: number): number => left + ((x - xAxis.min) / (xAxis.max - xAxis.min)) * plotWidth;
   const toY = logY
     ? (y: number): number => top + plotHeight - ((Math.log10(y) - Math.log10(yAxis.min)) / (Math.log10(yAxis.max) - Math.log10(yAxis.min))) * plotHeight
@@ -130,7 +133,9 @@ export function lineChartSvg(options: LineChartOptions): string {
     labels.push(svgText(x, top + plotHeight + 16, formatTick(tick, xAxis.step), 'text-anchor="middle" font-size="11" fill="#444"'));
   }
   body.push(`<path class="grid" d="${grid.join('')}" stroke="#e5e5e5" stroke-width="1" fill="none"/>`);
-  body.push(`<rect class="frame" x="${coordinate(left)}" y="${coordinate(top)}" width="${coordinate(plotWidth)}" height="${coordinate(plotHeight)}" fill="none" stroke="#888" stroke-width="1"/>`);
+  body.push(
+    `<rect class="frame" x="${coordinate(left)}" y="${coordinate(top)}" width="${coordinate(plotWidth)}" height="${coordinate(plotHeight)}" fill="none" stroke="#888" stroke-width="1"/>`,
+  );
   body.push(...labels);
   body.push(svgText(left + plotWidth / 2, height - 10, xLabel, 'text-anchor="middle" font-size="12"'));
   const yLabelX = 14;

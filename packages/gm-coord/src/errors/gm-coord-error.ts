@@ -16,12 +16,7 @@ export class GmCoordError extends Error {
   }
 
   static isInstance(error: unknown): error is GmCoordError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      gmCoordMarker in error &&
-      (error as Record<symbol, unknown>)[gmCoordMarker] === true
-    );
+    return typeof error === 'object' && error !== null && gmCoordMarker in error && (error as Record<symbol, unknown>)[gmCoordMarker] === true;
   }
 }
 

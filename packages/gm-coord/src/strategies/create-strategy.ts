@@ -23,10 +23,6 @@ export function createStrategy(config: StrategyConfig): CoordinationStrategy {
     case 'agm':
       return agmStrategy(config);
     default:
-      throw new InvalidConfigError(
-        'strategy.kind',
-        (config as { kind: unknown }).kind,
-        `one of ${strategyKinds.map((kind) => `'${kind}'`).join(', ')}`,
-      );
+      throw new InvalidConfigError('strategy.kind', (config as { kind: unknown }).kind, `one of ${strategyKinds.map((kind) => `'${kind}'`).join(', ')}`);
   }
 }

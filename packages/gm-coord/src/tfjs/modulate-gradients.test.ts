@@ -10,9 +10,15 @@ beforeAll(useCpuBackend);
 
 function gradients(): tf.NamedTensorMap {
   return {
-    'text.encoder.weight': tf.tensor2d([[1, 2], [3, 4]]),
+    'text.encoder.weight': tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]),
     'text.encoder.bias': tf.tensor1d([-1, 1]),
-    'vision.encoder.weight': tf.tensor2d([[2, 4], [6, 8]]),
+    'vision.encoder.weight': tf.tensor2d([
+      [2, 4],
+      [6, 8],
+    ]),
     'head.weight': tf.tensor2d([[5, 6]]),
   };
 }
@@ -107,12 +113,10 @@ describe('modulateGradients', () => {
     expect(() => modulateGradients(input, { coefficients: { text: 0.5 } }, { groups: { text: 'txt.' } })).toThrow(
       /'text'.*selects no gradient.*'text\.encoder\.weight'/,
     );
-    expect(() =>
-      modulateGradients(input, { coefficients: { text: 0.5 } }, { groups: { text: 'text.', encoder: 'text.encoder.' } }),
-    ).toThrow(/also matches group 'text'/);
-    expect(() => modulateGradients(input, { coefficients: { text: 0.5, vision: 1 } }, { groups: { text: 'text.' } })).toThrow(
-      ParameterGroupError,
+    expect(() => modulateGradients(input, { coefficients: { text: 0.5 } }, { groups: { text: 'text.', encoder: 'text.encoder.' } })).toThrow(
+      /also matches group 'text'/,
     );
+    expect(() => modulateGradients(input, { coefficients: { text: 0.5, vision: 1 } }, { groups: { text: 'text.' } })).toThrow(ParameterGroupError);
     tf.dispose(input);
   });
 });

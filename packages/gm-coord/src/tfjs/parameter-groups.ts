@@ -37,7 +37,10 @@ export function assignGroups(names: readonly string[], groups: ParameterGroups, 
       throw new ParameterGroupError(modality, list, 'needs at least one non-empty prefix.');
     }
     if (!matched.has(modality)) {
-      const sample = names.slice(0, 6).map((n) => `'${n}'`).join(', ');
+      const sample = names
+        .slice(0, 6)
+        .map((n) => `'${n}'`)
+        .join(', ');
       throw new ParameterGroupError(modality, list, `selects no gradient. Gradient names start like: ${sample}${names.length > 6 ? ', …' : ''}.`);
     }
   }

@@ -20,11 +20,7 @@ export type FusionHead = (pooled: tf.Tensor2D) => tf.Tensor2D;
 export function checkSegments(pooled: tf.Tensor, segments: readonly FeatureSegment[], caller: string): number[] {
   const names = segments.map((segment) => segment.modality);
   if (segments.length < 2 || new Set(names).size !== names.length || segments.some((s) => !Number.isInteger(s.width) || s.width <= 0)) {
-    throw new InvalidConfigError(
-      `${caller}(segments)`,
-      segments,
-      'two or more { modality, width } entries with unique modality names and integer widths > 0',
-    );
+    throw new InvalidConfigError(`${caller}(segments)`, segments, 'two or more { modality, width } entries with unique modality names and integer widths > 0');
   }
   const D = segments.reduce((sum, segment) => sum + segment.width, 0);
   if (pooled.rank !== 2 || pooled.shape[1] !== D) {

@@ -20,11 +20,7 @@ const maxModalities = 8;
  * @param pooled [B, D], modality slices in `segments` order (borrowed)
  * @returns modality → φ_m [B, K], new tensors owned by the caller
  */
-export function shapleyLogits(
-  head: FusionHead,
-  pooled: tf.Tensor2D,
-  segments: readonly FeatureSegment[],
-): Record<string, tf.Tensor2D> {
+export function shapleyLogits(head: FusionHead, pooled: tf.Tensor2D, segments: readonly FeatureSegment[]): Record<string, tf.Tensor2D> {
   checkSegments(pooled, segments, 'shapleyLogits');
   const M = segments.length;
   if (M > maxModalities) throw new InvalidConfigError('shapleyLogits(segments)', `${M} modalities`, `at most ${maxModalities} (2^M head calls)`);

@@ -11,10 +11,16 @@ beforeAll(useCpuBackend);
 describe('ogmScore', () => {
   it('sums the true-class softmax probability over the batch (hand-computed)', async () => {
     // Row 1: softmax([0, 0]) = [0.5, 0.5]; row 2: softmax([ln 3, 0]) = [0.75, 0.25]. Labels [0, 0] → 0.5 + 0.75.
-    const logits = tf.tensor2d([[0, 0], [Math.log(3), 0]]);
+    const logits = tf.tensor2d([
+      [0, 0],
+      [Math.log(3), 0],
+    ]);
     const labels = tf.tensor1d([0, 0], 'int32');
     expect(await ogmScore(logits, labels)).toBeCloseTo(1.25, 6);
-    const oneHot = tf.tensor2d([[0, 1], [1, 0]]);
+    const oneHot = tf.tensor2d([
+      [0, 1],
+      [1, 0],
+    ]);
     expect(await ogmScore(logits, oneHot)).toBeCloseTo(0.5 + 0.75, 6);
     await expectNoTensorLeak(() => ogmScore(logits, labels));
     tf.dispose([logits, labels, oneHot]);
@@ -30,7 +36,16 @@ describe('ogmScore', () => {
 
 describe('unimodalSignals', () => {
   it('returns score and mean cross-entropy per modality in one read-back', async () => {
-    const logits = { text: tf.tensor2d([[0, 0], [Math.log(3), 0]]), vision: tf.tensor2d([[10, -10], [-10, 10]]) };
+    const logits = {
+      text: tf.tensor2d([
+        [0, 0],
+        [Math.log(3), 0],
+      ]),
+      vision: tf.tensor2d([
+        [10, -10],
+        [-10, 10],
+      ]),
+    };
     const labels = tf.tensor1d([0, 0], 'int32');
     const signals = await unimodalSignals(logits, labels);
     expect(signals.text?.score).toBeCloseTo(1.25, 6);
@@ -60,10 +75,25 @@ describe('gradientNormSignals', () => {
 describe('signalTensor (one tensor, no read-back)', () => {
   it('packs score, loss and gradient RMS per modality; labels of −1 count nowhere', async () => {
     // Text row 1: softmax([0, 0]) → p(y=0) = 0.5; row 2 is −1 (not counted); row 3: softmax([ln 3, 0]) → 0.75.
-    const text = tf.tensor2d([[0, 0], [5, -5], [Math.log(3), 0]]);
-    const vision = tf.tensor2d([[1, 0], [0, 0], [0, 2]]);
+    const text = tf.tensor2d([
+      [0, 0],
+      [5, -5],
+      [Math.log(3), 0],
+    ]);
+    const vision = tf.tensor2d([
+      [1, 0],
+      [0, 0],
+      [0, 2],
+    ]);
     const labels = tf.tensor1d([0, -1, 0], 'int32');
-    const gradients = { 'text.w': tf.tensor1d([3, 4]), 'vision.w': tf.tensor2d([[1, 1], [1, 1]]), 'head.w': tf.tensor1d([100]) };
+    const gradients = {
+      'text.w': tf.tensor1d([3, 4]),
+      'vision.w': tf.tensor2d([
+        [1, 1],
+        [1, 1],
+      ]),
+      'head.w': tf.tensor1d([100]),
+    };
     const groups = { text: 'text.', vision: 'vision.' };
     const packed = signalTensor({ text, vision }, labels, { gradients, groups });
     const signals = readSignals(await packed.data(), ['text', 'vision'], true);

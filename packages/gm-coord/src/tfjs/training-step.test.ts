@@ -24,17 +24,16 @@ describe('a plain tfjs training step with GM-Coord between variableGrads and app
   };
   const head = (pooled: tf.Tensor2D): tf.Tensor2D => tf.matMul(pooled, params.head) as tf.Tensor2D;
   const pooled = (): tf.Tensor2D => tf.concat([tf.matMul(xText, params.text), tf.matMul(xVision, params.vision)], 1) as tf.Tensor2D;
-  const segments = [{ modality: 'text', width: 2 }, { modality: 'vision', width: 2 }];
+  const segments = [
+    { modality: 'text', width: 2 },
+    { modality: 'vision', width: 2 },
+  ];
   const groups = { text: 'text.', vision: 'vision.' };
 
-  const plainOgm = (): Coordinator =>
-    createCoordinator({ modalities: ['text', 'vision'], strategy: { kind: 'ogm-ge', alpha: 1, noise: false } });
+  const plainOgm = (): Coordinator => createCoordinator({ modalities: ['text', 'vision'], strategy: { kind: 'ogm-ge', alpha: 1, noise: false } });
 
   /** One step; returns the coordination and the unmodulated gradients as numbers. */
-  async function step(
-    optimizer: tf.Optimizer,
-    coordinator = plainOgm(),
-  ): Promise<{ coordination: Coordination; grads: Record<string, number[]> }> {
+  async function step(optimizer: tf.Optimizer, coordinator = plainOgm()): Promise<{ coordination: Coordination; grads: Record<string, number[]> }> {
     const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 2), head(pooled())) as tf.Scalar);
     const uni = tf.tidy(() => unimodalLogits(head, pooled(), segments));
     const coordination = coordinator.update(await unimodalSignals(uni, labels));

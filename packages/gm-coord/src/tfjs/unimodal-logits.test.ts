@@ -9,9 +9,17 @@ import { unimodalLogits } from './unimodal-logits.js';
 beforeAll(useCpuBackend);
 
 // pooled = [text (2 columns) ; vision (1 column)], linear head W [3, 2] (D × K), b [2].
-const W = () => tf.tensor2d([[1, 0], [0, 2], [3, -1]]);
+const W = () =>
+  tf.tensor2d([
+    [1, 0],
+    [0, 2],
+    [3, -1],
+  ]);
 const b = () => tf.tensor1d([0.5, -0.5]);
-const segments = [{ modality: 'text', width: 2 }, { modality: 'vision', width: 1 }];
+const segments = [
+  { modality: 'text', width: 2 },
+  { modality: 'vision', width: 1 },
+];
 
 describe('unimodalLogits', () => {
   it('applies the head with the other modality zeroed (hand-computed, linear head)', async () => {
@@ -44,7 +52,10 @@ describe('shapleyLogits', () => {
   it('splits a linear head exactly into W_m · z_m per modality', async () => {
     const [weight, bias] = [W(), b()];
     const head = (x: tf.Tensor2D): tf.Tensor2D => tf.add(tf.matMul(x, weight), bias);
-    const pooled = tf.tensor2d([[1, 2, 3], [0, -1, 1]]);
+    const pooled = tf.tensor2d([
+      [1, 2, 3],
+      [0, -1, 1],
+    ]);
     const shares = shapleyLogits(head, pooled, segments);
     expect(await values(shares.text as tf.Tensor)).toEqual([1, 4, 0, -2]);
     expect(await values(shares.vision as tf.Tensor)).toEqual([9, -3, 3, -1]);
@@ -55,7 +66,11 @@ describe('shapleyLogits', () => {
     const weight = tf.randomNormal([4, 3], 0, 1, 'float32', 1) as tf.Tensor2D;
     const head = (x: tf.Tensor2D): tf.Tensor2D => tf.tanh(tf.matMul(tf.relu(x), weight)) as tf.Tensor2D;
     const pooled = tf.randomNormal([5, 4], 0, 1, 'float32', 2) as tf.Tensor2D;
-    const three = [{ modality: 'a', width: 1 }, { modality: 'b', width: 2 }, { modality: 'c', width: 1 }];
+    const three = [
+      { modality: 'a', width: 1 },
+      { modality: 'b', width: 2 },
+      { modality: 'c', width: 1 },
+    ];
     const shares = shapleyLogits(head, pooled, three);
     const total = tf.addN(Object.values(shares));
     const expected = tf.sub(head(pooled), head(tf.zerosLike(pooled)));

@@ -19,11 +19,7 @@ import { checkSegments, segmentMask, type FeatureSegment, type FusionHead } from
  * @param segments each modality's slice of D, in order
  * @returns modality → logits [B, K], new tensors owned by the caller
  */
-export function unimodalLogits(
-  head: FusionHead,
-  pooled: tf.Tensor2D,
-  segments: readonly FeatureSegment[],
-): Record<string, tf.Tensor2D> {
+export function unimodalLogits(head: FusionHead, pooled: tf.Tensor2D, segments: readonly FeatureSegment[]): Record<string, tf.Tensor2D> {
   checkSegments(pooled, segments, 'unimodalLogits');
   return tf.tidy('gm-coord/unimodal-logits', () => {
     const result: Record<string, tf.Tensor2D> = {};

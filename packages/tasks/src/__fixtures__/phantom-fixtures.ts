@@ -13,7 +13,16 @@ export function microTaskConfig(
 ): UmdModelConfig {
   const dim = overrides.dim ?? 32;
   return {
-    vision: { imageSize: overrides.imageSize ?? 32, patchSize: overrides.patchSize ?? 8, channels: 1, dim, depth: 1, heads: 2, mlpDim: 2 * dim, positionEmbedding: 'sincos' },
+    vision: {
+      imageSize: overrides.imageSize ?? 32,
+      patchSize: overrides.patchSize ?? 8,
+      channels: 1,
+      dim,
+      depth: 1,
+      heads: 2,
+      mlpDim: 2 * dim,
+      positionEmbedding: 'sincos',
+    },
     text: { vocabSize, maxPositions: 24, typeVocabSize: 2, dim, depth: 1, heads: 2, mlpDim: 2 * dim, normPlacement: 'pre', layerNormEpsilon: 1e-5 },
     fusion: { dim, depth: overrides.fusionDepth ?? 1, heads: 2, mlpDim: 2 * dim },
   };

@@ -43,17 +43,30 @@ export interface BundleAnswers {
 export function answerWithBundle(bundle: OpenedModelBundle, images: BundleImageBatch, texts: readonly string[], options: AnswerOptions = {}): BundleAnswers {
   const { tuning, tokenizer, config } = bundle;
   const kind = config.task.kind;
-  if (kind === 'retrieval') throw new ModelBundleError(bundle.location, 'input', 'this is a retrieval model: it ranks a caption list for an image (rankCaptionsWithBundle; `umd-train predict --captions FILE`)');
+  if (kind === 'retrieval')
+    throw new ModelBundleError(
+      bundle.location,
+      'input',
+      'this is a retrieval model: it ranks a caption list for an image (rankCaptionsWithBundle; `umd-train predict --captions FILE`)',
+    );
   const maxLength = config.maxTextLength;
   const { size, channels } = config.image;
   const [B, H, W, C] = images.shape;
   if (B !== texts.length || H !== size || W !== size || C !== channels || images.data.length !== B * H * W * C) {
-    throw new ModelBundleError(bundle.location, 'input', `images of shape [${images.shape.join(', ')}] for ${texts.length} text(s); this model takes [${texts.length}, ${size}, ${size}, ${channels}]`);
+    throw new ModelBundleError(
+      bundle.location,
+      'input',
+      `images of shape [${images.shape.join(', ')}] for ${texts.length} text(s); this model takes [${texts.length}, ${size}, ${size}, ${channels}]`,
+    );
   }
   for (const text of texts) {
     const length = tokenizer.encode(text, { maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
     if (length > maxLength) {
-      throw new ModelBundleError(bundle.location, 'input', `the ${kind === 'vqa' ? 'question' : 'text'} is ${length} tokens with [CLS] and [SEP]; this model reads at most ${maxLength}: shorten it`);
+      throw new ModelBundleError(
+        bundle.location,
+        'input',
+        `the ${kind === 'vqa' ? 'question' : 'text'} is ${length} tokens with [CLS] and [SEP]; this model reads at most ${maxLength}: shorten it`,
+      );
     }
   }
   const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(texts, { maxLength });
@@ -73,7 +86,14 @@ export function answerWithBundle(bundle: OpenedModelBundle, images: BundleImageB
       order.slice(0, topK).map((index) => ({ name: classes[index]!, probability: probabilities[row * classes.length + index]! })),
     );
     if (!options.relevance) return { ranked };
-    return { ranked, relevance: relevanceMap(tuning, batch, Int32Array.from(orders, (order) => order[0]!)) };
+    return {
+      ranked,
+      relevance: relevanceMap(
+        tuning,
+        batch,
+        Int32Array.from(orders, (order) => order[0]!),
+      ),
+    };
   } finally {
     imageTensor.dispose();
   }

@@ -120,7 +120,9 @@ async function assertEmptyFolder(dir: string): Promise<void> {
 function modelCard(config: ModelBundleConfig, card: ExportModelBundleOptions['card']): string {
   const classes = taskClasses(config.task);
   const { vision, text, fusion } = config.model;
-  const stem = vision.stem ? `, tokens from a frozen ImageNet MobileNetV2 stem (${vision.stem.layer ?? 'out_relu'}; its weights come with the \`nsfwjs\` package that @umd/encoders depends on)` : '';
+  const stem = vision.stem
+    ? `, tokens from a frozen ImageNet MobileNetV2 stem (${vision.stem.layer ?? 'out_relu'}; its weights come with the \`nsfwjs\` package that @umd/encoders depends on)`
+    : '';
   const lines = [
     `# ${card.title}`,
     '',

@@ -39,7 +39,8 @@ async function readBundleFile(root: string, name: string): Promise<Uint8Array> {
     return await readFile(path.join(root, name));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const detail = code === 'ENOENT' ? `missing: ${root} is not a complete model bundle (export one with \`umd-train export\`)` : `unreadable (${code ?? String(error)})`;
+    const detail =
+      code === 'ENOENT' ? `missing: ${root} is not a complete model bundle (export one with \`umd-train export\`)` : `unreadable (${code ?? String(error)})`;
     throw new ModelBundleError(path.join(root, name), 'missing-file', detail, { cause: error });
   }
 }

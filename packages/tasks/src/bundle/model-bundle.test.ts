@@ -42,7 +42,12 @@ describe('model bundles (phantom VQA, micro model)', () => {
     });
     checkpoint = run.bestCheckpoint!;
     bundleDir = path.join(root, 'bundle');
-    await exportModelBundle({ checkpoint, tokenizer, to: bundleDir, card: { title: 'Phantom VQA (test)', sections: [{ heading: 'Data', body: 'Phantom scans.' }] } });
+    await exportModelBundle({
+      checkpoint,
+      tokenizer,
+      to: bundleDir,
+      card: { title: 'Phantom VQA (test)', sections: [{ heading: 'Data', body: 'Phantom scans.' }] },
+    });
   });
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
@@ -63,10 +68,16 @@ describe('model bundles (phantom VQA, micro model)', () => {
     const evaluation = await evaluateTask({ checkpoint, samples: vqa.validate, tokenizer, batchSize: 4 });
     const before = tf.memory().numTensors;
     const bundle = await loadModelBundle(bundleDir);
-    const predictions = await predictWithBundle(bundle, vqa.validate.map((sample) => ({ image: sample.image, text: sample.question })), { topK: 3 });
+    const predictions = await predictWithBundle(
+      bundle,
+      vqa.validate.map((sample) => ({ image: sample.image, text: sample.question })),
+      { topK: 3 },
+    );
     bundle.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(predictions.map((prediction) => prediction.ranked[0]!.name)).toEqual(evaluation.predictions.map((prediction) => (prediction as { prediction: string }).prediction));
+    expect(predictions.map((prediction) => prediction.ranked[0]!.name)).toEqual(
+      evaluation.predictions.map((prediction) => (prediction as { prediction: string }).prediction),
+    );
     for (const { ranked } of predictions) {
       expect(ranked).toHaveLength(3);
       expect(ranked[0]!.probability).toBeGreaterThanOrEqual(ranked[1]!.probability);
@@ -93,14 +104,22 @@ describe('model bundles (phantom VQA, micro model)', () => {
       topK: 2,
     });
     const dir = path.join(root, 'retrieval-bundle');
-    const exported = await exportModelBundle({ checkpoint: run.bestCheckpoint!, tokenizer: captionTokenizer, to: dir, card: { title: 'Phantom retrieval (test)' } });
+    const exported = await exportModelBundle({
+      checkpoint: run.bestCheckpoint!,
+      tokenizer: captionTokenizer,
+      to: dir,
+      card: { title: 'Phantom retrieval (test)' },
+    });
     expect(exported.config.task).toEqual({ kind: 'retrieval' });
     expect(await readFile(path.join(dir, 'README.md'), 'utf8')).toContain('--captions captions.txt');
     const before = tf.memory().numTensors;
     const bundle = await loadModelBundle(dir);
     try {
       const list = captions.validate.map((sample) => sample.caption.split(' ').slice(0, 12).join(' ')); // within the 24 positions
-      const { ranked } = await predictCaptionsWithBundle(bundle, [captions.validate[0]!.image, captions.validate[1]!.image], list, { topK: list.length, rerank: 2 });
+      const { ranked } = await predictCaptionsWithBundle(bundle, [captions.validate[0]!.image, captions.validate[1]!.image], list, {
+        topK: list.length,
+        rerank: 2,
+      });
       expect(ranked).toHaveLength(2);
       for (const row of ranked) {
         expect(row.map((entry) => entry.index).sort()).toEqual(list.map((_, index) => index));

@@ -48,14 +48,22 @@ export async function openModelBundle(source: ModelBundleSource): Promise<Opened
     const expected = checksums.files[file];
     const actual = await sha256Hex(bytes);
     if (expected !== actual) {
-      throw new ModelBundleError(source.name(file), 'checksum', `SHA-256 ${actual} does not match ${expected ?? 'nothing'} in checksums.json: the file was changed or damaged after export`);
+      throw new ModelBundleError(
+        source.name(file),
+        'checksum',
+        `SHA-256 ${actual} does not match ${expected ?? 'nothing'} in checksums.json: the file was changed or damaged after export`,
+      );
     }
     contents.set(file, bytes);
   }
   const configName = source.name(modelBundleFiles.config);
   const config = parseJson<ModelBundleConfig>(configName, contents.get(modelBundleFiles.config)!);
   if (config.format !== modelBundleFormat || config.formatVersion !== modelBundleFormatVersion) {
-    throw new ModelBundleError(configName, 'format', `format ${JSON.stringify(config.format)} version ${config.formatVersion}; this version reads ${modelBundleFormat} ${modelBundleFormatVersion}`);
+    throw new ModelBundleError(
+      configName,
+      'format',
+      `format ${JSON.stringify(config.format)} version ${config.formatVersion}; this version reads ${modelBundleFormat} ${modelBundleFormatVersion}`,
+    );
   }
   const tokenizerName = source.name(modelBundleFiles.tokenizer);
   const tokenizer = new WordPieceTokenizer(parseJson<TokenizerJson>(tokenizerName, contents.get(modelBundleFiles.tokenizer)!), tokenizerName);

@@ -38,8 +38,16 @@ export async function predictWithBundle(
 ): Promise<BundlePrediction[]> {
   const started = performance.now();
   const kind = bundle.config.task.kind as 'vqa' | 'classification';
-  const images = await loadImageBatch(bundle.pipeline, inputs.map((input) => input.image));
-  const answers = answerWithBundle(bundle, { data: images.data, shape: images.shape as [number, number, number, number] }, inputs.map((input) => input.text), options);
+  const images = await loadImageBatch(
+    bundle.pipeline,
+    inputs.map((input) => input.image),
+  );
+  const answers = answerWithBundle(
+    bundle,
+    { data: images.data, shape: images.shape as [number, number, number, number] },
+    inputs.map((input) => input.text),
+    options,
+  );
   const ms = (performance.now() - started) / Math.max(1, inputs.length);
   return answers.ranked.map((ranked, row) => ({ kind, ranked, ...(answers.relevance ? { relevance: rowOf(answers.relevance, row) } : {}), ms }));
 }

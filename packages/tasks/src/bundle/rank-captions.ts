@@ -36,7 +36,12 @@ export async function rankCaptionsWithBundle(
   options: { readonly topK?: number; readonly rerank?: number } = {},
 ): Promise<RankedCaption[][]> {
   const { tuning, tokenizer, config } = bundle;
-  if (config.task.kind !== 'retrieval') throw new ModelBundleError(bundle.location, 'input', `a caption list ranks captions with a retrieval model; this is a ${config.task.kind} model: ask it a question or give it a text instead`);
+  if (config.task.kind !== 'retrieval')
+    throw new ModelBundleError(
+      bundle.location,
+      'input',
+      `a caption list ranks captions with a retrieval model; this is a ${config.task.kind} model: ask it a question or give it a text instead`,
+    );
   if (captions.length === 0) throw new ModelBundleError(bundle.location, 'input', 'the caption list is empty: give at least one caption to rank');
   const { size, channels } = config.image;
   const [N, H, W, C] = images.shape;
@@ -46,7 +51,11 @@ export async function rankCaptionsWithBundle(
   captions.forEach((caption, index) => {
     const length = tokenizer.encode(caption, { maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
     if (length > config.maxTextLength) {
-      throw new ModelBundleError(bundle.location, 'input', `caption ${index + 1} is ${length} tokens with [CLS] and [SEP]; this model reads at most ${config.maxTextLength}: shorten it`);
+      throw new ModelBundleError(
+        bundle.location,
+        'input',
+        `caption ${index + 1} is ${length} tokens with [CLS] and [SEP]; this model reads at most ${config.maxTextLength}: shorten it`,
+      );
     }
   });
   const { inputIds, attentionMask } = tokenizer.encodeBatch(captions, { maxLength: config.maxTextLength });
@@ -62,7 +71,11 @@ export async function rankCaptionsWithBundle(
   return Array.from({ length: N }, (_, row) => {
     const scores = scored.scores.subarray(row * M, (row + 1) * M);
     const cosines = scored.similarity.subarray(row * M, (row + 1) * M);
-    const reranked = new Set(Array.from(scored.pairs).filter((pair) => Math.floor(pair / M) === row).map((pair) => pair % M));
+    const reranked = new Set(
+      Array.from(scored.pairs)
+        .filter((pair) => Math.floor(pair / M) === row)
+        .map((pair) => pair % M),
+    );
     const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
     return order.slice(0, topK).map((index) => ({
       caption: captions[index]!,

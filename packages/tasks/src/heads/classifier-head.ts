@@ -24,7 +24,11 @@ export class ClassifierHead extends Module {
     random: SeededRandom,
   ) {
     super();
-    for (const [key, value, min] of [['inputDim', inputDim, 1], ['hiddenDim', hiddenDim, 1], ['classes', classes, 2]] as const) {
+    for (const [key, value, min] of [
+      ['inputDim', inputDim, 1],
+      ['hiddenDim', hiddenDim, 1],
+      ['classes', classes, 2],
+    ] as const) {
       if (!(Number.isInteger(value) && value >= min)) throw new InvalidConfigError(`ClassifierHead.${key}`, value, `an integer ≥ ${min}`);
     }
     this.fc1 = this.addModule('fc1', new Linear(inputDim, hiddenDim, random));

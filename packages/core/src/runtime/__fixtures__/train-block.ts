@@ -17,7 +17,10 @@ export function trainBlock(): { losses: number[]; gradients: Float32Array; param
   const optimizer = new AdamW(block.parameters(), { learningRate: 1e-2, weightDecay: 0.01 });
   const x = tf.tensor3d(random.normalArray(3 * 8 * 32), [3, 8, 32]);
   const target = tf.tensor3d(random.normalArray(3 * 8 * 32), [3, 8, 32]);
-  const mask = tf.tensor2d(Float32Array.from({ length: 24 }, (_, i) => (i >= 14 && i < 16 ? 0 : 1)), [3, 8]);
+  const mask = tf.tensor2d(
+    Float32Array.from({ length: 24 }, (_, i) => (i >= 14 && i < 16 ? 0 : 1)),
+    [3, 8],
+  );
   const losses: number[] = [];
   let gradients: Float32Array = new Float32Array(0);
   for (let step = 0; step < 3; step++) {
