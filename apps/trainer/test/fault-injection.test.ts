@@ -8,19 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { SeededRandom } from '@umd/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { microModelYaml } from './micro-model.js';
+
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Pre-training at test size: 16 steps, a checkpoint every 2, so kills land before, between and during writes. */
 const microConfig = `
 name: micro-faults
 seed: 3
-model:
-  overrides:
-    vision: { imageSize: 32, patchSize: 8, dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-    text: { maxPositions: 24, dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-    fusion: { dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-  tokenizer: trained
-  tokenizerVocabSize: 150
+${microModelYaml}
 data:
   imageCache: null
   phantom: { trainImages: 16, validateImages: 8, testImages: 8, size: 32 }

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { microModelYaml } from './micro-model.js';
+
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 /**
@@ -16,13 +18,7 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 const microConfig = `
 name: micro
 seed: 1
-model:
-  overrides:
-    vision: { imageSize: 32, patchSize: 8, dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-    text: { maxPositions: 24, dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-    fusion: { dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-  tokenizer: trained
-  tokenizerVocabSize: 150
+${microModelYaml}
 data:
   imageCache: null
   memoryCacheMiB: 16

@@ -17,6 +17,8 @@ import { exportRun } from '../src/bundle/export-run.js';
 import { buildPage } from '../src/serve/build-page.js';
 import { serveModel, type ServedModel } from '../src/serve/serve-model.js';
 
+import { microModelYaml } from './micro-model.js';
+
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 /** Screenshots the test keeps (CI artifacts; ignored by git). */
 const artifacts = path.join(appDir, 'test-artifacts');
@@ -32,13 +34,7 @@ if (!browserPath) console.warn('[serve-page.test] skipped: no Chromium (apt-get 
 const microConfig = `
 name: micro-serve
 seed: 1
-model:
-  overrides:
-    vision: { imageSize: 32, patchSize: 8, dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-    text: { maxPositions: 24, dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-    fusion: { dim: 16, depth: 1, heads: 2, mlpDim: 32 }
-  tokenizer: trained
-  tokenizerVocabSize: 150
+${microModelYaml}
 data:
   imageCache: null
   phantom: { task: vqa, trainImages: 24, validateImages: 8, testImages: 8, size: 32 }
