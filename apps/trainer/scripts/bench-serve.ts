@@ -58,6 +58,7 @@ try {
   await page.goto(served.url);
   await page.waitForSelector('#model-status[data-loaded="true"]', { timeout: 300_000 });
   const loadMs = Number(await page.locator('#model-status').getAttribute('data-load-ms'));
+  const backend = await page.evaluate(() => document.body.dataset['backend']);
   await page.selectOption('#sample', path.basename(values.image));
   await page.fill('#question', values.question);
   const times: number[] = [];
@@ -67,7 +68,7 @@ try {
     times.push(Number(await page.locator('#timing').getAttribute('data-ms')));
   }
   console.log(
-    `chromium (tfjs cpu backend in the page): load ${loadMs.toFixed(0)} ms; first answer ${times[0]!.toFixed(0)} ms; then ${median(times.slice(1)).toFixed(0)} ms a question with the relevance map (median of ${rounds})`,
+    `chromium (the page, tfjs ${backend} backend): load ${loadMs.toFixed(0)} ms; first answer ${times[0]!.toFixed(0)} ms; then ${median(times.slice(1)).toFixed(0)} ms a question with the relevance map (median of ${rounds})`,
   );
   const top = await page
     .locator('#answers li')

@@ -149,6 +149,7 @@ describe.skipIf(!browserPath)('umd-train serve: the model in a real browser (hea
   });
 
   it('answers as `predict` does in Node (probabilities to 1e-4), draws the heat map and keeps a screenshot', async () => {
+    expect(await page.evaluate(() => document.body.dataset['backend'])).toBe('wasm'); // tfjs' WebAssembly backend in the page
     const answer = await askPage(page, scan, sample.question);
     expect(answer.answers.map((entry) => entry.name)).toEqual(node.ranked.map((entry) => entry.name));
     answer.answers.forEach((entry, index) => expect(Math.abs(entry.probability - node.ranked[index]!.probability)).toBeLessThan(1e-4));

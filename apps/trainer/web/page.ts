@@ -1,10 +1,11 @@
 /**
- * The `umd-train serve` page: loads the model bundle at `model/` into tfjs (cpu backend) in this tab, then answers
+ * The `umd-train serve` page: loads the model bundle at `model/` into tfjs (wasm backend, else cpu) in this tab, then answers
  * a question about a dropped, chosen or sample image with the top 5 classes and a relevance heat map. The server only
  * serves files; nothing is uploaded.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { batchMatMulGradient, tileGradient } from '@umd/core';
 import { parseDicomWindow, type DicomWindow } from '@umd/data';
@@ -39,8 +40,21 @@ function showError(error: unknown): void {
   console.error(error);
 }
 
-async function loadModel(): Promise<void> {
+/** tfjs' WebAssembly backend (served next to the page), or the plain JavaScript one where WebAssembly is unavailable. */
+async function chooseBackend(): Promise<string> {
+  setWasmPaths(new URL('wasm/', document.baseURI).href);
+  try {
+    if (await tf.setBackend('wasm')) return 'wasm';
+  } catch (error) {
+    console.warn('tfjs wasm backend unavailable, using cpu', error);
+  }
   await tf.setBackend('cpu');
+  return 'cpu';
+}
+
+async function loadModel(): Promise<void> {
+  const backend = await chooseBackend();
+  document.body.dataset['backend'] = backend;
   // As initRuntime does in Node: tfjs' gradients, then ours for matMul (broadcast batches) and tile.
   tf.registerGradient(batchMatMulGradient);
   tf.registerGradient(tileGradient);
@@ -58,7 +72,7 @@ async function loadModel(): Promise<void> {
     return;
   }
   const classes = task.kind === 'vqa' ? task.answers.length : task.labels.length;
-  status.textContent = `Model loaded in ${bundle.loadMs.toFixed(0)} ms: ${task.kind === 'vqa' ? 'visual question answering' : 'image-text classification'}, ${classes} classes, ${image.size} px ${image.channels === 1 ? 'grey' : 'RGB'} input.`;
+  status.textContent = `Model loaded in ${bundle.loadMs.toFixed(0)} ms (tfjs ${backend} backend): ${task.kind === 'vqa' ? 'visual question answering' : 'image-text classification'}, ${classes} classes, ${image.size} px ${image.channels === 1 ? 'grey' : 'RGB'} input.`;
   status.dataset['loaded'] = 'true';
   status.dataset['loadMs'] = bundle.loadMs.toFixed(1);
   element<HTMLLabelElement>('question-label').textContent = task.kind === 'vqa' ? 'Question' : 'Text with the image (may be empty)';

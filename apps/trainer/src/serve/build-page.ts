@@ -1,4 +1,5 @@
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -14,7 +15,7 @@ export const builtPageDir = fileURLToPath(new URL('../../dist/web/', import.meta
  * reach one would fail clearly instead of silently.
  */
 const nodeOnly =
-  /^(node:.*|fs|path|os|crypto|module|url|zlib|child_process|worker_threads|sharp|@umd\/native-blas|proper-lockfile|commander|cli-progress|@tensorflow\/tfjs-node(-gpu)?|@tensorflow\/tfjs-backend-wasm)$/;
+  /^(node:.*|fs|path|os|crypto|module|url|zlib|child_process|worker_threads|sharp|@umd\/native-blas|proper-lockfile|commander|cli-progress|@tensorflow\/tfjs-node(-gpu)?)$/;
 
 /** A module whose every use throws, naming `name`: imports succeed, calls fail clearly. */
 function stubSource(name: string): string {
@@ -30,8 +31,8 @@ module.exports = stub;
 }
 
 /**
- * Bundles the page (`web/page.ts` and what it imports, tfjs with its cpu backend) into `outDir` with esbuild:
- * `page.js`, `page.css`, `index.html`. Written to a temporary folder, then renamed into place.
+ * Bundles the page (`web/page.ts` and what it imports, tfjs with its wasm and cpu backends) into `outDir` with esbuild:
+ * `page.js`, `page.css`, `index.html` and tfjs' WebAssembly binaries in `wasm/`. Written to a temporary folder, then renamed into place.
  *
  * @returns outDir
  */
@@ -70,6 +71,12 @@ export async function buildPage(outDir: string = builtPageDir, options: { readon
       },
     ],
   });
+  // tfjs' WebAssembly binaries, next to the page (the page sets its wasm path to `wasm/`).
+  const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  await mkdir(path.join(temporary, 'wasm'));
+  for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+    await copyFile(path.join(wasmDir, 'dist', file), path.join(temporary, 'wasm', file));
+  }
   await copyFile(path.join(webSourceDir, 'index.html'), path.join(temporary, 'index.html'));
   await copyFile(path.join(webSourceDir, 'page.css'), path.join(temporary, 'page.css'));
   await rm(outDir, { recursive: true, force: true });
