@@ -15,6 +15,7 @@ import { runUmdData } from '../src/cli/umd-data-program.js';
 import { loadMedpixCaptions, loadMedpixClassification } from '../src/datasets/load-medpix.js';
 import { loadSlake } from '../src/datasets/load-slake.js';
 import { loadVqaMed2019 } from '../src/datasets/load-vqa-med-2019.js';
+import { carveValidation } from '../src/datasets/carve-validation.js';
 import { loadVqaRad } from '../src/datasets/load-vqa-rad.js';
 import { InvalidRecordError } from '../src/errors/invalid-record-error.js';
 import { normalizeAnswer } from '../src/sample.js';
@@ -70,6 +71,28 @@ describe.skipIf(!existsSync(vqaRadDir))(`VQA-RAD ${existsSync(vqaRadDir) ? '' : 
     const used = new Set([...(load.splits['train'] ?? []), ...(load.splits['test'] ?? [])].map((sample) => sample.imageId));
     expect(used.size).toBe(314);
     expect(used.has('synpic35356')).toBe(false);
+  });
+
+  it('a question carve keeps the repeated image-question pairs of MEVF train on one side; a sample carve does not', async () => {
+    const load = await loadVqaRad({ root: vqaRadDir });
+    const train = load.splits['train'] ?? [];
+    const pair = (sample: (typeof train)[number]): string =>
+      `${sample.imageId}|${sample.question
+        .toLowerCase()
+        .replace(/\s+/g, ' ')
+        .trim()
+        .replace(/[\s?.!]+$/, '')}`;
+    const seenShare = (by: 'sample' | 'question'): number => {
+      const carved = carveValidation(train, { fraction: 0.15, seed: 1, by });
+      const trained = new Set(carved.train.map(pair));
+      return carved.validation.filter((sample) => trained.has(pair(sample))).length / carved.validation.length;
+    };
+    const test = load.splits['test'] ?? [];
+    const all = new Set(train.map(pair));
+    const testShare = test.filter((sample) => all.has(pair(sample))).length / test.length;
+    expect(seenShare('sample')).toBeGreaterThan(0.2); // a quarter of a sample carve's questions were trained on, image and all
+    expect(seenShare('question')).toBe(0);
+    expect(testShare).toBeLessThan(0.05); // MEVF test: a few
   });
 
   it('loads the official split by phrase_type: 1797 / 451', async () => {

@@ -49,7 +49,7 @@ export interface PaperProfile {
     /** Share carved out as validation. */
     readonly validationFraction: number;
     /** `image`: each image on one side; `sample`: by question, as MEVF's test split is built (see `@umd/data`'s `carveValidation`). */
-    readonly validationCarve: 'image' | 'sample';
+    readonly validationCarve: 'image' | 'sample' | 'question';
   };
   readonly finetune: {
     readonly epochs: number;
@@ -114,8 +114,8 @@ export function validatePaperProfile(profile: PaperProfile): PaperProfile {
   if (!(typeof data?.validationFraction === 'number' && data.validationFraction > 0 && data.validationFraction < 1)) {
     throw new InvalidConfigError('profile.data.validationFraction', data?.validationFraction, 'a number in (0, 1)');
   }
-  if (data.validationCarve !== 'image' && data.validationCarve !== 'sample') {
-    throw new InvalidConfigError('profile.data.validationCarve', data.validationCarve, "'image' or 'sample'");
+  if (data.validationCarve !== 'image' && data.validationCarve !== 'sample' && data.validationCarve !== 'question') {
+    throw new InvalidConfigError('profile.data.validationCarve', data.validationCarve, "'image', 'sample' or 'question'");
   }
   positiveInteger('finetune.epochs', finetune.epochs);
   for (const [task, epochs] of Object.entries(finetune.epochsByTask ?? {})) positiveInteger(`finetune.epochsByTask.${task}`, epochs);

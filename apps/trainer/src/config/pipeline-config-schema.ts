@@ -151,11 +151,12 @@ const dataSchema = z
         'share of training images (or questions, see `validationCarve`) carved out as the validation split where the dataset has none (VQA-RAD), seeded',
       ),
     validationCarve: z
-      .enum(['image', 'sample'])
+      .enum(['image', 'sample', 'question'])
       .optional()
       .describe(
         'how VQA-RAD’s validation is carved (default `image`): `image` keeps each image on one side (selection for unseen images); `sample` carves ' +
-          'questions, so validation images also appear in training — as in the MEVF test split, where every test image is a training image',
+          'questions, so validation images also appear in training — as in the MEVF test split, where every test image is a training image; ' +
+          '`question` carves like `sample` but keeps repeats of one question about one image on one side (VQA-RAD train repeats many)',
       ),
     answerVocabulary: z
       .enum(['train', 'all'])

@@ -29,7 +29,7 @@ describe('carveValidation', () => {
     expect(imagesOf(carveValidation(samples, { fraction: 0.001, seed: 1, by: 'image' }).validation).size).toBe(1);
     expect(imagesOf(carveValidation(samples, { fraction: 0.999, seed: 1, by: 'image' }).train).size).toBe(1);
     expect(() => carveValidation(samples, { fraction: 1, seed: 1, by: 'image' })).toThrow(InvalidConfigError);
-    expect(() => carveValidation(samples, { fraction: 0.5, seed: 1, by: 'question' as 'image' })).toThrow(/'image'/);
+    expect(() => carveValidation(samples, { fraction: 0.5, seed: 1, by: 'answer' as 'image' })).toThrow(/'image', 'sample' or 'question'/);
     expect(() =>
       carveValidation(
         samples.filter((sample) => sample.imageId === samples[0]!.imageId),
@@ -48,5 +48,29 @@ describe('carveValidation', () => {
     expect(carveValidation(samples, { fraction: 0.2, seed: 3, by: 'sample' }).validation.map((sample) => sample.id)).toEqual(
       validation.map((sample) => sample.id),
     );
+  });
+
+  it('by question: repeats of a question about an image stay on one side; other questions of the image may not', () => {
+    // The same questions again, reworded only in case, spacing and end punctuation, as VQA-RAD's train split repeats them.
+    const repeats = samples.map((sample, index) =>
+      sample.task === 'vqa' ? { ...sample, id: `${sample.id}-again-${index}`, question: ` ${sample.question.toUpperCase().replace(/\?$/, '')} . ` } : sample,
+    );
+    const all = [...samples, ...repeats];
+    const key = (sample: (typeof all)[number]): string =>
+      sample.task === 'vqa'
+        ? `${sample.imageId}|${sample.question
+            .toLowerCase()
+            .replace(/[\s?.!]+$/, '')
+            .trim()}`
+        : sample.id;
+    const { train, validation } = carveValidation(all, { fraction: 0.2, seed: 3, by: 'question' });
+    const trained = new Set(train.map(key));
+    expect(validation.filter((sample) => trained.has(key(sample)))).toEqual([]);
+    expect(validation.length).toBeGreaterThan(0);
+    expect([...imagesOf(validation)].some((imageId) => imagesOf(train).has(imageId))).toBe(true);
+    // A sample carve splits the pairs: some validation questions are asked of the same image in training.
+    const bySample = carveValidation(all, { fraction: 0.2, seed: 3, by: 'sample' });
+    const sampleTrained = new Set(bySample.train.map(key));
+    expect(bySample.validation.filter((sample) => sampleTrained.has(key(sample))).length).toBeGreaterThan(0);
   });
 });
