@@ -78,15 +78,17 @@ describe('results ledger', () => {
     expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
   });
 
-  it('renders the headline from runs of committed configs only, and replaces it between the markers', () => {
+  it('renders the headline from runs of committed configs only (no probes), and replaces it between the markers', () => {
     const records = [
       { ...base, experiment: 'vqa-rad: configs/vqa-rad.yaml', split: 'test' },
       { ...base, experiment: 'vqa-rad: configs/vqa-rad.yaml', split: 'test', seed: 2, metrics: { overall: 54, open: 24, closed: 74 } },
       { ...base, experiment: 'exploration/stem' },
+      { ...base, experiment: 'vqa-rad: configs/ablations/vqa-rad-dropout.yaml (probe)' },
     ];
     const headline = renderLedgerHeadline(records, { source: 'docs/results/ledger.jsonl' });
     expect(headline).toMatch(/\| vqa-rad +\| configs\/vqa-rad\.yaml +\| test +\| 52\.0 ± 25\.4/);
     expect(headline).not.toContain('exploration');
+    expect(headline).not.toContain('probe'); // probes are in the full results page only
     const readme = `# x\n${ledgerHeadlineMarkers.start}\nold\n${ledgerHeadlineMarkers.end}\nrest\n`;
     const replaced = replaceLedgerHeadline(readme, headline);
     expect(replaced).toContain(headline);

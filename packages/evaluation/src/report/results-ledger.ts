@@ -157,10 +157,11 @@ export const ledgerHeadlineMarkers = { start: '<!-- ledger-headline:start -->', 
 
 /**
  * The headline table: the experiments named `<dataset>: configs/…` (runs of committed configs), one row per
- * experiment and split, each metric as mean ± 95% t-interval over seeds.
+ * experiment and split, each metric as mean ± 95% t-interval over seeds. Probes (`… (probe…)`: one-seed checks on
+ * validation) stay in the full results page only.
  */
 export function renderLedgerHeadline(records: readonly LedgerRecord[], options: { readonly source?: string } = {}): string {
-  const rows = ledgerRows(records).filter((row) => /^[^:]+: configs\//.test(row.experiment));
+  const rows = ledgerRows(records).filter((row) => /^[^:]+: configs\//.test(row.experiment) && !/\(probe\b/.test(row.experiment));
   if (rows.length === 0) return `_No runs of committed configs in the ledger yet._\n`;
   const metricNames = [...new Set(rows.flatMap((row) => Object.keys(row.cells)))];
   const table = markdownTable(
