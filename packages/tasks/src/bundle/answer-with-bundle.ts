@@ -59,8 +59,12 @@ export function answerWithBundle(bundle: OpenedModelBundle, images: BundleImageB
       `images of shape [${images.shape.join(', ')}] for ${texts.length} text(s); this model takes [${texts.length}, ${size}, ${size}, ${channels}]`,
     );
   }
-  for (const text of texts) {
-    const length = tokenizer.encode(text, { maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
+  // Tokenised once, untruncated: a text longer than the model reads is refused, not cut.
+  const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(texts, { maxLength: Number.MAX_SAFE_INTEGER });
+  const T = inputIds.shape[1]!;
+  texts.forEach((_, row) => {
+    let length = 0;
+    for (let t = 0; t < T; t++) length += attentionMask.data[row * T + t]!;
     if (length > maxLength) {
       throw new ModelBundleError(
         bundle.location,
@@ -68,8 +72,7 @@ export function answerWithBundle(bundle: OpenedModelBundle, images: BundleImageB
         `the ${kind === 'vqa' ? 'question' : 'text'} is ${length} tokens with [CLS] and [SEP]; this model reads at most ${maxLength}: shorten it`,
       );
     }
-  }
-  const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(texts, { maxLength });
+  });
   const imageTensor = tf.tensor4d(images.data, [B, H, W, C]);
   try {
     const batch = { images: imageTensor, tokenIds: inputIds.data, attentionMask: attentionMask.data, wordIds: wordIds.data };
