@@ -34,7 +34,7 @@ describe('paper profiles', () => {
       /'profile\.calibrate\.regularizer'/,
     );
     expect(broken((profile) => ({ ...profile, tokenizer: { kind: 'trained', vocabSize: 10 } }))).toThrow(/'profile\.tokenizer\.vocabSize'/);
-    expect(broken((profile) => ({ ...profile, data: { ...profile.data, validationCarve: 'question' as never } }))).toThrow(/'profile\.data\.validationCarve'/);
+    expect(broken((profile) => ({ ...profile, data: { ...profile.data, validationCarve: 'answer' as never } }))).toThrow(/'profile\.data\.validationCarve'/);
     expect(broken((profile) => ({ ...profile, data: { ...profile.data, validationFraction: 1 } }))).toThrow(/'profile\.data\.validationFraction'/);
     expect(broken((profile) => ({ ...profile, finetune: { ...profile.finetune, learningRateMultipliers: { encoders: 1, fusion: 0, heads: 1 } } }))).toThrow(
       /'profile\.finetune\.learningRateMultipliers\.fusion'/,
