@@ -170,6 +170,11 @@ describe.skipIf(!browserPath)('umd-train serve: the model in a real browser (hea
   });
 
   it('offers the samples folder and loads a sample by choice', async () => {
+    // Only the listed samples and the bundle's files are served; a malformed path is a 404, not a crash.
+    for (const bad of ['samples/%E0', 'samples/..%2Fmodel%2Fconfig.json', 'model/../../etc/passwd', 'model/secret.txt']) {
+      expect((await fetch(new URL(bad, served.url))).status, bad).toBe(404);
+    }
+    expect((await fetch(new URL('model/config.json', served.url))).status).toBe(200);
     const options = await page.locator('#sample option').allTextContents();
     expect(options).toContain('phantom-scan.png');
     await page.selectOption('#sample', 'phantom-scan.png');

@@ -74,7 +74,12 @@ export async function serveModel(options: ServeModelOptions): Promise<ServedMode
       return;
     }
     if (url.pathname.startsWith('/samples/')) {
-      const file = decodeURIComponent(url.pathname.slice('/samples/'.length));
+      let file: string;
+      try {
+        file = decodeURIComponent(url.pathname.slice('/samples/'.length));
+      } catch {
+        return notFound(response); // a malformed escape names no sample
+      }
       if (!sampleFiles || !samples.some((sample) => sample.file === file)) return notFound(response);
       request.url = url.pathname.slice('/samples'.length);
       return sampleFiles(request, response, () => notFound(response));

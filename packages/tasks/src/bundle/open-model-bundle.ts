@@ -75,6 +75,13 @@ export async function openModelBundle(source: ModelBundleSource): Promise<Opened
 
 /** SHA-256 of `bytes` as lower-case hex (Web Crypto: Node ≥ 20 and every browser in a secure or local context). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  if (!globalThis.crypto?.subtle) {
+    throw new ModelBundleError(
+      'checksums.json',
+      'checksum',
+      'the checksums need the Web Crypto API, which browsers give only to secure pages: open the page on localhost or over https',
+    );
+  }
   const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
