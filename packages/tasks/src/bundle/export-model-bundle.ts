@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -9,6 +8,7 @@ import { loadTaskTuning } from '../evaluate-task.js';
 import { taskClasses } from '../task-spec.js';
 import { ModelBundleError } from './model-bundle-error.js';
 import { modelBundleFiles, modelBundleFormat, modelBundleFormatVersion, type ModelBundleChecksums, type ModelBundleConfig } from './model-bundle-config.js';
+import { sha256Hex } from './open-model-bundle.js';
 
 /** A section of the model card a caller adds (training data, metrics, floors, …): Markdown under a `##` heading. */
 export interface ModelCardSection {
@@ -95,7 +95,7 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
     for (const name of Object.values(modelBundleFiles)) {
       const bytes = await readFile(path.join(dir, name));
       sizes[name] = bytes.byteLength;
-      files[name] = createHash('sha256').update(bytes).digest('hex');
+      files[name] = await sha256Hex(bytes); // the same digest openModelBundle checks
     }
     const checksums: ModelBundleChecksums = { algorithm: 'sha256', files };
     await writeFileAtomic(path.join(dir, 'checksums.json'), `${JSON.stringify(checksums, null, 2)}\n`);
