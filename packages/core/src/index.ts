@@ -61,6 +61,10 @@ export type { LockRunFolderOptions, RunFolderLock } from './run/lock-run-folder.
 export { latestCheckpoint, trainLoop } from './train/train-loop.js';
 export type { Resumable, TrainEvent, TrainLoopOptions, TrainResult } from './train/train-loop.js';
 export { keepJsonLinesUpTo } from './train/keep-json-lines-up-to.js';
+export { appendJsonLine, runTraining, stackTerms } from './train/run-training.js';
+export { BestByValidation } from './train/best-by-validation.js';
+export type { BestByValidationState, ValidationPass } from './train/best-by-validation.js';
+export type { RunTrainingOptions, StepTerms, TrainingEvent, TrainingRun, TrainingStep, TrainingStepEnd } from './train/run-training.js';
 
 // Errors.
 export { UmdError } from './errors/umd-error.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AdamW } from '@umd/core';
+import { stackTerms, type AdamW } from '@umd/core';
 import type { ImageTextBatch } from '@umd/data';
 
 import type { MrTerm } from './mr-pretrain-config.js';
@@ -32,10 +32,7 @@ export function mrPretrainCollatedStep(
       attentionMask: batch.attentionMask.data,
       wordIds: batch.wordIds.data,
     });
-    const names = (Object.keys(terms) as MrTerm[]).filter((name) => terms[name] !== undefined);
-    const stacked = names.length > 0 ? { names, values: tf.stack(names.map((name) => terms[name]!)) as tf.Tensor1D } : undefined;
-    tf.dispose(Object.values(terms));
-    return { loss, terms: stacked };
+    return { loss, terms: stackTerms(terms) };
   } finally {
     images.dispose();
   }

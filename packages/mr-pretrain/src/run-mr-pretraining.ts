@@ -1,21 +1,15 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, InvalidConfigError, keepJsonLinesUpTo, SeededRandom, trainLoop, type TrainEvent } from '@umd/core';
-import {
-  createBatchLoader,
-  createImagePipeline,
-  createImageTextCollate,
-  type CaptionSample,
-  type ImagePipelineConfig,
-  type WordPieceTokenizer,
-} from '@umd/data';
-import { loadVisionStem, UmdModel, type UmdModelConfig } from '@umd/encoders';
+import { InvalidConfigError, runTraining, SeededRandom, type RunTrainingOptions, type TrainEvent, type TrainingStepEnd } from '@umd/core';
+import { createImagePipeline, type CaptionSample, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
+import type { UmdModelConfig } from '@umd/encoders';
 
+import { createMrTraining } from './create-mr-training.js';
 import type { MrPretrainConfig, MrTerm } from './mr-pretrain-config.js';
-import { mrPretrainCollatedStep, type StackedTerms } from './mr-pretrain-collated-step.js';
-import { createMrPretraining, type MrPretraining } from './mr-pretraining.js';
+import { mrPretrainCollatedStep } from './mr-pretrain-collated-step.js';
+import type { MrPretraining } from './mr-pretraining.js';
 import { randomPatchMasking } from './random-patch-masking.js';
 import { reconstructionGrid, writeGridPng, type ReconstructionInputs } from './reconstruction-grid.js';
 
@@ -108,127 +102,83 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
   if (pictureEvery > 0 && !config.terms.mim) throw new InvalidConfigError('pictureEvery', pictureEvery, '0 when L_MIM is off');
   if (!(Number.isInteger(batchSize) && batchSize >= 2)) throw new InvalidConfigError('batchSize', batchSize, 'an integer ≥ 2');
 
-  const checkpointDir = path.join(outDir, 'checkpoints');
   const pictureDir = path.join(outDir, 'pictures');
-  const metricsPath = path.join(outDir, 'metrics.jsonl');
-  mkdirSync(checkpointDir, { recursive: true });
   if (pictureEvery > 0) mkdirSync(pictureDir, { recursive: true });
 
   const { imageSize, channels } = modelConfig.vision;
   const pipeline = createImagePipeline({ ...options.image, size: imageSize, channels: channels as 1 | 3 });
-  const maxLength = modelConfig.text.maxPositions;
-  const loader = createBatchLoader({
-    samples: options.samples,
-    batchSize,
-    seed: options.seed,
-    dropLast: true, // every batch full: ITM needs B ≥ 2 and step times stay comparable
-    collate: createImageTextCollate<CaptionSample>({ pipeline, tokenizer, maxLength }),
-  });
-
-  const random = new SeededRandom(options.seed);
-  await loadVisionStem(modelConfig.vision.stem);
-  const model = new UmdModel(modelConfig, random);
-  const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
-  const pretraining = createMrPretraining({
-    model,
-    config,
-    random,
-    totalSteps: steps,
-    tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
-  });
-  const optimizer = new AdamW(model.parameters(), {
-    learningRate: learningRate.base,
-    beta2: learningRate.beta2 ?? 0.95,
-    weightDecay: learningRate.weightDecay ?? 0.05,
-  });
+  const parts = await createMrTraining({ ...options, config, model: modelConfig, pipeline });
+  const { random, model, pretraining, optimizer, loader } = parts;
   const pictureInputs = pictureEvery > 0 ? await loadPictureInputs(options, pretraining) : undefined;
 
-  // The step's terms, stacked into one tensor read after the loop's own sync point (the loss read-back).
-  let pending: StackedTerms | undefined;
+  // Pictures are written while the next steps run; a step waits for the previous ones first.
   let writes: Promise<void>[] = [];
   const pictures: string[] = [];
+  const writePicture = (step: number): void => {
+    const file = path.join(pictureDir, `step-${String(step).padStart(6, '0')}.png`);
+    const image = reconstructionGrid(pretraining, pictureInputs!);
+    writes.push(
+      writeGridPng(image, file).then(() => {
+        pictures.push(file);
+        options.onEvent?.({ type: 'picture-save', step, path: file });
+      }),
+    );
+  };
   const flushWrites = async (): Promise<void> => {
     const current = writes;
     writes = [];
     await Promise.all(current);
   };
 
-  const onEvent = (event: TrainEvent): void => {
-    if (event.type === 'train-start') {
-      keepJsonLinesUpTo(metricsPath, event.startStep);
-      options.onEvent?.(event);
-      return;
-    }
-    if (event.type !== 'step-end') {
-      options.onEvent?.(event);
-      return;
-    }
-    const terms: Partial<Record<MrTerm, number>> = {};
-    if (pending) {
-      const values = pending.values.dataSync(); // already computed: the loss was read first
-      pending.names.forEach((name, i) => (terms[name] = values[i]!));
-      pending.values.dispose();
-      pending = undefined;
-    }
-    const line: MrMetricsLine = { step: event.step, ...terms, total: event.loss, lr: event.learningRate, ms: round(event.stepMs) };
-    appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
-    options.onEvent?.({ ...event, terms });
-    if (pictureInputs && (event.step % pictureEvery === 0 || event.step === steps)) {
-      const file = path.join(pictureDir, `step-${String(event.step).padStart(6, '0')}.png`);
-      const image = reconstructionGrid(pretraining, pictureInputs);
-      const step = event.step;
-      writes.push(
-        writeGridPng(image, file).then(() => {
-          pictures.push(file);
-          options.onEvent?.({ type: 'picture-save', step, path: file });
-        }),
-      );
-    }
-  };
-
   try {
-    const result = await trainLoop({
+    const result = await runTraining({
+      outDir,
       model,
       extraModules: pretraining.teacher ? { teacher: pretraining.teacher.model } : {},
       optimizer,
       maxSteps: steps,
-      schedule: {
-        baseLearningRate: learningRate.base,
-        schedule: { kind: 'cosine', warmupSteps: learningRate.warmupSteps, totalSteps: steps, minLearningRate: learningRate.min ?? 0 },
-      },
+      schedule: mrSchedule(learningRate, steps),
       random,
       data: loader,
-      checkpoint: { dir: checkpointDir, every: options.checkpointEvery, keepLast: options.keepCheckpoints ?? 3 },
+      checkpointEvery: options.checkpointEvery,
+      keepCheckpoints: options.keepCheckpoints ?? 3,
       ...(options.resume ? { resume: true } : {}),
       config: { model: modelConfig, mrPretrain: config, batchSize, steps, learningRate, seed: options.seed },
       samplesPerStep: batchSize,
-      onEvent,
+      metricsLine: mrMetricsLine,
       ...(options.signal ? { signal: options.signal } : {}),
+      onEvent: (event) => {
+        if (event.type !== 'step-end') return options.onEvent?.(event);
+        options.onEvent?.(event as MrStepEndEvent);
+        if (pictureInputs && (event.step % pictureEvery === 0 || event.step === steps)) writePicture(event.step);
+      },
       trainStep: async () => {
         await flushWrites();
         const { value } = await loader.next();
-        const { loss, terms } = mrPretrainCollatedStep(pretraining, optimizer, value);
-        pending = terms;
-        return loss;
+        return mrPretrainCollatedStep(pretraining, optimizer, value);
       },
     });
     await flushWrites();
-    return {
-      step: result.step,
-      reason: result.reason,
-      ...(result.lastCheckpoint ? { lastCheckpoint: result.lastCheckpoint } : {}),
-      metricsPath,
-      checkpointDir,
-      pictures,
-    };
+    const { step, reason, lastCheckpoint, metricsPath, checkpointDir } = result;
+    return { step, reason, ...(lastCheckpoint ? { lastCheckpoint } : {}), metricsPath, checkpointDir, pictures };
   } finally {
     await Promise.allSettled(writes);
-    pending?.values.dispose();
     if (pictureInputs) tf.dispose([pictureInputs.images, pictureInputs.tokenIds, pictureInputs.attentionMask]);
-    optimizer.dispose();
-    pretraining.dispose();
-    model.dispose();
+    parts.dispose();
   }
+}
+
+/** MR's learning rate over a run of `steps`: linear warm-up, then a half-cosine to `min` (pre-training and TD-Calib). */
+export function mrSchedule(learningRate: MrLearningRate, steps: number): NonNullable<RunTrainingOptions['schedule']> {
+  return {
+    baseLearningRate: learningRate.base,
+    schedule: { kind: 'cosine', warmupSteps: learningRate.warmupSteps, totalSteps: steps, minLearningRate: learningRate.min ?? 0 },
+  };
+}
+
+/** The `metrics.jsonl` line of an MR step (pre-training and TD-Calib): `{ step, <term>…, total, lr, ms }`. */
+export function mrMetricsLine(event: TrainingStepEnd): MrMetricsLine {
+  return { step: event.step, ...event.terms, total: event.loss, lr: event.learningRate, ms: Math.round(event.stepMs * 100) / 100 };
 }
 
 /** The fixed picture set: `pictureImages` samples spread over the list, centre-cropped, with one fixed patch masking. */
@@ -259,5 +209,3 @@ async function loadPictureInputs(options: RunMrPretrainingOptions, pretraining: 
     normalization: pipeline.normalization,
   };
 }
-
-const round = (value: number): number => Math.round(value * 100) / 100;

@@ -1,20 +1,29 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, InvalidConfigError, keepJsonLinesUpTo, SeededRandom, saveCheckpoint, trainLoop, type Resumable, type TrainEvent } from '@umd/core';
+import {
+  AdamW,
+  appendJsonLine,
+  BestByValidation,
+  InvalidConfigError,
+  runTraining,
+  SeededRandom,
+  type BestByValidationState,
+  type Resumable,
+  type TrainEvent,
+} from '@umd/core';
 import { createBatchLoader, createImagePipeline, type ImageNormalization, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
 import type { FusionPooling, UmdModel, UmdModelConfig } from '@umd/encoders';
 import { createCoordinator, strategyKinds, type Coordinator, type CoordinatorState, type StrategyConfig } from '@umd/gm-coord';
 
 import { evaluateTuning, type TaskEvaluation, type TaskMetrics, type TaskPrediction } from './evaluate-task.js';
 import { finetuneParameterGroups, type FinetuneMultipliers } from './finetune-parameter-groups.js';
-import { finetuneStep, type AuxiliaryLoss, type StepCoordination } from './finetune-step.js';
+import { finetuneCollatedStep } from './finetune-collated-step.js';
+import type { AuxiliaryLoss, StepCoordination } from './finetune-step.js';
 import { loadPretrainedModel } from './load-pretrained-model.js';
 import { createTaskCollate } from './task-collate.js';
-import { checkTaskSamples, taskTargets, type TaskSample } from './task-samples.js';
+import { checkTaskSamples, type TaskSample } from './task-samples.js';
 import { validateTaskSpec, type TaskSpec } from './task-spec.js';
-import { createTaskTuning, type RetrievalTuningOptions } from './task-tuning.js';
+import { createTaskTuning, type RetrievalTuningOptions, type TaskTuning } from './task-tuning.js';
 
 /** Learning rate of a tuning run: linear warm-up from 0, then a linear (M3AE) or cosine decay to `min`. */
 export interface TaskLearningRate {
@@ -191,11 +200,17 @@ interface BestRecord {
   readonly metric: number;
 }
 
+/** What a step tells its `step-end` event besides its terms. */
+interface StepInfo {
+  readonly epoch: number;
+  /** Data wait + step, without the validation pass some steps end with. */
+  readonly trainMs: number;
+  readonly coordination?: StepCoordination;
+}
+
 /** The run's position that must survive a resume, stored as the checkpoint's `data`. */
-interface RunState {
+interface RunState extends BestByValidationState<BestRecord> {
   readonly loader: unknown;
-  readonly best: BestRecord | null;
-  readonly history: BestRecord[];
   readonly coordinator: CoordinatorState | null;
 }
 
@@ -216,13 +231,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
   const { task, tokenizer, batchSize, learningRate, outDir, seed } = options;
   validateOptions(options);
   const labelSmoothing = options.labelSmoothing ?? 0;
-  const checkpointDir = path.join(outDir, 'checkpoints');
-  const metricsPath = path.join(outDir, 'metrics.jsonl');
-  const validationPath = path.join(outDir, 'validation.jsonl');
   const coordinationPath = options.gmCoord ? path.join(outDir, 'coordination.jsonl') : undefined;
-  const bestPath = path.join(outDir, 'best.safetensors');
-  const bestJsonPath = path.join(outDir, 'best-validation.json');
-  mkdirSync(checkpointDir, { recursive: true });
 
   const pretrained = await loadPretrainedModel({
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
@@ -271,36 +280,17 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
     const coordinator = options.gmCoord ? buildCoordinator(options.gmCoord) : undefined;
 
     // State that must survive a resume rides in the checkpoint's `data` field.
-    let best: BestRecord | null = null;
-    let history: BestRecord[] = [];
-    let bestValidation: BestValidation | undefined;
+    const selection = new BestByValidation<BestRecord, Omit<BestValidation, keyof BestRecord>>(outDir);
     const runState: Resumable = {
-      state: (): RunState => ({ loader: loader.state(), best, history, coordinator: coordinator?.state() ?? null }),
+      state: (): RunState => ({ loader: loader.state(), ...selection.state(), coordinator: coordinator?.state() ?? null }),
       restore: (state: unknown) => {
         const saved = state as RunState;
         loader.restore(saved.loader);
-        best = saved.best;
-        history = [...saved.history];
+        selection.restore(saved);
         if (coordinator && saved.coordinator) coordinator.restore(saved.coordinator);
-        bestValidation = best ? readBestValidation(bestJsonPath, best) : undefined;
       },
     };
-    const config = {
-      model: modelConfig,
-      task,
-      ...(normalization ? { imageNormalization: normalization } : {}),
-      retrieval: tuning.retrieval,
-      pooling: tuning.pooling,
-      ...(options.hiddenMultiplier === undefined ? {} : { hiddenMultiplier: options.hiddenMultiplier }),
-      ...(labelSmoothing ? { labelSmoothing } : {}),
-      batchSize,
-      totalSteps,
-      learningRate,
-      seed,
-      blindImage: options.blindImage ?? false,
-      ...(options.gmCoord ? { gmCoord: options.gmCoord } : {}),
-      ...(options.checkpoint ? { pretrained: options.checkpoint } : {}),
-    };
+    const config = storedConfig(options, tuning, normalization, totalSteps);
 
     const evaluate = async (step: number, epoch: number): Promise<void> => {
       const evaluation: TaskEvaluation = await evaluateTuning(tuning, options.validation, {
@@ -310,59 +300,16 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
         ...(options.blindImage ? { blindImage: true } : {}),
         ...(options.topK === undefined ? {} : { topK: options.topK }),
       });
-      const record = { step, epoch, metric: evaluation.metric };
-      history.push(record);
-      const improved = best === null || evaluation.metric > best.metric;
-      appendFileSync(validationPath, `${JSON.stringify({ ...record, metrics: evaluation.metrics, best: improved })}\n`);
-      if (improved) {
-        best = record;
-        bestValidation = { ...record, metrics: evaluation.metrics, predictions: evaluation.predictions };
-        await saveCheckpoint(bestPath, { weights: model.parameterMap(), metadata: { step, config, bestMetric: evaluation.metric } });
-        writeFileSync(bestJsonPath, JSON.stringify(bestValidation));
-      }
-      options.onEvent?.({ type: 'evaluation-end', ...record, metrics: evaluation.metrics, best: improved, ms: evaluation.ms });
-      if (improved) options.onEvent?.({ type: 'best-save', step, path: bestPath, metric: evaluation.metric });
+      const { metric, metrics, predictions } = evaluation;
+      const pass = { step, epoch, metric };
+      const improved = await selection.offer(pass, { metrics }, { metrics, predictions }, model.parameterMap(), { config });
+      options.onEvent?.({ type: 'evaluation-end', ...pass, metrics, best: improved, ms: evaluation.ms });
+      if (improved) options.onEvent?.({ type: 'best-save', step, path: selection.checkpointPath, metric });
     };
 
-    // What the step learnt, read after the loop's own sync point (the loss read-back).
-    let pending: { names: string[]; values: tf.Tensor1D; epoch: number; trainMs: number; coordination?: StepCoordination } | undefined;
     const stepTimes: number[] = [];
-    const onEvent = (event: TrainEvent): void => {
-      if (event.type === 'train-start') {
-        keepJsonLinesUpTo(metricsPath, event.startStep);
-        keepJsonLinesUpTo(validationPath, event.startStep);
-        if (coordinationPath) keepJsonLinesUpTo(coordinationPath, event.startStep);
-        options.onEvent?.(event);
-        return;
-      }
-      if (event.type !== 'step-end') {
-        options.onEvent?.(event);
-        return;
-      }
-      const terms: Record<string, number> = {};
-      const current = pending;
-      pending = undefined;
-      if (current) {
-        const values = current.values.dataSync(); // already computed: the loss was read first
-        current.names.forEach((name, i) => (terms[name] = values[i]!));
-        current.values.dispose();
-        stepTimes.push(current.trainMs);
-      }
-      const epoch = current?.epoch ?? 0;
-      const trainMs = current?.trainMs ?? event.stepMs;
-      appendFileSync(metricsPath, `${JSON.stringify({ step: event.step, epoch, loss: event.loss, ...terms, lr: event.learningRate, ms: round(trainMs) })}\n`);
-      const coordination = current?.coordination;
-      if (coordinationPath && coordination) {
-        const { coordination: full } = coordination;
-        appendFileSync(
-          coordinationPath,
-          `${JSON.stringify({ step: event.step, active: full.active, coefficients: coordination.coefficients, scores: coordination.scores, losses: coordination.losses, ratios: full.ratios })}\n`,
-        );
-      }
-      options.onEvent?.({ ...event, epoch, terms, trainMs, ...(coordination ? { coefficients: coordination.coefficients } : {}) });
-    };
-
-    const result = await trainLoop({
+    const result = await runTraining<StepInfo>({
+      outDir,
       model,
       optimizer,
       maxSteps: totalSteps,
@@ -372,51 +319,41 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       },
       random,
       data: runState,
-      checkpoint: { dir: checkpointDir, every: options.checkpointEvery ?? stepsPerEpoch, keepLast: options.keepCheckpoints ?? 2 },
+      checkpointEvery: options.checkpointEvery ?? stepsPerEpoch,
+      keepCheckpoints: options.keepCheckpoints ?? 2,
+      logs: [selection.logPath, ...(coordinationPath ? [coordinationPath] : [])],
       ...(options.resume ? { resume: true } : {}),
       config,
       samplesPerStep: batchSize,
-      onEvent,
       ...(options.signal ? { signal: options.signal } : {}),
+      metricsLine: ({ step, loss, terms, learningRate: lr, info }) => ({ step, epoch: info!.epoch, loss, ...terms, lr, ms: round(info!.trainMs) }),
+      onEvent: (event) => {
+        if (event.type !== 'step-end') return options.onEvent?.(event);
+        const { epoch, trainMs, coordination } = event.info!;
+        stepTimes.push(trainMs);
+        if (coordinationPath && coordination) {
+          const { coordination: full, coefficients, scores, losses } = coordination;
+          appendJsonLine(coordinationPath, { step: event.step, active: full.active, coefficients, scores, losses, ratios: full.ratios });
+        }
+        const { info: _info, ...rest } = event;
+        options.onEvent?.({ ...rest, epoch, trainMs, ...(coordination ? { coefficients: coordination.coefficients } : {}) });
+      },
       trainStep: async (step) => {
         const started = performance.now();
         const { value, epoch, lastInEpoch } = await loader.next();
-        const images = tf.tensor4d(value.images.data, value.images.shape as [number, number, number, number]);
-        let loss: tf.Scalar;
-        try {
-          const targets = taskTargets(task, value.samples);
-          const out = finetuneStep(
-            tuning,
-            optimizer,
-            {
-              images,
-              tokenIds: value.inputIds.data,
-              attentionMask: value.attentionMask.data,
-              wordIds: value.wordIds.data,
-              ...(targets ? { targets } : {}),
-              imageIds: value.samples.map((sample) => sample.imageId),
-            },
-            { ...(coordinator ? { coordinator } : {}), ...(auxiliary ? { auxiliary } : {}), noiseSeed: seed, ...(labelSmoothing ? { labelSmoothing } : {}) },
-          );
-          loss = out.loss;
-          const names = Object.keys(out.terms);
-          pending = {
-            names,
-            values: tf.stack(names.map((name) => out.terms[name]!)) as tf.Tensor1D,
-            epoch,
-            trainMs: 0,
-            ...(out.coordination ? { coordination: out.coordination } : {}),
-          };
-          tf.dispose(Object.values(out.terms));
-        } finally {
-          images.dispose();
-        }
-        await loss.data(); // finish the step's work before timing it and before validation
-        pending.trainMs = performance.now() - started;
+        const stepOptions = {
+          ...(coordinator ? { coordinator } : {}),
+          ...(auxiliary ? { auxiliary } : {}),
+          noiseSeed: seed,
+          ...(labelSmoothing ? { labelSmoothing } : {}),
+        };
+        const out = finetuneCollatedStep(tuning, optimizer, value, stepOptions);
+        await out.loss.data(); // finish the step's work before timing it and before validation
+        const info: StepInfo = { epoch, trainMs: performance.now() - started, ...(out.coordination ? { coordination: out.coordination } : {}) };
         if (lastInEpoch || step === totalSteps || (options.evaluateEvery !== undefined && step % options.evaluateEvery === 0)) {
           await evaluate(step, epoch);
         }
-        return loss;
+        return { loss: out.loss, terms: out.terms, info };
       },
     });
     return {
@@ -424,21 +361,42 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       reason: result.reason,
       totalSteps,
       stepsPerEpoch,
-      best: bestValidation,
-      bestCheckpoint: best ? bestPath : undefined,
+      best: selection.details,
+      bestCheckpoint: selection.best ? selection.checkpointPath : undefined,
       ...(result.lastCheckpoint ? { lastCheckpoint: result.lastCheckpoint } : {}),
-      history,
+      history: selection.history,
       medianStepMs: median(stepTimes),
       ignored: pretrained.ignored,
       imageNormalization: pipeline.normalization,
-      metricsPath,
-      validationPath,
+      metricsPath: result.metricsPath,
+      validationPath: selection.logPath,
       ...(coordinationPath ? { coordinationPath } : {}),
-      checkpointDir,
+      checkpointDir: result.checkpointDir,
     };
   } finally {
     for (const item of owned.reverse()) item.dispose();
   }
+}
+
+/** What the run stores under `config` in its checkpoints and `best.safetensors` (what `evaluateTask` rebuilds the model from). */
+function storedConfig(options: RunTaskTuningOptions, tuning: TaskTuning, normalization: ImageNormalization | undefined, totalSteps: number) {
+  const { hiddenMultiplier, labelSmoothing, gmCoord, checkpoint } = options;
+  return {
+    model: tuning.model.config,
+    task: options.task,
+    ...(normalization ? { imageNormalization: normalization } : {}),
+    retrieval: tuning.retrieval,
+    pooling: tuning.pooling,
+    ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }),
+    ...(labelSmoothing ? { labelSmoothing } : {}),
+    batchSize: options.batchSize,
+    totalSteps,
+    learningRate: options.learningRate,
+    seed: options.seed,
+    blindImage: options.blindImage ?? false,
+    ...(gmCoord ? { gmCoord } : {}),
+    ...(checkpoint ? { pretrained: checkpoint } : {}),
+  };
 }
 
 function validateOptions(options: RunTaskTuningOptions): void {
@@ -484,16 +442,6 @@ function buildCoordinator(options: GmCoordOptions): Coordinator {
     ...(options.stopStep === undefined ? {} : { stopStep: options.stopStep }),
     ...(options.minCoefficient === undefined ? {} : { minCoefficient: options.minCoefficient }),
   });
-}
-
-/** The saved best pass, when it is the one the checkpoint's state names. */
-function readBestValidation(file: string, best: BestRecord): BestValidation | undefined {
-  try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as BestValidation;
-    return saved.step === best.step && saved.metric === best.metric ? saved : undefined;
-  } catch {
-    return undefined; // written after the checkpoint's pass and lost: the run re-evaluates as it goes
-  }
 }
 
 function median(values: readonly number[]): number {

@@ -1,48 +1,31 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamW,
   CheckpointMismatchError,
   InvalidConfigError,
-  keepJsonLinesUpTo,
   latestCheckpoint,
   readCheckpoint,
   readSafetensorsHeader,
-  saveCheckpoint,
-  SeededRandom,
-  tensorFromRecord,
-  trainLoop,
+  runTraining,
   type CheckpointMetadata,
-  type TrainEvent,
 } from '@umd/core';
+import { createImagePipeline, imageNormalizations, type ImageNormalization, type ImagePipelineConfig, type Sample, type WordPieceTokenizer } from '@umd/data';
+import type { UmdModel } from '@umd/encoders';
 import {
-  createBatchLoader,
-  createImagePipeline,
-  createImageTextCollate,
-  imageNormalizations,
-  type ImageNormalization,
-  type ImagePipelineConfig,
-  type Sample,
-  type WordPieceTokenizer,
-} from '@umd/data';
-import { loadVisionStem, UmdModel } from '@umd/encoders';
-import {
-  createMrPretraining,
+  createMrTraining,
+  mrMetricsLine,
   mrPretrainCollatedStep,
+  mrSchedule,
   type MrLearningRate,
-  type MrMetricsLine,
   type MrPretrainConfig,
   type MrPretrainEvent,
   type MrTerm,
-  type StackedTerms,
 } from '@umd/mr-pretrain';
 
 import { assertAllowedSplits, defaultAllowedSplits } from './assert-allowed-splits.js';
 import { estimateImageStatistics } from './estimate-image-statistics.js';
 import { createFixedEvaluation, measureMrLosses, type MrLossValues } from './measure-mr-losses.js';
-import { loadMrWeights, mrCheckpointInfo, teacherPrefix, withTerms } from './mr-checkpoint.js';
+import { loadMrWeights, mrCheckpointInfo, saveMrCheckpoint, withTerms } from './mr-checkpoint.js';
 
 /** The calibration learning rate is this fraction of the pre-training base rate unless `learningRate.base` is given. */
 export const defaultLearningRateFraction = 0.1;
@@ -210,14 +193,7 @@ export interface CalibrationRunConfig {
 export async function calibrate(options: CalibrateOptions): Promise<CalibrationResult> {
   assertAllowedSplits(options.samples, options.allowedSplits ?? defaultAllowedSplits);
   const { samples, tokenizer, steps, batchSize, seed, outDir } = options;
-  const checkpointEvery = options.checkpointEvery ?? 100;
-  const evaluationBatches = options.evaluationBatches ?? 4;
-  if (!(Number.isInteger(steps) && steps > 0)) throw new InvalidConfigError('steps', steps, 'a positive integer');
-  if (!(Number.isInteger(batchSize) && batchSize >= 2)) throw new InvalidConfigError('batchSize', batchSize, 'an integer ≥ 2');
-  if (samples.length < batchSize) throw new InvalidConfigError('samples', samples.length, `at least batchSize (${batchSize}) training samples`);
-  if (!(Number.isInteger(checkpointEvery) && checkpointEvery > 0)) throw new InvalidConfigError('checkpointEvery', checkpointEvery, 'a positive integer');
-  if (!(Number.isInteger(evaluationBatches) && evaluationBatches > 0))
-    throw new InvalidConfigError('evaluationBatches', evaluationBatches, 'a positive integer');
+  const { checkpointEvery, evaluationBatches } = validateOptions(options);
 
   const loaded = await readCheckpoint(options.checkpoint);
   const info = mrCheckpointInfo(loaded.metadata, options.checkpoint);
@@ -245,50 +221,19 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
   // The statistics (deterministic for the seed, so a resumed run gets the same ones).
   const pretrainingNormalization =
     options.pretrainingNormalization ?? info.imageNormalization ?? (channels === 3 ? imageNormalizations.imagenet : imageNormalizations.grey);
-  let imageNormalization: ImageNormalization = pretrainingNormalization;
-  let statisticsImages: number | undefined;
-  if (reestimateStatistics) {
-    const started = performance.now();
-    const statistics = await estimateImageStatistics(samples, {
-      size: imageSize,
-      channels,
-      seed,
-      allowedSplits: options.allowedSplits ?? defaultAllowedSplits,
-      ...(options.statisticsMaxImages !== undefined ? { maxImages: options.statisticsMaxImages } : {}),
-      ...(options.image?.cacheDir ? { cacheDir: options.image.cacheDir } : {}),
-    });
-    imageNormalization = { mean: statistics.mean, std: statistics.std };
-    statisticsImages = statistics.images;
-    options.onEvent?.({ type: 'statistics-end', normalization: imageNormalization, images: statistics.images, ms: performance.now() - started });
-  }
+  const statistics = reestimateStatistics ? await downstreamStatistics(options, imageSize, channels) : undefined;
+  const imageNormalization: ImageNormalization = statistics?.normalization ?? pretrainingNormalization;
+  const statisticsImages = statistics?.images;
 
-  const checkpointDir = path.join(outDir, 'checkpoints');
-  const metricsPath = path.join(outDir, 'metrics.jsonl');
   const calibratedPath = path.join(outDir, 'calibrated.safetensors');
-  mkdirSync(checkpointDir, { recursive: true });
-  if (options.resume) await checkResumeStatistics(checkpointDir, imageNormalization);
+  if (options.resume) await checkResumeStatistics(path.join(outDir, 'checkpoints'), imageNormalization);
 
-  const random = new SeededRandom(seed);
-  await loadVisionStem(modelConfig.vision.stem);
-  const model = new UmdModel(modelConfig, random);
-  const { pad, unk, cls, sep, mask } = tokenizer.specialIds;
-  const pretraining = createMrPretraining({
-    model,
-    config,
-    random,
-    totalSteps: steps,
-    tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
-  });
-  let optimizer: AdamW | undefined;
-  let pending: StackedTerms | undefined;
-  const carried: [string, tf.Tensor][] = [];
+  // Continues the MR objectives on the downstream images and texts.
+  const pipeline = createImagePipeline({ ...options.image, size: imageSize, channels, normalization: imageNormalization });
+  const parts = await createMrTraining({ model: modelConfig, config, tokenizer, steps, learningRate, seed, samples, batchSize, pipeline });
+  const { random, model, pretraining, optimizer, loader } = parts;
   try {
     loadMrWeights(pretraining, loaded.weights, options.checkpoint);
-    optimizer = new AdamW(model.parameters(), {
-      learningRate: learningRate.base,
-      beta2: learningRate.beta2 ?? 0.95,
-      weightDecay: learningRate.weightDecay ?? 0.05,
-    });
 
     // Losses before: the checkpoint as it was, then with the new statistics (same batches, masks and pairings).
     const evaluation = createFixedEvaluation(pretraining, samples, { tokenizer, batchSize, batches: evaluationBatches, seed });
@@ -303,15 +248,6 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
     const lossBefore = await measure('before', pretrainingNormalization);
     const lossRenormalized = reestimateStatistics ? await measure('renormalized', imageNormalization) : undefined;
 
-    // Continue the MR objectives on the downstream images and texts.
-    const pipeline = createImagePipeline({ ...options.image, size: imageSize, channels, normalization: imageNormalization });
-    const loader = createBatchLoader({
-      samples,
-      batchSize,
-      seed,
-      dropLast: true, // every batch full: ITM needs B ≥ 2
-      collate: createImageTextCollate<Sample>({ pipeline, tokenizer, maxLength: modelConfig.text.maxPositions }),
-    });
     const runConfig: CalibrationRunConfig = {
       model: modelConfig,
       mrPretrain: config,
@@ -321,68 +257,37 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
       seed,
       calibration: { from: path.resolve(options.checkpoint), imageNormalization },
     };
-    const onEvent = (event: TrainEvent): void => {
-      if (event.type === 'train-start') keepJsonLinesUpTo(metricsPath, event.startStep);
-      if (event.type !== 'step-end') {
-        options.onEvent?.(event);
-        return;
-      }
-      const terms: Partial<Record<MrTerm, number>> = {};
-      if (pending) {
-        const values = pending.values.dataSync(); // already computed: the loop read the loss first
-        pending.names.forEach((name, i) => (terms[name] = values[i]!));
-        pending.values.dispose();
-        pending = undefined;
-      }
-      const line: MrMetricsLine = { step: event.step, ...terms, total: event.loss, lr: event.learningRate, ms: Math.round(event.stepMs * 100) / 100 };
-      appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
-      options.onEvent?.({ ...event, terms });
-    };
-    const stepOptimizer = optimizer;
-    const result = await trainLoop({
+    const result = await runTraining({
+      outDir,
       model,
       extraModules: pretraining.teacher ? { teacher: pretraining.teacher.model } : {},
       optimizer,
       maxSteps: steps,
-      schedule: {
-        baseLearningRate: learningRate.base,
-        schedule: { kind: 'cosine', warmupSteps: learningRate.warmupSteps, totalSteps: steps, minLearningRate: learningRate.min ?? 0 },
-      },
+      schedule: mrSchedule(learningRate, steps),
       random,
       data: loader,
-      checkpoint: { dir: checkpointDir, every: checkpointEvery, keepLast: 2 },
+      checkpointEvery,
+      keepCheckpoints: 2,
       ...(options.resume ? { resume: true } : {}),
       config: runConfig,
       samplesPerStep: batchSize,
-      onEvent,
+      metricsLine: mrMetricsLine,
       ...(options.signal ? { signal: options.signal } : {}),
+      onEvent: (event) => options.onEvent?.(event as CalibrationEvent),
       trainStep: async () => {
         const { value } = await loader.next();
-        const { loss, terms } = mrPretrainCollatedStep(pretraining, stepOptimizer, value);
-        pending = terms;
-        return loss;
+        return mrPretrainCollatedStep(pretraining, optimizer, value);
       },
     });
 
     const lossAfter = await measure('after', imageNormalization);
-    const common = {
-      imageNormalization,
-      lossBefore,
-      ...(lossRenormalized ? { lossRenormalized } : {}),
-      lossAfter,
-      steps: result.step,
-      metricsPath,
-    };
+    const { metricsPath } = result;
+    const common = { imageNormalization, lossBefore, ...(lossRenormalized ? { lossRenormalized } : {}), lossAfter, steps: result.step, metricsPath };
     // Aborted: the resumable checkpoint (or, before the first step, the starting one) holds the latest weights.
     if (result.reason === 'aborted') return { checkpoint: result.lastCheckpoint ?? options.checkpoint, reason: 'aborted', ...common };
 
     const splits: Record<string, number> = {};
     for (const sample of samples) splits[sample.split] = (splits[sample.split] ?? 0) + 1;
-    const weights: Map<string, tf.Tensor> = model.parameterMap();
-    for (const [name, variable] of pretraining.teacher?.model.parameterMap() ?? []) weights.set(teacherPrefix + name, variable);
-    // Weights of switched-off terms (their heads, the teacher) pass through unchanged: nothing of the checkpoint is lost.
-    for (const [name, record] of Object.entries(loaded.weights)) if (!weights.has(name)) carried.push([name, tensorFromRecord(record)]);
-    for (const [name, tensor] of carried) weights.set(name, tensor);
     const { calibration, ...storedConfig } = runConfig;
     const metadata: CalibratedCheckpointMetadata = {
       step: result.step,
@@ -405,15 +310,41 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
         lossAfter,
       },
     };
-    await saveCheckpoint(calibratedPath, { weights, metadata });
+    await saveMrCheckpoint(calibratedPath, pretraining, loaded.weights, metadata);
     return { checkpoint: calibratedPath, reason: 'completed', ...common };
   } finally {
-    tf.dispose(carried.map(([, tensor]) => tensor));
-    pending?.values.dispose();
-    optimizer?.dispose();
-    pretraining.dispose();
-    model.dispose();
+    parts.dispose();
   }
+}
+
+/** Checks the numeric options; returns the two with defaults. */
+function validateOptions(options: CalibrateOptions): { checkpointEvery: number; evaluationBatches: number } {
+  const { samples, steps, batchSize } = options;
+  const checkpointEvery = options.checkpointEvery ?? 100;
+  const evaluationBatches = options.evaluationBatches ?? 4;
+  if (!(Number.isInteger(steps) && steps > 0)) throw new InvalidConfigError('steps', steps, 'a positive integer');
+  if (!(Number.isInteger(batchSize) && batchSize >= 2)) throw new InvalidConfigError('batchSize', batchSize, 'an integer ≥ 2');
+  if (samples.length < batchSize) throw new InvalidConfigError('samples', samples.length, `at least batchSize (${batchSize}) training samples`);
+  if (!(Number.isInteger(checkpointEvery) && checkpointEvery > 0)) throw new InvalidConfigError('checkpointEvery', checkpointEvery, 'a positive integer');
+  if (!(Number.isInteger(evaluationBatches) && evaluationBatches > 0))
+    throw new InvalidConfigError('evaluationBatches', evaluationBatches, 'a positive integer');
+  return { checkpointEvery, evaluationBatches };
+}
+
+/** The input statistics of the downstream training images (TD-Calib's re-estimation), with an event. */
+async function downstreamStatistics(options: CalibrateOptions, size: number, channels: 1 | 3): Promise<{ normalization: ImageNormalization; images: number }> {
+  const started = performance.now();
+  const statistics = await estimateImageStatistics(options.samples, {
+    size,
+    channels,
+    seed: options.seed,
+    allowedSplits: options.allowedSplits ?? defaultAllowedSplits,
+    ...(options.statisticsMaxImages !== undefined ? { maxImages: options.statisticsMaxImages } : {}),
+    ...(options.image?.cacheDir ? { cacheDir: options.image.cacheDir } : {}),
+  });
+  const normalization = { mean: statistics.mean, std: statistics.std };
+  options.onEvent?.({ type: 'statistics-end', normalization, images: statistics.images, ms: performance.now() - started });
+  return { normalization, images: statistics.images };
 }
 
 function resolveLearningRate(given: Partial<MrLearningRate> | undefined, pretrainingBase: number | undefined, steps: number): MrLearningRate {

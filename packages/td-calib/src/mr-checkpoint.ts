@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   assignWeights,
+  saveCheckpoint,
+  tensorFromRecord,
   CheckpointFormatError,
   CheckpointMismatchError,
   decodeSafetensors,
@@ -105,6 +107,30 @@ export function loadMrWeights(
   if (missing.length > 0) throw new CheckpointMismatchError(source, missing);
   assignWeights(student, pick(weights, student), source);
   if (teacher) assignWeights(teacher, pick(teacherWeights, teacher), `${source} (${teacherPrefix})`);
+}
+
+/**
+ * Writes `pretraining`'s weights as an MR checkpoint that `loadMrWeights` reads back: the student (`vision.*`, `text.*`,
+ * `fusion.*`, `heads.*`), the EMA teacher under `extra/teacher/*`, and every other entry of `from` unchanged (the heads
+ * and teacher of switched-off terms: nothing of the starting checkpoint is lost).
+ */
+export async function saveMrCheckpoint(
+  file: string,
+  pretraining: MrPretraining,
+  from: Readonly<Record<string, TensorRecord>>,
+  metadata: CheckpointMetadata,
+): Promise<void> {
+  const weights: Map<string, tf.Tensor> = pretraining.model.parameterMap();
+  for (const [name, variable] of pretraining.teacher?.model.parameterMap() ?? []) weights.set(teacherPrefix + name, variable);
+  const carried = Object.entries(from)
+    .filter(([name]) => !weights.has(name))
+    .map(([name, record]) => [name, tensorFromRecord(record)] as const);
+  try {
+    for (const [name, tensor] of carried) weights.set(name, tensor);
+    await saveCheckpoint(file, { weights, metadata });
+  } finally {
+    tf.dispose(carried.map(([, tensor]) => tensor));
+  }
 }
 
 function missingFrom(target: Map<string, tf.Variable>, weights: Readonly<Record<string, TensorRecord>>, prefix: string, expected: string) {

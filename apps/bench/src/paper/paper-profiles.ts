@@ -19,7 +19,7 @@ const tinyWithStem = {
 const readyRecipe = { learningRate: 3e-4, learningRateMultipliers: { encoders: 1, fusion: 1, heads: 1 }, pooling: 'mean' } as const;
 
 /** VQA-RAD's validation as the ready config carves it: 15% of MEVF train, by question (see `validationCarve`). */
-const readyData = { validationFraction: 0.15, validationCarve: 'sample' } as const;
+const readyData = { validationFraction: 0.15, validationCarve: 'question' } as const;
 
 /**
  * The profiles. Times are for the whole grid (4 tasks, 5 variants + the text-only floor model) on 2 CPU cores (wasm).
