@@ -41,6 +41,7 @@ export { learningRateAt, validateLrSchedule } from './optim/lr-schedule.js';
 export type { LrSchedule } from './optim/lr-schedule.js';
 export { clipGradNorm, globalNorm } from './optim/clip-grad-norm.js';
 export { GradientAccumulator } from './optim/gradient-accumulator.js';
+export { WeightAverage } from './optim/weight-average.js';
 // Our replacements of two tfjs gradients (initRuntime registers them; a browser page registers them itself).
 export { batchMatMulGradient } from './runtime/batch-mat-mul-gradient.js';
 export { tileGradient } from './runtime/tile-gradient.js';

@@ -147,6 +147,33 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(first['vqa']).not.toBe(second['vqa']); // the same model and batch, another target distribution
   });
 
+  it('validates and keeps the averaged weights with weightAverage, and resumes the average exactly', async () => {
+    const startTensors = tf.memory().numTensors;
+    const options = { gmCoord: undefined, evaluateEvery: undefined, weightAverage: { decay: 0.9 } };
+    const whole = await runTaskTuning(vqaOptions(path.join(root, 'averaged'), options));
+    const best = await readCheckpoint(whole.bestCheckpoint!);
+    expect(best.metadata.config).toMatchObject({ weightAverage: { decay: 0.9 } });
+    expect(Object.keys(best.weights).some((name) => name.startsWith('extra/'))).toBe(false); // the model's weights only
+    // best.safetensors holds the average, not the live weights of that step: evaluating it reproduces the pass.
+    const again = await evaluateTask({ checkpoint: whole.bestCheckpoint!, samples: vqa.validate, tokenizer, batchSize: 16 });
+    expect(again.metric).toBe(whole.best!.metric);
+    const last = await readCheckpoint(whole.lastCheckpoint!);
+    const name = Object.keys(best.weights).find((key) => key.startsWith('heads.'))!;
+    expect(Object.keys(last.weights).some((key) => key.startsWith('extra/weightAverage/'))).toBe(true);
+    if (whole.best!.step === whole.totalSteps) expect(best.weights[name]!.data).not.toEqual(last.weights[name]!.data);
+    expect(tf.memory().numTensors).toBe(startTensors);
+
+    const split = path.join(root, 'averaged-split');
+    const controller = new AbortController();
+    await runTaskTuning(
+      vqaOptions(split, { ...options, onEvent: (event) => event.type === 'step-end' && event.step === 3 && controller.abort(), signal: controller.signal }),
+    );
+    const resumed = await runTaskTuning(vqaOptions(split, { ...options, resume: true }));
+    expect(withoutTimes(await readLines(resumed.validationPath))).toEqual(withoutTimes(await readLines(whole.validationPath)));
+    expect(resumed.best).toEqual(whole.best);
+    expect(tf.memory().numTensors).toBe(startTensors);
+  });
+
   it('validates its options', async () => {
     const outDir = path.join(root, 'invalid');
     await expect(runTaskTuning(vqaOptions(outDir, { labelSmoothing: 1 }))).rejects.toThrow(/labelSmoothing/);

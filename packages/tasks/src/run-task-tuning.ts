@@ -7,6 +7,7 @@ import {
   InvalidConfigError,
   runTraining,
   SeededRandom,
+  WeightAverage,
   type BestByValidationState,
   type Resumable,
   type TrainEvent,
@@ -117,6 +118,12 @@ export interface RunTaskTuningOptions {
    * (see `softmaxCrossEntropy` in @umd/core). Recorded in checkpoints when > 0. Default 0.
    */
   readonly labelSmoothing?: number;
+  /**
+   * Polyak averaging: validation (and so `best.safetensors`) uses an exponential moving average of the weights with
+   * this decay (`WeightAverage` in @umd/core), training goes on with the live weights. Recorded in checkpoints. Default:
+   * none.
+   */
+  readonly weightAverage?: { readonly decay: number };
   readonly onEvent?: (event: TaskTuningEvent) => void;
   /** Stops after the current step, writing a checkpoint first. */
   readonly signal?: AbortSignal;
@@ -278,6 +285,8 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
     });
     owned.push(optimizer);
     const coordinator = options.gmCoord ? buildCoordinator(options.gmCoord) : undefined;
+    const average = options.weightAverage ? new WeightAverage(model.parameterMap(), options.weightAverage.decay) : undefined;
+    if (average) owned.push(average);
 
     // State that must survive a resume rides in the checkpoint's `data` field.
     const selection = new BestByValidation<BestRecord, Omit<BestValidation, keyof BestRecord>>(outDir);
@@ -292,7 +301,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
     };
     const config = storedConfig(options, tuning, normalization, totalSteps);
 
-    const evaluate = async (step: number, epoch: number): Promise<void> => {
+    const evaluateWeights = async (step: number, epoch: number): Promise<void> => {
       const evaluation: TaskEvaluation = await evaluateTuning(tuning, options.validation, {
         pipeline: evaluationPipeline,
         tokenizer,
@@ -306,11 +315,14 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       options.onEvent?.({ type: 'evaluation-end', ...pass, metrics, best: improved, ms: evaluation.ms });
       if (improved) options.onEvent?.({ type: 'best-save', step, path: selection.checkpointPath, metric });
     };
+    const evaluate = (step: number, epoch: number): Promise<void> =>
+      average ? average.withAverage(() => evaluateWeights(step, epoch)) : evaluateWeights(step, epoch);
 
     const stepTimes: number[] = [];
     const result = await runTraining<StepInfo>({
       outDir,
       model,
+      ...(average ? { extraModules: { weightAverage: average } } : {}),
       optimizer,
       maxSteps: totalSteps,
       schedule: {
@@ -348,6 +360,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
           ...(labelSmoothing ? { labelSmoothing } : {}),
         };
         const out = finetuneCollatedStep(tuning, optimizer, value, stepOptions);
+        average?.update();
         await out.loss.data(); // finish the step's work before timing it and before validation
         const info: StepInfo = { epoch, trainMs: performance.now() - started, ...(out.coordination ? { coordination: out.coordination } : {}) };
         if (lastInEpoch || step === totalSteps || (options.evaluateEvery !== undefined && step % options.evaluateEvery === 0)) {
@@ -389,6 +402,7 @@ function storedConfig(options: RunTaskTuningOptions, tuning: TaskTuning, normali
     pooling: tuning.pooling,
     ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }),
     ...(labelSmoothing ? { labelSmoothing } : {}),
+    ...(options.weightAverage ? { weightAverage: options.weightAverage } : {}),
     batchSize: options.batchSize,
     totalSteps,
     learningRate: options.learningRate,

@@ -304,6 +304,10 @@ const finetuneSchema = z
       .lt(1)
       .optional()
       .describe('ε of the class loss: targets (1 − ε)·one-hot + ε/K (default 0; VQA and classification, not retrieval)'),
+    weightAverage: z
+      .strictObject({ decay: z.number().min(0).lt(1).describe('d of a ← d·a + (1 − d)·w after each step (0.99–0.999: the last ~100–1,000 steps)') })
+      .optional()
+      .describe('Polyak averaging: validate and keep an exponential moving average of the weights (default none)'),
     pooling: z
       .enum(['cls', 'mean'])
       .optional()

@@ -7,13 +7,23 @@ import { withoutUndefined } from './without-undefined.js';
 /** The options of `runTaskTuning` that come from the `finetune` section alone. */
 export type TaskTuningSettings = Pick<
   RunTaskTuningOptions,
-  'batchSize' | 'epochs' | 'learningRate' | 'gmCoord' | 'blindImage' | 'pooling' | 'hiddenMultiplier' | 'evaluateEvery' | 'labelSmoothing' | 'image'
+  | 'batchSize'
+  | 'epochs'
+  | 'learningRate'
+  | 'gmCoord'
+  | 'blindImage'
+  | 'pooling'
+  | 'hiddenMultiplier'
+  | 'evaluateEvery'
+  | 'labelSmoothing'
+  | 'weightAverage'
+  | 'image'
 >;
 
 /**
  * The `runTaskTuning` options of a `finetune` section: batch size, epochs, the learning rate (base, per-group
  * multipliers, warm-up, decay, final rate, weight decay), GM-Coord with every coordinator option when enabled, the
- * blind-image floor, pooling, head width, extra validation passes, label smoothing, and the training images' crop
+ * blind-image floor, pooling, head width, extra validation passes, label smoothing, weight averaging, and the training images' crop
  * (`augment`) on top of `image` (the stage's shared pipeline settings). Keys the section leaves out are left out, so
  * the library's defaults apply and a config without them runs as it did before they existed.
  */
@@ -30,6 +40,7 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
       hiddenMultiplier: finetune.hiddenMultiplier,
       evaluateEvery: finetune.evaluateEvery,
       labelSmoothing: finetune.labelSmoothing,
+      weightAverage: finetune.weightAverage,
     }),
     image: { ...image, ...(crop ? { crop } : {}) },
   };
