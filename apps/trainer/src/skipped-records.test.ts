@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -6,7 +8,7 @@ import type { SkippedRecord } from '@umd/data';
 import { describe, expect, it } from 'vitest';
 
 import { parsePipelineConfig } from './config/load-pipeline-config.js';
-import { loadTaskData } from './datasets.js';
+import { loadPretrainCorpus, loadTaskData } from './datasets.js';
 import { DataSkipError } from './errors/data-skip-error.js';
 import { checkSkippedFraction, describeSkippedRecords } from './skipped-records.js';
 
@@ -19,7 +21,41 @@ const record = (split: string, index: number, reason: SkippedRecord['reason']): 
   message: `record ${index}: ${reason}`,
 });
 
+/** A MedPix 2.0 folder whose train split has 4 records, one of them pointing at an image that is not there. */
+async function medpixWithMissingImage(): Promise<string> {
+  const data = await mkdtemp(path.join(tmpdir(), 'umd-corpus-skips-'));
+  const root = path.join(data, 'medpix-2.0');
+  await mkdir(path.join(root, 'images'), { recursive: true });
+  await mkdir(path.join(root, 'splitted_dataset'));
+  const lines = ['MPX1_synpic1', 'MPX1_synpic2', 'MPX2_synpic3', 'MPX3_synpic4'].map((image) =>
+    JSON.stringify({ U_id: image.split('_')[0], image, Type: 'CT', 'Location Category': 'Head', Description: { Caption: `Caption of ${image}.` } }),
+  );
+  for (const image of ['MPX1_synpic1', 'MPX1_synpic2', 'MPX3_synpic4']) await writeFile(path.join(root, 'images', `${image}.png`), 'not read here');
+  await writeFile(path.join(root, 'splitted_dataset', 'descriptions_train.jsonl'), `${lines.join('\n')}\n`);
+  return data;
+}
+
 describe('skipped records', () => {
+  it('lists the pre-training corpus records skipped by reason, file and record, and stops past the allowed share', async () => {
+    const data = await medpixWithMissingImage();
+    try {
+      const config = (maxSkippedFraction: number) =>
+        parsePipelineConfig({ name: 'corpus', data: { dataset: 'vqa-rad', maxSkippedFraction }, pretrain: { corpus: 'medpix', corpusRoot: 'medpix-2.0' } });
+      const corpus = await loadPretrainCorpus(config(0.5), data);
+      expect(corpus.samples.map((sample) => sample.id)).toEqual(['MPX1_synpic1', 'MPX1_synpic2', 'MPX3_synpic4']);
+      expect(corpus.skipped).toHaveLength(1);
+      expect(corpus.skipped[0]).toMatch(
+        /^skipped in train: 1 of 4 records — missing-image 1: splitted_dataset\/descriptions_train\.jsonl line 3 \(id MPX2_synpic3\)/,
+      );
+      await expect(loadPretrainCorpus(config(0.05), data)).rejects.toThrow(DataSkipError);
+      await expect(loadPretrainCorpus(config(0.05), data)).rejects.toThrow(
+        /medpix \(pre-training corpus\): 1 of 4 train records \(25\.0%\) could not be used, more than data\.maxSkippedFraction = 0\.05/,
+      );
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
   const skipped = [record('validate', 3, 'missing-image'), record('validate', 9, 'missing-image'), record('train', 1, 'missing-field')];
 
   it('names each split, reason, file and record, with the share of the split', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { FileWriteError } from '../errors/file-write-error.js';
 import { UmdError } from '../errors/umd-error.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
@@ -24,6 +25,26 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, 'héllo');
     expect(await readFile(path, 'utf8')).toBe('héllo');
     expect(await readdir(join(directory, 'nested', 'deeper'))).toEqual(['file.bin']);
+  });
+
+  it('says "no space left on the device (ENOSPC)" when the disk fills, names the file, and leaves the old file and no temp file', async () => {
+    const folder = join(directory, 'full-disk');
+    const path = join(folder, 'metrics.json');
+    await writeFileAtomic(path, 'previous');
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const write = writeFileAtomic(path, 'next', {
+      _internal: {
+        writeFile: async () => {
+          throw full;
+        },
+      },
+    });
+    await expect(write).rejects.toThrow(`Could not write ${path}: no space left on the device (ENOSPC)`);
+    const error = (await write.catch((caught: unknown) => caught)) as FileWriteError;
+    expect(error).toBeInstanceOf(FileWriteError);
+    expect(error.path).toBe(path);
+    expect(await readFile(path, 'utf8')).toBe('previous');
+    expect(await readdir(folder)).toEqual(['metrics.json']);
   });
 
   it('leaves the old file intact and no temp file when the writer crashes midway', async () => {

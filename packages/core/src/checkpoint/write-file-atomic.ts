@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+import { fileSystemReason } from '../errors/file-system-reason.js';
 import { FileWriteError } from '../errors/file-write-error.js';
 
 /** Options of {@link writeFileAtomic}. */
@@ -38,12 +39,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     // Best-effort cleanup: the error that matters is the one being rethrown.
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true }).catch(() => undefined);
-    throw new FileWriteError(path, `Could not write ${path}: ${(error as Error).message}`, { cause: error });
+    throw new FileWriteError(path, `Could not write ${path}: ${fileSystemReason(error)}`, { cause: error });
   }
   try {
     await syncDirectory(directory);
   } catch (error) {
-    const message = `Wrote ${path}, but could not fsync ${directory}; the rename may not survive a power loss: ${(error as Error).message}`;
+    const message = `Wrote ${path}, but could not fsync ${directory}; the rename may not survive a power loss: ${fileSystemReason(error)}`;
     throw new FileWriteError(path, message, { cause: error });
   }
 }

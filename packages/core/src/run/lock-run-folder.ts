@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import lockfile from 'proper-lockfile';
 
+import { fileSystemReason } from '../errors/file-system-reason.js';
 import { FileWriteError } from '../errors/file-write-error.js';
 import { RunFolderLockedError, type RunFolderLockHolder } from '../errors/run-folder-locked-error.js';
 import { processRuns } from './process-runs.js';
@@ -103,22 +104,6 @@ async function createFolder(dir: string): Promise<void> {
       }
     }
   }
-}
-
-const reasons: Readonly<Record<string, string>> = {
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'the disk quota is exhausted',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EEXIST: 'a file of that name is in the way',
-};
-
-/** A file system error in words, with its code: `the file system is read-only (EROFS)`. */
-export function fileSystemReason(error: unknown): string {
-  const { code, message } = error as NodeJS.ErrnoException;
-  return code && reasons[code] ? `${reasons[code]} (${code})` : message;
 }
 
 async function readHolder(file: string): Promise<RunFolderLockHolder | undefined> {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { FileWriteError } from '../errors/file-write-error.js';
 import { RunFolderLockedError } from '../errors/run-folder-locked-error.js';
 import { Linear } from '../nn/linear.js';
 import { AdamW } from '../optim/adamw.js';
@@ -12,7 +13,7 @@ import { SeededRandom } from '../random/seeded-random.js';
 import { lockRunFolder } from '../run/lock-run-folder.js';
 import { initRuntime } from '../runtime/init-runtime.js';
 import { valueAndGrads } from '../runtime/value-and-grads.js';
-import { runTraining, stackTerms, type TrainingEvent } from './run-training.js';
+import { appendJsonLine, runTraining, stackTerms, type TrainingEvent } from './run-training.js';
 
 /** A linear regression whose loss has two terms (mse and an L2 penalty), seeded so two runs are the same run. */
 function setup() {
@@ -154,6 +155,13 @@ describe('runTraining (the run harness)', () => {
     expect(lines.map((line) => line['step'])).toEqual([1, 2, 3, 4, 5, 6]);
     const wholeLines = await readLines(wholeRun.metricsPath);
     expect(lines.map((line) => line['loss'])).toEqual(wholeLines.map((line) => line['loss']));
+  });
+
+  it('names the file and the cause when a log cannot be appended to', async () => {
+    const outDir = await tempDir();
+    const file = path.join(outDir, 'missing-folder', 'validation.jsonl');
+    expect(() => appendJsonLine(file, { step: 1 })).toThrow(new RegExp(`Cannot append to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*ENOENT`));
+    expect(() => appendJsonLine(file, { step: 1 })).toThrow(FileWriteError);
   });
 
   it('refuses a folder another run holds, saying "lock" and who holds it, before touching it', async () => {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { FileWriteError } from '../errors/file-write-error.js';
-import { fileSystemReason, lockRunFolder, type RunFolderLock } from '../run/lock-run-folder.js';
+import { fileSystemReason } from '../errors/file-system-reason.js';
+import { lockRunFolder, type RunFolderLock } from '../run/lock-run-folder.js';
 import { keepJsonLinesUpTo } from './keep-json-lines-up-to.js';
 import { trainLoop, type TrainEvent, type TrainLoopOptions, type TrainResult } from './train-loop.js';
 
