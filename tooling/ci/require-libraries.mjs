@@ -1,11 +1,11 @@
 // CommonJS consumers: each library's built entry points load with require() (Node >= 20.19 loads the ESM build
 // through the `default` export condition) and export what their ESM import exports. Run after `pnpm build`.
-'use strict';
-const { readdirSync, readFileSync } = require('node:fs');
-const { createRequire } = require('node:module');
-const path = require('node:path');
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(__dirname, '..', '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let failures = 0;
 for (const folder of readdirSync(path.join(root, 'packages'))) {
   const dir = path.join(root, 'packages', folder);
