@@ -13,6 +13,8 @@ import {
   type SeededRandom,
 } from '@umd/core';
 
+import { maskedMean } from './masked-mean.js';
+
 /** Architecture of the co-attention fusion. Plain data; stored in checkpoints. */
 export interface FusionConfig {
   /** Width D of both fused streams. */
@@ -190,11 +192,4 @@ export class CoAttentionFusion extends Module {
       return { text: textOut, image: imageOut, pooled: pooled as tf.Tensor2D, layers };
     });
   }
-}
-
-/** x [B, N, D], mask [B, N] (1 = real) or none -> [B, D], the mean over the real positions. */
-function maskedMean(x: tf.Tensor3D, mask: tf.Tensor | undefined): tf.Tensor2D {
-  if (!mask) return tf.mean(x, 1);
-  const weights = tf.expandDims(tf.cast(mask, 'float32'), 2); // [B, N, 1]
-  return tf.div(tf.sum(tf.mul(x, weights), 1), tf.maximum(tf.sum(weights, 1), 1)) as tf.Tensor2D;
 }

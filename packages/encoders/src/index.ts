@@ -9,6 +9,7 @@ export type { VitConfig, VitInputs } from './vision-transformer.js';
 export { TextTransformer } from './text-transformer.js';
 export type { TextConfig, TextInputs } from './text-transformer.js';
 export { CoAttentionFusion } from './co-attention-fusion.js';
+export { maskedMean } from './masked-mean.js';
 export type { FusionConfig, FusionInputs, FusionLayerOutput, FusionOutput, FusionPooling } from './co-attention-fusion.js';
 export { UmdModel } from './umd-model.js';
 export { ItmHead } from './itm-head.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError, softmaxCrossEntropy } from '@umd/core';
 
 import { contrastiveLoss } from './contrastive-loss.js';
+import { poolUnimodal } from './pool-unimodal.js';
 import { positivePairs, sampleNegatives } from './retrieval-negatives.js';
 import type { BatchTensors, TaskBatch } from './task-batch.js';
 import type { TaskTuning } from './task-tuning.js';
@@ -29,13 +30,11 @@ export function retrievalLosses(tuning: TaskTuning, inputs: BatchTensors, batch:
   if (!heads.itm || !heads.retrieval) throw new InvalidConfigError('task.kind', tuning.task.kind, "'retrieval' (no ITM head registered)");
   const { batchSize: B, length: T } = inputs;
   if (B < 2) throw new InvalidConfigError('batch size', B, 'at least 2 for retrieval (in-batch negatives)');
-  const Dv = model.config.vision.dim;
-  const Dt = model.config.text.dim;
   const vision = model.vision.forward(inputs.images); // [B, 1 + L, Dv]
   const text = model.text.forward(inputs.tokenIds, { attentionMask: inputs.attentionMask }); // [B, T, Dt]
   const embeddings = heads.retrieval.forward(
-    tf.reshape(tf.slice(vision, [0, 0, 0], [B, 1, Dv]), [B, Dv]),
-    tf.reshape(tf.slice(text, [0, 0, 0], [B, 1, Dt]), [B, Dt]),
+    poolUnimodal(vision as tf.Tensor3D, tuning.pooling),
+    poolUnimodal(text as tf.Tensor3D, tuning.pooling, inputs.attentionMask),
   );
   const positives = positivePairs(B, tokenIds, batch.imageIds);
   const contrastive = contrastiveLoss(embeddings.image, embeddings.text, positives, retrieval.temperature);

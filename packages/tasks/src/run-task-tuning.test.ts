@@ -106,9 +106,10 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(tf.memory().numTensors).toBe(startTensors);
   });
 
-  it('tunes retrieval (ITM + InfoNCE) and selects by mean recall', async () => {
+  it.each(['cls', 'mean'] as const)('tunes retrieval (ITM + InfoNCE) and selects by mean recall, first stage on %s features', async (pooling) => {
     const captions = phantomSplits('caption', { train: 8, validate: 4 });
     const run = await runTaskTuning({
+      pooling,
       task: { kind: 'retrieval' },
       train: captions.train,
       validation: captions.validate,
@@ -118,7 +119,7 @@ describe('runTaskTuning (phantom, micro model)', () => {
       steps: 3,
       learningRate: { base: 1e-3 },
       seed: 5,
-      outDir: path.join(root, 'retrieval'),
+      outDir: path.join(root, `retrieval-${pooling}`),
       retrieval: { projectionDim: 8 },
       topK: 2,
     });
@@ -132,8 +133,11 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(
       best.predictions.map((prediction) => prediction.kind === 'retrieval' && prediction.rank).every((rank) => Number(rank) >= 1 && Number(rank) <= 4),
     ).toBe(true);
+    // Evaluation rebuilds the first stage with the pooling the checkpoint was tuned with: the same ranks again.
+    expect((await readCheckpoint(run.bestCheckpoint!)).metadata.config).toMatchObject({ pooling });
     const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: captions.validate, tokenizer, topK: 2 });
     expect(again.metric).toBe(best.metric);
+    expect(again.predictions).toEqual(best.predictions);
   });
 
   it('trains with label smoothing and records ε in the checkpoints (absent without it)', async () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError, ShapeMismatchError } from '@umd/core';
 import type { ShapedArray } from '@umd/data';
 
+import { poolUnimodal } from './pool-unimodal.js';
 import type { TaskTuning } from './task-tuning.js';
 
 /** The captions to rank: a padded batch, as tensors or as `tokenizer.encodeBatch(...)` arrays. */
@@ -85,14 +86,14 @@ export async function scoreRetrieval(
     const started = performance.now();
     const tokenIds = toTensor(texts.tokenIds, 'int32', owned);
     const mask = toTensor(texts.attentionMask, 'float32', owned);
-    // Stage 1: each image and caption encoded once; their CLS projected; cosine of every pair.
+    // Stage 1: each image and caption encoded once; their CLS (or mean, by `tuning.pooling`) projected; cosine of every pair.
     const visionParts: tf.Tensor[] = [];
     const imageEmbeddings: tf.Tensor[] = [];
     for (let start = 0; start < N; start += batchSize) {
       const n = Math.min(batchSize, N - start);
       const vision = tf.tidy(() => model.vision.forward(tf.slice(images, [start, 0, 0, 0], [n, -1, -1, -1]))); // [n, 1 + L, Dv]
       visionParts.push(vision);
-      imageEmbeddings.push(tf.tidy(() => heads.retrieval!.forward(tf.reshape(tf.slice(vision, [0, 0, 0], [n, 1, Dv]), [n, Dv]), tf.zeros([n, Dt])).image));
+      imageEmbeddings.push(tf.tidy(() => heads.retrieval!.forward(poolUnimodal(vision as tf.Tensor3D, tuning.pooling), tf.zeros([n, Dt])).image));
     }
     const textParts: tf.Tensor[] = [];
     const textEmbeddings: tf.Tensor[] = [];
@@ -100,7 +101,9 @@ export async function scoreRetrieval(
       const m = Math.min(batchSize, M - start);
       const text = tf.tidy(() => model.text.forward(tf.slice(tokenIds, [start, 0], [m, T]), { attentionMask: tf.slice(mask, [start, 0], [m, T]) })); // [m, T, Dt]
       textParts.push(text);
-      textEmbeddings.push(tf.tidy(() => heads.retrieval!.forward(tf.zeros([m, Dv]), tf.reshape(tf.slice(text, [0, 0, 0], [m, 1, Dt]), [m, Dt])).text));
+      textEmbeddings.push(
+        tf.tidy(() => heads.retrieval!.forward(tf.zeros([m, Dv]), poolUnimodal(text as tf.Tensor3D, tuning.pooling, tf.slice(mask, [start, 0], [m, T]))).text),
+      );
     }
     const vision = tf.concat(visionParts, 0); // [N, 1 + L, Dv]
     const text = tf.concat(textParts, 0); // [M, T, Dt]

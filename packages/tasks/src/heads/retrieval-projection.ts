@@ -10,9 +10,9 @@ export interface RetrievalEmbeddings {
 }
 
 /**
- * Small projections of the unimodal CLS features into a shared space (CLIP/ALBEF-style), registered as
+ * Small projections of the unimodal features into a shared space (CLIP/ALBEF-style), registered as
  * `heads.retrieval`: `image` Linear(Dv → P) on the image encoder's CLS, `text` Linear(Dt → P) on the text encoder's
- * CLS. Trained with a contrastive (InfoNCE) loss so that their cosine is a meaningful, cheap first stage.
+ * CLS (or on the mean of each encoder's tokens: the tuning's `pooling`, see `poolUnimodal`). Trained with a contrastive (InfoNCE) loss so that their cosine is a meaningful, cheap first stage.
  */
 export class RetrievalProjection extends Module {
   private readonly image: Linear;
