@@ -304,6 +304,17 @@ const finetuneSchema = z
       .lt(1)
       .optional()
       .describe('ε of the class loss: targets (1 − ε)·one-hot + ε/K (default 0; VQA and classification, not retrieval)'),
+    retrieval: z
+      .strictObject({
+        projectionDim: positiveInt().optional().describe('width P of the shared space of the first stage (default 64)'),
+        temperature: positive().optional().describe('InfoNCE τ: logits = cosine / τ; also weights the hard negatives (default 0.07)'),
+        hardNegatives: z.boolean().optional().describe('draw the ITM negatives by first-stage similarity, not uniformly (default true, ALBEF)'),
+        contrastiveWeight: nonNegative().optional().describe('weight of the InfoNCE term (default 1)'),
+        itmWeight: nonNegative().optional().describe('weight of the fused ITM term (default 1)'),
+        topK: positiveInt().optional().describe('candidates the fused ITM head re-ranks in validation and evaluation (default 20)'),
+      })
+      .optional()
+      .describe('retrieval tuning (MedPix retrieval; ignored by VQA and classification)'),
     weightAverage: z
       .strictObject({ decay: z.number().min(0).lt(1).describe('d of a ← d·a + (1 − d)·w after each step (0.99–0.999: the last ~100–1,000 steps)') })
       .optional()

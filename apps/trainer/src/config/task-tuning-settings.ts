@@ -17,13 +17,15 @@ export type TaskTuningSettings = Pick<
   | 'evaluateEvery'
   | 'labelSmoothing'
   | 'weightAverage'
+  | 'retrieval'
+  | 'topK'
   | 'image'
 >;
 
 /**
  * The `runTaskTuning` options of a `finetune` section: batch size, epochs, the learning rate (base, per-group
  * multipliers, warm-up, decay, final rate, weight decay), GM-Coord with every coordinator option when enabled, the
- * blind-image floor, pooling, head width, extra validation passes, label smoothing, weight averaging, and the training images' crop
+ * blind-image floor, pooling, head width, extra validation passes, label smoothing, weight averaging, the retrieval losses and re-ranking, and the training images' crop
  * (`augment`) on top of `image` (the stage's shared pipeline settings). Keys the section leaves out are left out, so
  * the library's defaults apply and a config without them runs as it did before they existed.
  */
@@ -41,7 +43,9 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
       evaluateEvery: finetune.evaluateEvery,
       labelSmoothing: finetune.labelSmoothing,
       weightAverage: finetune.weightAverage,
+      topK: finetune.retrieval?.topK,
     }),
+    ...(finetune.retrieval ? { retrieval: retrievalOf(finetune.retrieval) } : {}),
     image: { ...image, ...(crop ? { crop } : {}) },
   };
 }
@@ -58,6 +62,11 @@ function learningRateOf(finetune: PipelineConfig['finetune']): TaskLearningRate 
     }),
     multipliers: withoutUndefined(finetune.learningRateMultipliers),
   };
+}
+
+function retrievalOf(retrieval: NonNullable<PipelineConfig['finetune']['retrieval']>): NonNullable<TaskTuningSettings['retrieval']> {
+  const { projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight } = retrieval;
+  return withoutUndefined({ projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight });
 }
 
 function gmCoordOf(gmCoord: PipelineConfig['finetune']['gmCoord']): GmCoordOptions {

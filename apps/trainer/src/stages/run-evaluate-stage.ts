@@ -75,6 +75,7 @@ async function scoreSplit(
     batchSize: config.finetune.batchSize,
     image: context.image,
     ...(config.finetune.blindImage ? { blindImage: true } : {}),
+    ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }), // as validation re-ranked
   });
   const file = path.join(dir, `predictions-${split}.jsonl`);
   await writeFileAtomic(file, evaluation.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + '\n');
