@@ -1,4 +1,4 @@
-import { AdamW, SeededRandom } from '@umd/core';
+import { AdamW, runTraining, SeededRandom, type RunTrainingOptions, type TrainingEvent, type TrainingRun, type TrainingStepEnd } from '@umd/core';
 import {
   createBatchLoader,
   createImageTextCollate,
@@ -11,8 +11,9 @@ import {
 import { loadVisionStem, UmdModel, type UmdModelConfig } from '@umd/encoders';
 
 import type { MrPretrainConfig } from './mr-pretrain-config.js';
+import { mrPretrainCollatedStep } from './mr-pretrain-collated-step.js';
 import { createMrPretraining, type MrPretraining } from './mr-pretraining.js';
-import type { MrLearningRate } from './run-mr-pretraining.js';
+import type { MrLearningRate, MrMetricsLine } from './run-mr-pretraining.js';
 
 /** Options of {@link createMrTraining}. */
 export interface CreateMrTrainingOptions<S extends Sample> {
@@ -37,7 +38,23 @@ export interface MrTraining<S extends Sample> {
   readonly pretraining: MrPretraining;
   readonly optimizer: AdamW;
   readonly loader: BatchLoader<S, ImageTextBatch<S>>;
+  /** Trains through core's run harness: the MR step on the loader's batches, warm-up + cosine, exact resume. */
+  run(options: MrRunOptions): Promise<TrainingRun>;
   dispose(): void;
+}
+
+/** Options of {@link MrTraining.run}: where and how the run keeps itself. */
+export interface MrRunOptions {
+  readonly outDir: string;
+  readonly checkpointEvery: number;
+  readonly keepCheckpoints: number;
+  readonly resume?: boolean;
+  /** Stored in every checkpoint. */
+  readonly config: unknown;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: TrainingEvent) => void;
+  /** Awaited before each step (e.g. pictures being written). */
+  readonly beforeStep?: () => Promise<void>;
 }
 
 /**
@@ -70,16 +87,54 @@ export async function createMrTraining<S extends Sample>(options: CreateMrTraini
     dropLast: true,
     collate: createImageTextCollate<S>({ pipeline: options.pipeline, tokenizer, maxLength: modelConfig.text.maxPositions }),
   });
+  const run = (run: MrRunOptions): Promise<TrainingRun> =>
+    runTraining({
+      outDir: run.outDir,
+      model,
+      extraModules: pretraining.teacher ? { teacher: pretraining.teacher.model } : {},
+      optimizer,
+      maxSteps: options.steps,
+      schedule: mrSchedule(learningRate, options.steps),
+      random,
+      data: loader,
+      checkpointEvery: run.checkpointEvery,
+      keepCheckpoints: run.keepCheckpoints,
+      ...(run.resume ? { resume: true } : {}),
+      config: run.config,
+      samplesPerStep: options.batchSize,
+      metricsLine: mrMetricsLine,
+      ...(run.signal ? { signal: run.signal } : {}),
+      ...(run.onEvent ? { onEvent: run.onEvent } : {}),
+      trainStep: async () => {
+        await run.beforeStep?.();
+        const { value } = await loader.next();
+        return mrPretrainCollatedStep(pretraining, optimizer, value);
+      },
+    });
   return {
     random,
     model,
     pretraining,
     optimizer,
     loader,
+    run,
     dispose: () => {
       optimizer.dispose();
       pretraining.dispose();
       model.dispose();
     },
   };
+}
+
+/** MR's learning rate over a run of `steps`: linear warm-up, then a half-cosine to `min` (pre-training and TD-Calib). */
+export function mrSchedule(learningRate: MrLearningRate, steps: number): NonNullable<RunTrainingOptions['schedule']> {
+  return {
+    baseLearningRate: learningRate.base,
+    schedule: { kind: 'cosine', warmupSteps: learningRate.warmupSteps, totalSteps: steps, minLearningRate: learningRate.min ?? 0 },
+  };
+}
+
+/** The `metrics.jsonl` line of an MR step (pre-training and TD-Calib): `{ step, <term>…, total, lr, ms }`. */
+export function mrMetricsLine(event: TrainingStepEnd): MrMetricsLine {
+  return { step: event.step, ...event.terms, total: event.loss, lr: event.learningRate, ms: Math.round(event.stepMs * 100) / 100 };
 }

@@ -29,9 +29,9 @@ export { drawMrPretrainPlan, mrPretrainLosses, mrPretrainStep } from './mr-pretr
 export type { MrPretrainBatch, MrPretrainLosses, MrPretrainPlan, MrPretrainStepResult } from './mr-pretrain-step.js';
 
 // The run: loader, trainLoop with the teacher, metrics.jsonl, checkpoints, reconstruction pictures.
-export { mrMetricsLine, mrSchedule, runMrPretraining } from './run-mr-pretraining.js';
-export { createMrTraining } from './create-mr-training.js';
-export type { CreateMrTrainingOptions, MrTraining } from './create-mr-training.js';
+export { runMrPretraining } from './run-mr-pretraining.js';
+export { createMrTraining, mrMetricsLine, mrSchedule } from './create-mr-training.js';
+export type { CreateMrTrainingOptions, MrRunOptions, MrTraining } from './create-mr-training.js';
 export type { MrLearningRate, MrMetricsLine, MrPretrainEvent, MrPretrainingRun, MrStepEndEvent, RunMrPretrainingOptions } from './run-mr-pretraining.js';
 export { reconstructionGrid, writeGridPng } from './reconstruction-grid.js';
 export type { GridImage, ReconstructionInputs } from './reconstruction-grid.js';

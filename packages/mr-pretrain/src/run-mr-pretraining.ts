@@ -2,13 +2,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError, runTraining, SeededRandom, type RunTrainingOptions, type TrainEvent, type TrainingStepEnd } from '@umd/core';
+import { InvalidConfigError, SeededRandom, type TrainEvent } from '@umd/core';
 import { createImagePipeline, type CaptionSample, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
 import type { UmdModelConfig } from '@umd/encoders';
 
 import { createMrTraining } from './create-mr-training.js';
 import type { MrPretrainConfig, MrTerm } from './mr-pretrain-config.js';
-import { mrPretrainCollatedStep } from './mr-pretrain-collated-step.js';
 import type { MrPretraining } from './mr-pretraining.js';
 import { randomPatchMasking } from './random-patch-masking.js';
 import { reconstructionGrid, writeGridPng, type ReconstructionInputs } from './reconstruction-grid.js';
@@ -108,7 +107,7 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
   const { imageSize, channels } = modelConfig.vision;
   const pipeline = createImagePipeline({ ...options.image, size: imageSize, channels: channels as 1 | 3 });
   const parts = await createMrTraining({ ...options, config, model: modelConfig, pipeline });
-  const { random, model, pretraining, optimizer, loader } = parts;
+  const { pretraining } = parts;
   const pictureInputs = pictureEvery > 0 ? await loadPictureInputs(options, pretraining) : undefined;
 
   // Pictures are written while the next steps run; a step waits for the previous ones first.
@@ -131,32 +130,19 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
   };
 
   try {
-    const result = await runTraining({
+    const result = await parts.run({
       outDir,
-      model,
-      extraModules: pretraining.teacher ? { teacher: pretraining.teacher.model } : {},
-      optimizer,
-      maxSteps: steps,
-      schedule: mrSchedule(learningRate, steps),
-      random,
-      data: loader,
       checkpointEvery: options.checkpointEvery,
       keepCheckpoints: options.keepCheckpoints ?? 3,
       ...(options.resume ? { resume: true } : {}),
       config: { model: modelConfig, mrPretrain: config, batchSize, steps, learningRate, seed: options.seed },
-      samplesPerStep: batchSize,
-      metricsLine: mrMetricsLine,
       ...(options.signal ? { signal: options.signal } : {}),
       onEvent: (event) => {
         if (event.type !== 'step-end') return options.onEvent?.(event);
         options.onEvent?.(event as MrStepEndEvent);
         if (pictureInputs && (event.step % pictureEvery === 0 || event.step === steps)) writePicture(event.step);
       },
-      trainStep: async () => {
-        await flushWrites();
-        const { value } = await loader.next();
-        return mrPretrainCollatedStep(pretraining, optimizer, value);
-      },
+      beforeStep: flushWrites,
     });
     await flushWrites();
     const { step, reason, lastCheckpoint, metricsPath, checkpointDir } = result;
@@ -166,19 +152,6 @@ export async function runMrPretraining(options: RunMrPretrainingOptions): Promis
     if (pictureInputs) tf.dispose([pictureInputs.images, pictureInputs.tokenIds, pictureInputs.attentionMask]);
     parts.dispose();
   }
-}
-
-/** MR's learning rate over a run of `steps`: linear warm-up, then a half-cosine to `min` (pre-training and TD-Calib). */
-export function mrSchedule(learningRate: MrLearningRate, steps: number): NonNullable<RunTrainingOptions['schedule']> {
-  return {
-    baseLearningRate: learningRate.base,
-    schedule: { kind: 'cosine', warmupSteps: learningRate.warmupSteps, totalSteps: steps, minLearningRate: learningRate.min ?? 0 },
-  };
-}
-
-/** The `metrics.jsonl` line of an MR step (pre-training and TD-Calib): `{ step, <term>…, total, lr, ms }`. */
-export function mrMetricsLine(event: TrainingStepEnd): MrMetricsLine {
-  return { step: event.step, ...event.terms, total: event.loss, lr: event.learningRate, ms: Math.round(event.stepMs * 100) / 100 };
 }
 
 /** The fixed picture set: `pictureImages` samples spread over the list, centre-cropped, with one fixed patch masking. */

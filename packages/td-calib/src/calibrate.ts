@@ -1,26 +1,9 @@
 import path from 'node:path';
 
-import {
-  CheckpointMismatchError,
-  InvalidConfigError,
-  latestCheckpoint,
-  readCheckpoint,
-  readSafetensorsHeader,
-  runTraining,
-  type CheckpointMetadata,
-} from '@umd/core';
+import { CheckpointMismatchError, InvalidConfigError, latestCheckpoint, readCheckpoint, readSafetensorsHeader, type CheckpointMetadata } from '@umd/core';
 import { createImagePipeline, imageNormalizations, type ImageNormalization, type ImagePipelineConfig, type Sample, type WordPieceTokenizer } from '@umd/data';
 import type { UmdModel } from '@umd/encoders';
-import {
-  createMrTraining,
-  mrMetricsLine,
-  mrPretrainCollatedStep,
-  mrSchedule,
-  type MrLearningRate,
-  type MrPretrainConfig,
-  type MrPretrainEvent,
-  type MrTerm,
-} from '@umd/mr-pretrain';
+import { createMrTraining, type MrLearningRate, type MrPretrainConfig, type MrPretrainEvent, type MrTerm } from '@umd/mr-pretrain';
 
 import { assertAllowedSplits, defaultAllowedSplits } from './assert-allowed-splits.js';
 import { estimateImageStatistics } from './estimate-image-statistics.js';
@@ -231,7 +214,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
   // Continues the MR objectives on the downstream images and texts.
   const pipeline = createImagePipeline({ ...options.image, size: imageSize, channels, normalization: imageNormalization });
   const parts = await createMrTraining({ model: modelConfig, config, tokenizer, steps, learningRate, seed, samples, batchSize, pipeline });
-  const { random, model, pretraining, optimizer, loader } = parts;
+  const { pretraining } = parts;
   try {
     loadMrWeights(pretraining, loaded.weights, options.checkpoint);
 
@@ -257,27 +240,14 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationR
       seed,
       calibration: { from: path.resolve(options.checkpoint), imageNormalization },
     };
-    const result = await runTraining({
+    const result = await parts.run({
       outDir,
-      model,
-      extraModules: pretraining.teacher ? { teacher: pretraining.teacher.model } : {},
-      optimizer,
-      maxSteps: steps,
-      schedule: mrSchedule(learningRate, steps),
-      random,
-      data: loader,
       checkpointEvery,
       keepCheckpoints: 2,
       ...(options.resume ? { resume: true } : {}),
       config: runConfig,
-      samplesPerStep: batchSize,
-      metricsLine: mrMetricsLine,
       ...(options.signal ? { signal: options.signal } : {}),
       onEvent: (event) => options.onEvent?.(event as CalibrationEvent),
-      trainStep: async () => {
-        const { value } = await loader.next();
-        return mrPretrainCollatedStep(pretraining, optimizer, value);
-      },
     });
 
     const lossAfter = await measure('after', imageNormalization);
