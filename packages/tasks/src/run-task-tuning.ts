@@ -10,6 +10,7 @@ import {
   WeightAverage,
   type BestByValidationState,
   type Resumable,
+  type RunTrainingOptions,
   type TrainEvent,
 } from '@umd/core';
 import { createBatchLoader, createImagePipeline, type ImageNormalization, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
@@ -277,7 +278,6 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
     });
     const stepsPerEpoch = loader.batchesPerEpoch;
     const totalSteps = options.steps ?? options.epochs! * stepsPerEpoch;
-    const warmupSteps = learningRate.warmupSteps ?? Math.round((learningRate.warmupFraction ?? 0.1) * totalSteps);
     const optimizer = new AdamW(model.parameters(), {
       learningRate: learningRate.base,
       weightDecay: learningRate.weightDecay ?? 0.01,
@@ -318,6 +318,12 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
     const evaluate = (step: number, epoch: number): Promise<void> =>
       average ? average.withAverage(() => evaluateWeights(step, epoch)) : evaluateWeights(step, epoch);
 
+    const stepOptions = {
+      ...(coordinator ? { coordinator } : {}),
+      ...(auxiliary ? { auxiliary } : {}),
+      noiseSeed: seed,
+      ...(labelSmoothing ? { labelSmoothing } : {}),
+    };
     const stepTimes: number[] = [];
     const result = await runTraining<StepInfo>({
       outDir,
@@ -325,10 +331,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       ...(average ? { extraModules: { weightAverage: average } } : {}),
       optimizer,
       maxSteps: totalSteps,
-      schedule: {
-        baseLearningRate: learningRate.base,
-        schedule: { kind: learningRate.decay ?? 'linear', warmupSteps, totalSteps, minLearningRate: learningRate.min ?? 0 },
-      },
+      schedule: tuningSchedule(learningRate, totalSteps),
       random,
       data: runState,
       checkpointEvery: options.checkpointEvery ?? stepsPerEpoch,
@@ -343,22 +346,13 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
         if (event.type !== 'step-end') return options.onEvent?.(event);
         const { epoch, trainMs, coordination } = event.info!;
         stepTimes.push(trainMs);
-        if (coordinationPath && coordination) {
-          const { coordination: full, coefficients, scores, losses } = coordination;
-          appendJsonLine(coordinationPath, { step: event.step, active: full.active, coefficients, scores, losses, ratios: full.ratios });
-        }
+        if (coordinationPath && coordination) appendJsonLine(coordinationPath, coordinationLine(event.step, coordination));
         const { info: _info, ...rest } = event;
         options.onEvent?.({ ...rest, epoch, trainMs, ...(coordination ? { coefficients: coordination.coefficients } : {}) });
       },
       trainStep: async (step) => {
         const started = performance.now();
         const { value, epoch, lastInEpoch } = await loader.next();
-        const stepOptions = {
-          ...(coordinator ? { coordinator } : {}),
-          ...(auxiliary ? { auxiliary } : {}),
-          noiseSeed: seed,
-          ...(labelSmoothing ? { labelSmoothing } : {}),
-        };
         const out = finetuneCollatedStep(tuning, optimizer, value, stepOptions);
         average?.update();
         await out.loss.data(); // finish the step's work before timing it and before validation
@@ -389,6 +383,21 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
   } finally {
     for (const item of owned.reverse()) item.dispose();
   }
+}
+
+/** Tuning's learning rate over a run of `totalSteps`: linear warm-up (10% by default), then a linear (M3AE) or cosine decay. */
+function tuningSchedule(learningRate: TaskLearningRate, totalSteps: number): NonNullable<RunTrainingOptions['schedule']> {
+  const warmupSteps = learningRate.warmupSteps ?? Math.round((learningRate.warmupFraction ?? 0.1) * totalSteps);
+  return {
+    baseLearningRate: learningRate.base,
+    schedule: { kind: learningRate.decay ?? 'linear', warmupSteps, totalSteps, minLearningRate: learningRate.min ?? 0 },
+  };
+}
+
+/** A `coordination.jsonl` line: GM-Coord's coefficients, scores, losses and ratios of one step. */
+function coordinationLine(step: number, coordination: StepCoordination): object {
+  const { coordination: full, coefficients, scores, losses } = coordination;
+  return { step, active: full.active, coefficients, scores, losses, ratios: full.ratios };
 }
 
 /** What the run stores under `config` in its checkpoints and `best.safetensors` (what `evaluateTask` rebuilds the model from). */
