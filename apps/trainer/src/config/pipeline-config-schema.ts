@@ -341,7 +341,9 @@ const finetuneSchema = z
           .describe('[lo, hi]: the box’s aspect ratio, width / height, drawn log-uniformly (default [0.75, 1.333]; only with `random-resized`)'),
       })
       .optional()
-      .describe('training-image augmentation (validation and test always use centre crops; never a horizontal flip: questions ask about sides)'),
+      .describe(
+        'training-image augmentation (validation and test always use centre crops; never a horizontal flip: questions ask about sides). With a frozen stem every crop recomputes it: MedPix tuning took 40 min instead of 15',
+      ),
     gmCoord: z
       .strictObject({
         enabled: z.boolean().default(false).describe('GM-Coord: scale the leading modality’s encoder gradients'),
