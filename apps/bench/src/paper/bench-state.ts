@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { writeFileAtomic } from '@umd/core';
+import lockfile from 'proper-lockfile';
 import { differencesOf, type Floor, type MetricValue } from '@umd/trainer';
 
 import { BenchGridMismatchError } from '../errors/bench-grid-mismatch-error.js';
@@ -76,6 +77,11 @@ export interface EvaluateUnitResult {
 export interface BenchState {
   readonly formatVersion: 1;
   readonly grid: BenchGridIdentity;
+  /**
+   * A random id given to the grid when it was created: a queued grid's jobs carry it, and a worker refuses an output
+   * folder whose state has another (a folder at the same path that is not the shared one).
+   */
+  readonly gridId?: string;
   readonly startedAt: string;
   readonly units: Readonly<Record<string, UnitRecord>>;
 }
@@ -123,6 +129,31 @@ export async function writeBenchState(outDir: string, state: BenchState): Promis
 export function assertSameGrid(state: BenchState, grid: BenchGridIdentity, file: string): void {
   const differences = differencesOf(state.grid, grid, 'grid');
   if (differences.length > 0) throw new BenchGridMismatchError(file, differences);
+}
+
+/**
+ * Records one unit in `<outDir>/bench-state.json` under a lock (`<outDir>/.bench-state.lock`, proper-lockfile: it
+ * works on shared file systems), reading the file afresh first: several processes, on one machine or many, can
+ * record their units in one state without losing each other's records. Returns the state as written.
+ *
+ * @throws BenchStateError when there is no state file to update
+ */
+export async function recordBenchUnit(outDir: string, id: string, record: UnitRecord): Promise<BenchState> {
+  await mkdir(outDir, { recursive: true });
+  const release = await lockfile.lock(outDir, {
+    lockfilePath: path.join(outDir, '.bench-state.lock'),
+    stale: 10_000,
+    retries: { retries: 200, minTimeout: 10, maxTimeout: 250, randomize: true },
+  });
+  try {
+    const state = await readBenchState(outDir);
+    if (!state) throw new BenchStateError(path.join(outDir, benchStateFile), 'is missing: the grid was never created in this folder');
+    const next = withUnit(state, id, record);
+    await writeBenchState(outDir, next);
+    return next;
+  } finally {
+    await release();
+  }
 }
 
 /** The state with one unit's record replaced (the state itself is not changed). */

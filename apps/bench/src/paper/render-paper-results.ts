@@ -9,12 +9,23 @@ const taskTitles: Readonly<Record<string, string>> = {
   'medpix-classification': 'MedPix 2.0 location-category classification',
 };
 
+/** Options of {@link renderPaperResults}. */
+export interface RenderPaperResultsOptions {
+  /**
+   * Default true. False leaves out what depends on when and where units ran — the generation time, wall times, the
+   * `wall / seed` and `wall` columns — so that two runs of one grid (in one process, or over a queue's workers) render
+   * the same bytes when their numbers agree.
+   */
+  readonly timings?: boolean;
+}
+
 /**
  * `results.md`: a header saying what was run (and, for a smoke profile, that the numbers are not results), one table
  * per task (rows: the ablation ladder, the floors computed here, the published and orientation numbers labelled as
  * such; cells: mean ± 95% CI over seeds in %), and the shared units with their times.
  */
-export function renderPaperResults(results: PaperResults): string {
+export function renderPaperResults(results: PaperResults, options: RenderPaperResultsOptions = {}): string {
+  const timings = options.timings ?? true;
   const lines: string[] = [`# UMD-TS paper benchmark: ${results.profile.name} profile, ${results.split} split`, ''];
   if (results.profile.smoke) {
     lines.push(
@@ -27,8 +38,8 @@ export function renderPaperResults(results: PaperResults): string {
   }
   const minutes = (results.unitSeconds / 60).toFixed(1);
   lines.push(
-    `- data: ${results.data}; seeds: ${results.seeds.join(', ')} (${results.seeds.length} per cell); generated ${results.generatedAt}`,
-    `- progress: ${results.unitsDone} of ${results.unitsTotal} units done; ${minutes} min of unit wall time over all sessions`,
+    `- data: ${results.data}; seeds: ${results.seeds.join(', ')} (${results.seeds.length} per cell)${timings ? `; generated ${results.generatedAt}` : ''}`,
+    `- progress: ${results.unitsDone} of ${results.unitsTotal} units done${timings ? `; ${minutes} min of unit wall time over all sessions` : ''}`,
     '- cells: mean ± 95% CI over seeds, in % (Student t; "(n = 1)" means one seed, so no interval). Each seed\'s model is selected on the ' +
       'validation split only; `selection` is that validation metric. The test split is evaluated once per selected model.',
     '- rows: the ablation ladder (each step adds to the one above), then floors computed here that never look at an image (or use no model), ' +
@@ -36,7 +47,7 @@ export function renderPaperResults(results: PaperResults): string {
       'orientation numbers of DESIGN.md, printed beside ours for scale, not as comparisons.',
     '',
   );
-  for (const task of results.tasks) lines.push(...renderTask(task), '');
+  for (const task of results.tasks) lines.push(...renderTask(task, timings), '');
   lines.push(
     '## Shared units',
     '',
@@ -45,14 +56,14 @@ export function renderPaperResults(results: PaperResults): string {
   );
   lines.push(
     markdownTable(
-      ['unit', 'status', 'detail', 'wall'],
-      results.shared.map((unit) => [unit.id, unit.status, unit.detail, formatSeconds(unit.seconds)]),
+      ['unit', 'status', 'detail', ...(timings ? ['wall'] : [])],
+      results.shared.map((unit) => [unit.id, unit.status, unit.detail, ...(timings ? [formatSeconds(unit.seconds)] : [])]),
     ),
   );
   return lines.join('\n');
 }
 
-function renderTask(task: TaskResults): string[] {
+function renderTask(task: TaskResults, timings: boolean): string[] {
   const title = `## ${taskTitles[task.task] ?? task.task}: ${task.split} split`;
   const where = task.availability.available
     ? `Split file: \`${task.availability.file}\`${task.availability.note ? ` (${task.availability.note})` : ''}.`
@@ -63,7 +74,7 @@ function renderTask(task: TaskResults): string[] {
     `Δ ${task.columns[0]!.header} vs the row it adds to (paired)`,
     'selection (validation)',
     'seeds',
-    'wall / seed',
+    ...(timings ? ['wall / seed'] : []),
     'note',
   ];
   const rows = task.rows.map((row) => {
@@ -73,14 +84,16 @@ function renderTask(task: TaskResults): string[] {
     const seeds = row.kind === 'model' && row.seedsAsked !== undefined ? `${row.seedsDone ?? 0}/${row.seedsAsked}` : '–';
     const wall = row.secondsPerSeed === undefined ? '–' : formatSeconds(row.secondsPerSeed);
     const note = noteOf(row, task);
-    return [label, ...cells, formatPaired(row), selection, seeds, wall, note];
+    return [label, ...cells, formatPaired(row), selection, seeds, ...(timings ? [wall] : []), note];
   });
   return [
     title,
     '',
     where,
     '',
-    markdownTable(headers, rows, { align: ['left', ...task.columns.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'left'] }),
+    markdownTable(headers, rows, {
+      align: ['left', ...task.columns.map(() => 'right' as const), 'right', 'right', 'right', ...(timings ? (['right'] as const) : []), 'left'],
+    }),
   ];
 }
 
