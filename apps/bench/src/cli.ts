@@ -10,9 +10,14 @@ import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@
 
 import { paperTasks, paperVariants, type PaperTask, type PaperVariant } from './paper/paper-grid.js';
 import { paperProfileNames, paperProfiles, type PaperProfileName } from './paper/paper-profiles.js';
+import { reportBenchFolder } from './paper/paper-report.js';
 import { formatSeconds } from './paper/render-paper-results.js';
 import { runPaperBenchmark } from './paper/run-paper-benchmark.js';
 import { runPerf } from './perf/run-perf.js';
+import { startBenchWorker } from './queue/bench-worker.js';
+import { enqueuePaperGrid } from './queue/enqueue-paper-grid.js';
+import { queueStatus, renderQueueStatus } from './queue/queue-status.js';
+import { parseQueueTarget } from './queue/queue-target.js';
 
 function positiveInteger(name: string) {
   return (value: string): number => {
@@ -55,6 +60,21 @@ interface PaperFlags {
   readonly imageCache: string;
   readonly backend: BackendName;
   readonly progress: 'auto' | 'bar' | 'plain';
+  readonly queue?: string;
+  readonly wait: boolean;
+  readonly attempts: number;
+}
+
+interface WorkerFlags {
+  readonly queue: string;
+  readonly concurrency: number;
+  readonly imageCache: string;
+  readonly backend: BackendName;
+  readonly progress: 'auto' | 'bar' | 'plain';
+  readonly untilDone: boolean;
+  readonly lockSeconds: number;
+  readonly stalledSeconds: number;
+  readonly blockedSeconds: number;
 }
 
 interface PerfFlags {
@@ -106,7 +126,58 @@ program
       .default('auto'),
   )
   .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
+  .option(
+    '--queue <url>',
+    'enqueue the grid on BullMQ at redis://HOST:PORT[/DB] instead of running it here, print it and exit; `umd-bench worker` runs it (--out must be a folder every worker sees)',
+  )
+  .option('--wait', 'with --queue: follow the grid until its report is written', false)
+  .option('--attempts <n>', 'with --queue: tries per unit before it is reported failed', positiveInteger('--attempts'), 3)
   .action(async (flags: PaperFlags) => paperCommand(flags));
+
+program
+  .command('worker')
+  .description(
+    'Run units of the grid queued at --queue, on this machine, until stopped (Ctrl-C hands the running unit back with a checkpoint). The grid’s ' +
+      'output folder must be visible here at the same path (a shared file system).',
+  )
+  .requiredOption('--queue <url>', 'redis://HOST:PORT[/DB]')
+  .option('--concurrency <n>', 'units at once in this process (one training uses about one core)', positiveInteger('--concurrency'), 1)
+  .option('--until-done', 'exit once the grid’s report is written', false)
+  .option('--image-cache <dir>', "this machine's decoded-image cache ('none' for none)", '.cache/umd-images')
+  .addOption(
+    new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)')
+      .choices([...backendNames])
+      .env('UMD_BACKEND')
+      .default('auto'),
+  )
+  .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
+  .addOption(new Option('--lock-seconds <s>', 'job lock duration').argParser(positiveInteger('--lock-seconds')).default(120).hideHelp())
+  .addOption(new Option('--stalled-seconds <s>', 'stalled-job check interval').argParser(positiveInteger('--stalled-seconds')).default(30).hideHelp())
+  .addOption(
+    new Option('--blocked-seconds <s>', 'delay of a unit whose upstream is not done').argParser(positiveInteger('--blocked-seconds')).default(10).hideHelp(),
+  )
+  .action(async (flags: WorkerFlags) => workerCommand(flags));
+
+program
+  .command('status')
+  .description('Show the queued grid’s units: waiting, active, completed and failed, each unit’s time, the workers and an ETA.')
+  .requiredOption('--queue <url>', 'redis://HOST:PORT[/DB]')
+  .action(async (flags: { queue: string }) => {
+    console.log(renderQueueStatus(await queueStatus(parseQueueTarget(flags.queue))));
+  });
+
+program
+  .command('report')
+  .description(
+    'Render the results table of a benchmark’s output folder from whatever is done (in one process or by a queue’s workers); writes results.md and results.json there too.',
+  )
+  .requiredOption('-o, --out <dir>', 'the benchmark’s output folder')
+  .addOption(new Option('--split <split>', 'the split reported').choices(['validate', 'test']).default('validate'))
+  .option('--no-timings', 'leave out times (generation time, wall columns): two runs of one grid print the same bytes')
+  .action(async (flags: { out: string; split: 'validate' | 'test'; timings: boolean }) => {
+    const report = await reportBenchFolder(flags.out, { split: flags.split, render: { timings: flags.timings } });
+    console.log(report.markdown);
+  });
 
 program
   .command('perf')
@@ -180,6 +251,7 @@ async function paperCommand(flags: PaperFlags): Promise<void> {
   const profile = paperProfiles[flags.profile];
   const outDir = path.resolve(flags.out ?? path.join('runs', `bench-${profile.name}`));
   const progress = createReporter(flags.progress);
+  if (flags.queue !== undefined) return enqueueCommand(flags, outDir, progress);
   const runtime = await initRuntime({ backend: flags.backend, onLog: (line) => progress.log(line) });
   progress.log(`[umd-bench] backend ${runtime.backend}${runtime.threads ? ` (${runtime.threads} threads)` : ''}`);
 
@@ -223,6 +295,78 @@ async function paperCommand(flags: PaperFlags): Promise<void> {
     }
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+async function enqueueCommand(flags: PaperFlags, outDir: string, progress: ProgressReporter): Promise<void> {
+  const queue = parseQueueTarget(flags.queue!);
+  await initRuntime({ backend: flags.backend, onLog: (line) => progress.log(line) });
+  const { grid, added, completeBefore } = await enqueuePaperGrid({
+    profile: paperProfiles[flags.profile],
+    data: flags.phantom ? { kind: 'phantom' } : { kind: 'real', dir: flags.data! },
+    outDir,
+    ...(flags.tasks ? { tasks: flags.tasks } : {}),
+    ...(flags.variants ? { variants: flags.variants } : {}),
+    ...(flags.seeds ? { seeds: flags.seeds } : {}),
+    floors: flags.floors,
+    split: flags.split,
+    imageCache: flags.imageCache === 'none' ? null : flags.imageCache,
+    queue,
+    attempts: flags.attempts,
+    progress,
+  });
+  console.log(
+    `${added ? 'Enqueued' : 'Already in the queue:'} grid ${grid.gridId} on ${queue.display}: ${grid.units.length} units` +
+      `${completeBefore > 0 ? ` (${completeBefore} complete in ${outDir} already)` : ''}; out ${grid.outDir}`,
+  );
+  for (const id of grid.units) console.log(`  ${id}`);
+  console.log(
+    `\nRun workers where ${grid.outDir} is visible at that path:\n  umd-bench worker --queue ${flags.queue}\nFollow: umd-bench status --queue ${flags.queue}`,
+  );
+  if (!flags.wait) return;
+  let last = '';
+  for (;;) {
+    const status = await queueStatus(queue);
+    const line = `[queue] waiting ${status.counts.waiting}, active ${status.counts.active}, completed ${status.counts.completed}, failed ${status.counts.failed}; workers ${status.workers}${status.etaSeconds === undefined ? '' : `; ETA ${formatSeconds(status.etaSeconds)}`}`;
+    if (line !== last) progress.log(line);
+    last = line;
+    if (status.report === 'completed' || status.report === 'failed') break;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  const report = await reportBenchFolder(outDir, { split: flags.split });
+  console.log(`\n${report.markdown}`);
+}
+
+async function workerCommand(flags: WorkerFlags): Promise<void> {
+  const queue = parseQueueTarget(flags.queue);
+  const progress = createReporter(flags.progress);
+  const runtime = await initRuntime({ backend: flags.backend, onLog: (line) => progress.log(line) });
+  progress.log(`[umd-bench] backend ${runtime.backend}${runtime.threads ? ` (${runtime.threads} threads)` : ''}`);
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    progress.log('[umd-bench] stopping: the running unit stops after its current step and goes back to the queue; Ctrl-C again to stop at once');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const worker = await startBenchWorker({
+      queue,
+      concurrency: flags.concurrency,
+      imageCache: flags.imageCache === 'none' ? null : flags.imageCache,
+      untilDone: flags.untilDone,
+      lockDurationMs: flags.lockSeconds * 1000,
+      stalledIntervalMs: flags.stalledSeconds * 1000,
+      blockedDelayMs: flags.blockedSeconds * 1000,
+      signal: controller.signal,
+      progress,
+    });
+    await worker.closed;
+    progress.end();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -147,7 +147,10 @@ export async function recordBenchUnit(outDir: string, id: string, record: UnitRe
   });
   try {
     const state = await readBenchState(outDir);
-    if (!state) throw new BenchStateError(path.join(outDir, benchStateFile), 'is missing: the grid was never created in this folder');
+    if (!state)
+      throw new BenchStateError(path.join(outDir, benchStateFile), 'is missing', {
+        advice: 'The grid was created in another folder (or this one was emptied).',
+      });
     const next = withUnit(state, id, record);
     await writeBenchState(outDir, next);
     return next;

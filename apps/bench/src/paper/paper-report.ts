@@ -3,10 +3,12 @@ import path from 'node:path';
 import { writeFileAtomic } from '@umd/core';
 import { loadTaskData, type ProgressReporter } from '@umd/trainer';
 
-import type { BenchState } from './bench-state.js';
-import { taskKindOf, type PaperTask } from './paper-grid.js';
+import { BenchStateError } from '../errors/bench-state-error.js';
+import { assertSameGrid, benchStateFile, readBenchState, type BenchState } from './bench-state.js';
+import { paperVariants, taskKindOf, type PaperTask } from './paper-grid.js';
 import { buildPaperResults, type PaperResults } from './paper-results.js';
-import type { PaperSetup } from './paper-session.js';
+import { preparePaperBenchmark, type PaperSetup } from './paper-session.js';
+import type { ReportSplit } from './split-availability.js';
 import { renderPaperResults, type RenderPaperResultsOptions } from './render-paper-results.js';
 import { textFloors, type TextFloor } from './text-floors.js';
 import { taskDataConfig } from './unit-config.js';
@@ -50,4 +52,32 @@ export async function reportPaperBenchmark(
   await writeFileAtomic(resultsPath, renderPaperResults(results));
   await writeFileAtomic(resultsJsonPath, `${JSON.stringify(results, null, 2)}\n`);
   return { results, markdown, resultsPath, resultsJsonPath };
+}
+
+/**
+ * The report of whatever is done in a grid's output folder (`umd-bench report`): the grid is read back from its
+ * state file, so any folder a benchmark wrote — in one process, or by a queue's workers — can be reported.
+ *
+ * @throws BenchStateError when the folder has no state file; DatasetNotFoundError when the grid's data is gone
+ */
+export async function reportBenchFolder(
+  outDir: string,
+  options: { readonly split?: ReportSplit; readonly progress?: ProgressReporter; readonly render?: RenderPaperResultsOptions } = {},
+): Promise<PaperReport> {
+  const state = await readBenchState(outDir);
+  const file = path.join(path.resolve(outDir), benchStateFile);
+  if (!state) throw new BenchStateError(file, 'does not exist', { advice: 'Give the --out folder of a benchmark (umd-bench paper writes it).' });
+  const { grid } = state;
+  const setup = preparePaperBenchmark({
+    profile: grid.profile,
+    data: grid.data === 'phantom' ? { kind: 'phantom' } : { kind: 'real', dir: grid.data },
+    outDir,
+    tasks: grid.tasks,
+    variants: paperVariants.filter((variant) => grid.rows.includes(variant)),
+    seeds: grid.seeds.length,
+    floors: grid.rows.includes('text-only'),
+    split: options.split ?? 'validate',
+  });
+  assertSameGrid(state, setup.grid, file);
+  return reportPaperBenchmark(setup, state, options);
 }

@@ -108,11 +108,14 @@ export function preparePaperBenchmark(spec: PaperGridSpec): PaperSetup {
   return { profile, plan, split, outDir, dataDir, unitOptions, grid, availability, units: orderedUnits(plan, split, availability) };
 }
 
-/** What running one unit came to. `skipped`: complete in an earlier session; `blocked`: a unit it needs is not complete. */
+/**
+ * What running one unit came to. `skipped`: complete in an earlier session; `blocked`: a unit it needs is not
+ * complete; `busy`: another live process holds the unit's folder (nothing was changed).
+ */
 export type UnitOutcome =
   | { readonly kind: 'done' | 'skipped'; readonly result: unknown; readonly state: BenchState }
   | { readonly kind: 'aborted'; readonly state: BenchState }
-  | { readonly kind: 'failed'; readonly error: string; readonly state: BenchState }
+  | { readonly kind: 'failed' | 'busy'; readonly error: string; readonly state: BenchState }
   | { readonly kind: 'blocked'; readonly needs: readonly string[]; readonly state: BenchState };
 
 /** Runs single units of a grid: the one implementation behind the in-process benchmark and the queue's workers. */
@@ -295,6 +298,12 @@ export function createPaperUnitRunner(setup: PaperSetup, options: PaperUnitRunne
         return { kind: 'done', result: outcome.result, state: current };
       } catch (error) {
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        if (error instanceof Error && error.name === 'UMD_RunFolderLockedError') {
+          // Another live process runs this unit (a worker whose job lock expired while it ran): leave its record be.
+          current = previous ? await save(previous) : current;
+          progress.log(`[bench] ${unit.id} is running elsewhere: ${message}`);
+          return { kind: 'busy', error: message, state: current };
+        }
         current = await save({ status: 'failed', seconds: elapsed(), updatedAt: now(), error: message });
         progress.log(`[bench] ${unit.id} FAILED: ${message}${UmdError.isInstance(error) || !(error instanceof Error) ? '' : `\n${error.stack ?? ''}`}`);
         return { kind: 'failed', error: message, state: current };

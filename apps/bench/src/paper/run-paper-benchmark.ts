@@ -93,7 +93,7 @@ export async function runPaperBenchmark(options: RunPaperBenchmarkOptions): Prom
     state = outcome.state;
     if (outcome.kind === 'skipped') skipped.push(unit.id);
     else if (outcome.kind !== 'blocked') ran.push(unit.id); // blocked: a unit it needs failed (reported in its table)
-    if (outcome.kind === 'failed') failed.push(unit.id);
+    if (outcome.kind === 'failed' || outcome.kind === 'busy') failed.push(unit.id);
     if (outcome.kind === 'aborted') {
       aborted = true;
       break;
