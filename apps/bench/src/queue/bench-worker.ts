@@ -6,6 +6,7 @@ import { QueueGridNotFoundError } from '../errors/queue-grid-not-found-error.js'
 import { benchStateFile, readBenchState } from '../paper/bench-state.js';
 import { reportPaperBenchmark } from '../paper/paper-report.js';
 import { createPaperUnitRunner, preparePaperBenchmark } from '../paper/paper-session.js';
+import { needsOf } from '../paper/paper-units.js';
 import { formatSeconds } from '../paper/render-paper-results.js';
 import { reportJobId } from './enqueue-paper-grid.js';
 import { readQueuedGrid, type QueuedGrid } from './queued-grid.js';
@@ -91,6 +92,8 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
   const runner = createPaperUnitRunner(setup, { signal: controller.signal, progress });
   await runner.ready();
   const units = new Map(setup.units.map((unit) => [unit.id, unit]));
+  const dependents = new Map<string, string[]>();
+  for (const unit of setup.units) for (const need of needsOf(unit)) dependents.set(need, [...(dependents.get(need) ?? []), unit.id]);
   const connection = connectionOf(target);
   const queue = new Queue(target.name, { connection });
   const toldBlocked = new Set<string>();
@@ -111,6 +114,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     switch (outcome.kind) {
       case 'done':
       case 'skipped':
+        await promoteDependents(unit.id);
         return { unit: unit.id, status: outcome.kind, seconds: outcome.state.units[unit.id]?.seconds ?? 0, result: outcome.result };
       case 'failed':
         throw new Error(outcome.error); // BullMQ retries it (attempts, back-off)
@@ -131,6 +135,15 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
         await job.moveToDelayed(Date.now() + blockedDelayMs, token);
         throw new DelayedError();
       }
+    }
+  }
+
+  /** The units waiting (delayed) for `id` are looked at now rather than when their delay ends. */
+  async function promoteDependents(id: string): Promise<void> {
+    const waiting = new Set(dependents.get(id) ?? []);
+    if (waiting.size === 0) return;
+    for (const job of await queue.getJobs(['delayed'], 0, -1)) {
+      if (job && waiting.has(String(job.data?.unit)) && job.attemptsMade === 0) await job.promote().catch(() => undefined); // it may have moved meanwhile
     }
   }
 
