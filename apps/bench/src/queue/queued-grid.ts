@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 
+import { QueueConnectionError } from '../errors/queue-connection-error.js';
 import type { BenchGridIdentity } from '../paper/bench-state.js';
 import type { PaperTask, PaperVariant } from '../paper/paper-grid.js';
 import type { PaperProfile } from '../paper/paper-profile.js';
@@ -33,12 +34,21 @@ export function queuedGridKey(target: QueueTarget): string {
   return `umd-bench:${target.name}:grid`;
 }
 
-/** A short-lived Redis connection for the grid record; closed by `use`'s end. */
+/**
+ * A short-lived Redis connection for the grid record; closed by `use`'s end.
+ *
+ * @throws QueueConnectionError when the server cannot be reached
+ */
 export async function withRedis<T>(target: QueueTarget, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(target.url, { maxRetriesPerRequest: 3, lazyConnect: true });
-  redis.on('error', () => undefined); // connection errors reject the command that meets them
+  let lastError: Error | undefined;
+  const redis = new Redis(target.url, { maxRetriesPerRequest: 3, lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', (error: Error) => (lastError = error)); // connection errors also reject the command that meets them
   try {
-    await redis.connect();
+    try {
+      await redis.connect();
+    } catch (error) {
+      throw new QueueConnectionError(target.display, (lastError ?? (error as Error)).message, { cause: error });
+    }
     return await use(redis);
   } finally {
     redis.disconnect();
