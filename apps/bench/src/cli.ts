@@ -46,6 +46,19 @@ function profileName(value: string): PaperProfileName {
   return value as PaperProfileName;
 }
 
+/** `--backend`, shared by the commands that train. */
+function backendOption(): Option {
+  return new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)')
+    .choices([...backendNames])
+    .env('UMD_BACKEND')
+    .default('auto');
+}
+
+/** `--progress`, shared by the commands that train. */
+function progressOption(): Option {
+  return new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto');
+}
+
 interface PaperFlags {
   readonly data?: string;
   readonly phantom: boolean;
@@ -119,13 +132,8 @@ program
   .option('--no-floors', 'leave out the text-only floor model row (the floors computed without a model stay)')
   .option('--no-resume', 'start over even when <out>/bench-state.json exists (default: continue it; its grid and profile must match)')
   .option('--image-cache <dir>', "decoded-image cache ('none' for none)", '.cache/umd-images')
-  .addOption(
-    new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)')
-      .choices([...backendNames])
-      .env('UMD_BACKEND')
-      .default('auto'),
-  )
-  .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
+  .addOption(backendOption())
+  .addOption(progressOption())
   .option(
     '--queue <url>',
     'enqueue the grid on BullMQ at redis://HOST:PORT[/DB] instead of running it here, print it and exit; `umd-bench worker` runs it (--out must be a folder every worker sees)',
@@ -144,13 +152,8 @@ program
   .option('--concurrency <n>', 'units at once in this process (one training uses about one core)', positiveInteger('--concurrency'), 1)
   .option('--until-done', 'exit once the grid’s report is written', false)
   .option('--image-cache <dir>', "this machine's decoded-image cache ('none' for none)", '.cache/umd-images')
-  .addOption(
-    new Option('--backend <name>', 'tfjs backend (or set UMD_BACKEND)')
-      .choices([...backendNames])
-      .env('UMD_BACKEND')
-      .default('auto'),
-  )
-  .addOption(new Option('--progress <mode>', 'bar with ETA on a terminal, plain lines otherwise').choices(['auto', 'bar', 'plain']).default('auto'))
+  .addOption(backendOption())
+  .addOption(progressOption())
   .addOption(new Option('--lock-seconds <s>', 'job lock duration').argParser(positiveInteger('--lock-seconds')).default(120).hideHelp())
   .addOption(new Option('--stalled-seconds <s>', 'stalled-job check interval').argParser(positiveInteger('--stalled-seconds')).default(30).hideHelp())
   .addOption(
