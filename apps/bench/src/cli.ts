@@ -327,15 +327,21 @@ async function enqueueCommand(flags: PaperFlags, outDir: string, progress: Progr
     `\nRun workers where ${grid.outDir} is visible at that path:\n  umd-bench worker --queue ${flags.queue}\nFollow: umd-bench status --queue ${flags.queue}`,
   );
   if (!flags.wait) return;
-  let last = '';
+  progress.begin('queue', grid.units.length);
   for (;;) {
     const status = await queueStatus(queue);
-    const line = `[queue] waiting ${status.counts.waiting}, active ${status.counts.active}, completed ${status.counts.completed}, failed ${status.counts.failed}; workers ${status.workers}${status.etaSeconds === undefined ? '' : `; ETA ${formatSeconds(status.etaSeconds)}`}`;
-    if (line !== last) progress.log(line);
-    last = line;
+    const { waiting, active, completed, failed } = status.counts;
+    progress.update(completed + failed, {
+      waiting: String(waiting),
+      active: String(active),
+      failed: String(failed),
+      workers: String(status.workers),
+      ...(status.etaSeconds === undefined ? {} : { eta: formatSeconds(status.etaSeconds) }),
+    });
     if (status.report === 'completed' || status.report === 'failed') break;
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
+  progress.end();
   const report = await reportBenchFolder(outDir, { split: flags.split });
   console.log(`\n${report.markdown}`);
 }
