@@ -30,7 +30,7 @@ export interface QueueStatus {
   /** The report job's BullMQ state. */
   readonly report: string;
   readonly workers: number;
-  /** Remaining unit time over the workers connected now, from the mean time of the finished units of each kind; undefined before any finished. */
+  /** Remaining unit time over the workers connected now, from the mean time of the finished units of each kind; undefined before any finished and once none remains. */
   readonly etaSeconds?: number;
 }
 
@@ -76,7 +76,7 @@ export async function queueStatus(target: QueueTarget): Promise<QueueStatus> {
 function eta(units: readonly UnitJobStatus[], workers: number): { etaSeconds?: number } {
   const kindOf = (id: string): string => id.split('/')[0]!;
   const finished = units.filter((unit) => unit.state === 'completed' && unit.seconds !== undefined && unit.seconds > 0);
-  if (finished.length === 0) return {};
+  if (finished.length === 0 || !units.some((unit) => unit.state === 'waiting' || unit.state === 'active')) return {};
   const mean = (list: readonly UnitJobStatus[]): number => list.reduce((sum, unit) => sum + unit.seconds!, 0) / list.length;
   const overall = mean(finished);
   const remaining = units
