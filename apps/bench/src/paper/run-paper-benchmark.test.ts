@@ -113,7 +113,7 @@ describe('runPaperBenchmark (phantom data, micro profile)', () => {
     // Another grid in the same folder is refused before any work.
     await expect(runPaperBenchmark({ ...base(outDir), seeds: 2 })).rejects.toThrow(BenchGridMismatchError);
     await expect(runPaperBenchmark({ ...base(outDir), seeds: 2 })).rejects.toThrow(/grid\.seeds: \[0\] -> \[0,1\]/);
-  });
+  }, 180_000); // the whole grid, a resume and a second split: minutes on a loaded 2-core machine
 
   it('stops a unit mid-training on abort and continues it from its checkpoint on the next call', async () => {
     const outDir = path.join(dir, 'abort');
