@@ -11,6 +11,7 @@ import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@
 import { paperTasks, paperVariants, type PaperTask, type PaperVariant } from './paper/paper-grid.js';
 import { paperProfileNames, paperProfiles, type PaperProfileName } from './paper/paper-profiles.js';
 import { reportBenchFolder } from './paper/paper-report.js';
+import type { PaperGridSpec } from './paper/paper-session.js';
 import { formatSeconds } from './paper/render-paper-results.js';
 import { runPaperBenchmark } from './paper/run-paper-benchmark.js';
 import { runPerf } from './perf/run-perf.js';
@@ -267,16 +268,8 @@ async function paperCommand(flags: PaperFlags): Promise<void> {
   process.on('SIGINT', onSigint);
   try {
     const run = await runPaperBenchmark({
-      profile,
-      data: flags.phantom ? { kind: 'phantom' } : { kind: 'real', dir: flags.data! },
-      outDir,
-      ...(flags.tasks ? { tasks: flags.tasks } : {}),
-      ...(flags.variants ? { variants: flags.variants } : {}),
-      ...(flags.seeds ? { seeds: flags.seeds } : {}),
-      floors: flags.floors,
-      split: flags.split,
+      ...gridSpecOf(flags, outDir),
       resume: flags.resume,
-      imageCache: flags.imageCache === 'none' ? null : flags.imageCache,
       signal: controller.signal,
       progress,
     });
@@ -301,10 +294,9 @@ async function paperCommand(flags: PaperFlags): Promise<void> {
   }
 }
 
-async function enqueueCommand(flags: PaperFlags, outDir: string, progress: ProgressReporter): Promise<void> {
-  const queue = parseQueueTarget(flags.queue!);
-  await initRuntime({ backend: flags.backend, onLog: (line) => progress.log(line) });
-  const { grid, added, completeBefore } = await enqueuePaperGrid({
+/** The grid `paper`'s flags name, run here or enqueued. */
+function gridSpecOf(flags: PaperFlags, outDir: string): PaperGridSpec {
+  return {
     profile: paperProfiles[flags.profile],
     data: flags.phantom ? { kind: 'phantom' } : { kind: 'real', dir: flags.data! },
     outDir,
@@ -314,6 +306,14 @@ async function enqueueCommand(flags: PaperFlags, outDir: string, progress: Progr
     floors: flags.floors,
     split: flags.split,
     imageCache: flags.imageCache === 'none' ? null : flags.imageCache,
+  };
+}
+
+async function enqueueCommand(flags: PaperFlags, outDir: string, progress: ProgressReporter): Promise<void> {
+  const queue = parseQueueTarget(flags.queue!);
+  await initRuntime({ backend: flags.backend, onLog: (line) => progress.log(line) });
+  const { grid, added, completeBefore } = await enqueuePaperGrid({
+    ...gridSpecOf(flags, outDir),
     queue,
     attempts: flags.attempts,
     progress,

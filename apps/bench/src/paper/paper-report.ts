@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { writeFileAtomic } from '@umd/core';
-import { loadTaskData, type ProgressReporter } from '@umd/trainer';
+import { loadTaskData, type ProgressReporter, type TaskData } from '@umd/trainer';
 
 import { BenchStateError } from '../errors/bench-state-error.js';
 import { assertSameGrid, benchStateFile, readBenchState, type BenchState } from './bench-state.js';
@@ -29,14 +29,20 @@ export interface PaperReport {
 export async function reportPaperBenchmark(
   setup: PaperSetup,
   state: BenchState,
-  options: { readonly progress?: ProgressReporter; readonly render?: RenderPaperResultsOptions } = {},
+  options: {
+    readonly progress?: ProgressReporter;
+    readonly render?: RenderPaperResultsOptions;
+    /** The tasks' data when already loaded (a unit runner's `taskData`); default: loaded here. */
+    readonly taskData?: (task: PaperTask) => Promise<TaskData>;
+  } = {},
 ): Promise<PaperReport> {
   const { plan, split, dataDir, availability, unitOptions } = setup;
+  const taskData = options.taskData ?? ((task: PaperTask) => loadTaskData(taskDataConfig(task, unitOptions), dataDir));
   const floors: Partial<Record<PaperTask, TextFloor[]>> = {};
   for (const task of plan.tasks) {
     if (!availability[task].available) continue;
     try {
-      const data = await loadTaskData(taskDataConfig(task, unitOptions), dataDir);
+      const data = await taskData(task);
       const samples = split === 'validate' ? data.validation : (data.test ?? []);
       // VQA-RAD's validation is carved from MEVF train: its test floors learn from both, its validation floors from train only.
       const train = task === 'vqa-rad' && split === 'test' ? [...data.train, ...data.validation] : data.train;

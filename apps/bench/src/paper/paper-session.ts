@@ -128,6 +128,8 @@ export interface PaperUnitRunner {
    * before (`running`) and after (`complete`, `aborted` or `failed` with the error). `label` prefixes the log line.
    */
   run(unit: PaperUnit, state: BenchState, label?: string): Promise<UnitOutcome>;
+  /** A task's whole data (every split), loaded once per runner: what the units evaluate on and the report's floors read. */
+  taskData(task: PaperTask): Promise<TaskData>;
 }
 
 /** Options of {@link createPaperUnitRunner}. */
@@ -271,6 +273,7 @@ export function createPaperUnitRunner(setup: PaperSetup, options: PaperUnitRunne
     ready: async () => {
       await tokenizer();
     },
+    taskData: (task) => fullData.get(task)!(),
     run: async (unit, state, label = unit.id) => {
       const previous = state.units[unit.id];
       if (previous?.status === 'complete' && previous.result !== undefined) return { kind: 'skipped', result: previous.result, state };

@@ -100,7 +100,7 @@ export async function runPaperBenchmark(options: RunPaperBenchmarkOptions): Prom
     }
   }
 
-  const report = await reportPaperBenchmark(setup, state, { progress });
+  const report = await reportPaperBenchmark(setup, state, { progress, taskData: runner.taskData });
   return {
     status: aborted ? 'aborted' : failed.length > 0 ? 'failed' : 'complete',
     ...report,

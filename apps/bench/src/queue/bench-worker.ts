@@ -102,7 +102,7 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
   async function processJob(job: Job, token?: string): Promise<UnitJobResult | { readonly report: string }> {
     if (job.data?.gridId !== grid!.gridId) throw new UnrecoverableError(`job ${job.id} belongs to grid ${job.data?.gridId}, not ${grid!.gridId}`);
     if (job.name === 'report') {
-      const report = await reportPaperBenchmark(setup, (await readBenchState(grid!.outDir))!, { progress });
+      const report = await reportPaperBenchmark(setup, (await readBenchState(grid!.outDir))!, { progress, taskData: runner.taskData });
       progress.log(`[worker] report written: ${report.resultsPath} (${report.results.unitsDone} of ${report.results.unitsTotal} units done)`);
       return { report: report.resultsPath };
     }
