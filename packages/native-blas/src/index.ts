@@ -2,6 +2,8 @@
  * @umd/native-blas: an optional binding to the system BLAS for @umd/core's wasm matMuls. Named exports only.
  */
 export { defaultBlasLibraries, loadNativeBlas } from './load-native-blas.js';
+export { ensureNativeBlasAddon, nativeBlasCacheFolder } from './build-addon.js';
+export type { EnsureNativeBlasAddonOptions, NativeBlasAddon } from './build-addon.js';
 export type { LoadNativeBlasOptions } from './load-native-blas.js';
 export type { AdamWStep, NativeBlas, NativeUnaryOp, SgemmBatch, SumMiddle, UnaryRange } from './native-blas.js';
 export { NativeBlasUnavailableError } from './errors/native-blas-unavailable-error.js';

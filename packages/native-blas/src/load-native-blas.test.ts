@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { ensureNativeBlasAddon, nativeBlasCacheFolder } from './build-addon.js';
 import { NativeBlasUnavailableError } from './errors/native-blas-unavailable-error.js';
 import { loadNativeBlas } from './load-native-blas.js';
 import type { NativeBlas } from './native-blas.js';
@@ -56,7 +62,7 @@ describe('loadNativeBlas', () => {
     }
   });
 
-  it('says how to build the addon when it was not built (no compiler at install)', () => {
+  it('says how to find out why when the addon is missing', () => {
     const attempt = (): unknown => loadNativeBlas({ env: {}, _internal: { addonPath: '/nonexistent/umd_blas.node' } });
     expect(attempt).toThrow(/not built.*build-addon\.mjs/s);
     try {
@@ -64,6 +70,51 @@ describe('loadNativeBlas', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(NativeBlasUnavailableError);
       expect((error as NativeBlasUnavailableError).reason).toBe('not-built');
+    }
+  });
+});
+
+describe('the addon compiled on first use (no install script)', () => {
+  const caches: string[] = [];
+  const freshCache = (): string => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'umd-native-blas-'));
+    caches.push(folder);
+    return folder;
+  };
+  afterAll(() => caches.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+
+  it('keeps compiled addons in the per-user cache of @umd/*', () => {
+    expect(nativeBlasCacheFolder({ UMD_CACHE_DIR: '/c' })).toBe('/c/native-blas');
+    expect(nativeBlasCacheFolder({ XDG_CACHE_HOME: '/x' })).toBe('/x/umd/native-blas');
+    expect(nativeBlasCacheFolder({})).toMatch(/\.cache\/umd\/native-blas$/);
+  });
+
+  it('says which compiler it could not find, and loading falls back with reason not-built', () => {
+    const env = { UMD_CACHE_DIR: freshCache(), CC: '/nonexistent/cc' };
+    expect(() => ensureNativeBlasAddon({ env })).toThrow(/no C compiler \(tried \/nonexistent\/cc/);
+    try {
+      loadNativeBlas({ env });
+      expect.unreachable('no compiler, no addon');
+    } catch (error) {
+      expect(error).toBeInstanceOf(NativeBlasUnavailableError);
+      expect((error as NativeBlasUnavailableError).reason).toBe('not-built');
+    }
+  });
+
+  const compiler = ['cc', 'gcc', 'clang'].find((cc) => spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0);
+  it.skipIf(!compiler)(`compiles once into an empty cache and reuses it${compiler ? '' : ' (skipped: no C compiler here)'}`, () => {
+    const env = { UMD_CACHE_DIR: freshCache() };
+    const first = ensureNativeBlasAddon({ env });
+    expect(first.compiledInMs).toBeGreaterThan(0);
+    expect(first.path.startsWith(path.join(env.UMD_CACHE_DIR, 'native-blas', `${process.platform}-${process.arch}-`))).toBe(true);
+    const built = statSync(first.path).mtimeMs;
+    const again = ensureNativeBlasAddon({ env });
+    expect(again).toEqual({ path: first.path, compiledInMs: undefined });
+    expect(statSync(first.path).mtimeMs).toBe(built);
+    if (blas) {
+      const opened = loadNativeBlas({ env });
+      expect(opened.addonPath).toBe(first.path);
+      expect(opened.compiledInMs).toBeUndefined();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
+import { ensureNativeBlasAddon } from './build-addon.js';
 import { NativeBlasUnavailableError } from './errors/native-blas-unavailable-error.js';
 import type { NativeBlas, NativeUnaryOp, SgemmBatch } from './native-blas.js';
 
@@ -53,42 +53,48 @@ export interface LoadNativeBlasOptions {
    * platform, first that opens.
    */
   readonly library?: string;
-  /** Where `UMD_NATIVE_BLAS` (`0` disables) and `UMD_BLAS_LIBRARY` are read from. Default: `process.env`. */
+  /**
+   * Where `UMD_NATIVE_BLAS` (`0` disables), `UMD_BLAS_LIBRARY` and the compile settings of
+   * {@link ensureNativeBlasAddon} (`UMD_CACHE_DIR`, `CC`, `UMD_NODE_INCLUDE`) are read from. Default: `process.env`.
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @internal test seam: the compiled addon's path (a missing file simulates a machine without a compiler). */
   readonly _internal?: { readonly addonPath?: string };
 }
 
-const defaultAddonPath = fileURLToPath(new URL('../build/umd_blas.node', import.meta.url));
 const require = createRequire(import.meta.url);
 
 /**
- * Opens the system BLAS through the addon this package compiles at install time. Each call opens the library again
- * (cheap: the dynamic loader keeps it); keep the result.
+ * Opens the system BLAS through this package's addon, compiled on first use into the per-user cache
+ * ({@link ensureNativeBlasAddon}; about a second, once per machine and package version). Each call opens the library
+ * again (cheap: the dynamic loader keeps it); keep the result.
  *
- * @throws NativeBlasUnavailableError with `reason` `'disabled'` (UMD_NATIVE_BLAS=0), `'not-built'` (no addon: no
- *   compiler or Node headers at install, install scripts blocked, or an unsupported OS) or `'no-library'` (no
- *   library with `cblas_sgemm` could be opened; `attempts` says why for each)
+ * @throws NativeBlasUnavailableError with `reason` `'disabled'` (UMD_NATIVE_BLAS=0), `'not-built'` (the addon cannot
+ *   be compiled or loaded: no C compiler or Node headers, or an unsupported OS; the message says which) or
+ *   `'no-library'` (no library with `cblas_sgemm` could be opened; `attempts` says why for each)
  */
 export function loadNativeBlas(options: LoadNativeBlasOptions = {}): NativeBlas {
   const env = options.env ?? process.env;
   if (env['UMD_NATIVE_BLAS'] === '0') {
     throw new NativeBlasUnavailableError('disabled', [], 'Native BLAS disabled by UMD_NATIVE_BLAS=0.');
   }
-  const addonPath = options._internal?.addonPath ?? defaultAddonPath;
+  const built = options._internal?.addonPath === undefined ? ensureNativeBlasAddon({ env }) : { path: options._internal.addonPath, compiledInMs: undefined };
+  const addonPath = built.path;
   if (!existsSync(addonPath)) {
     throw new NativeBlasUnavailableError(
       'not-built',
       [],
-      `The @umd/native-blas addon is not built (${addonPath} is missing). It needs a C compiler and Node's headers; ` +
-        'build it with `node scripts/build-addon.mjs --verbose` in the package (pnpm: allow its install script).',
+      `The @umd/native-blas addon is not built (${addonPath} is missing). ` +
+        'Compile it with `node node_modules/@umd/native-blas/scripts/build-addon.mjs --verbose` to see why it is not.',
     );
   }
   let addon: Addon;
   try {
     addon = require(addonPath) as Addon;
   } catch (error) {
-    const message = `The @umd/native-blas addon at ${addonPath} does not load: ${firstLine(error)}. Rebuild it.`;
+    const message =
+      `The @umd/native-blas addon at ${addonPath} does not load: ${firstLine(error)}. ` +
+      'Compile it again with `node node_modules/@umd/native-blas/scripts/build-addon.mjs --force`.';
     throw new NativeBlasUnavailableError('not-built', [], message, { cause: error });
   }
 
@@ -98,7 +104,7 @@ export function loadNativeBlas(options: LoadNativeBlasOptions = {}): NativeBlas 
   for (const library of candidates) {
     try {
       const config = addon.load(library);
-      return bind(addon, library, config);
+      return bind(addon, library, config, built);
     } catch (error) {
       attempts.push({ library, reason: firstLine(error) });
     }
@@ -112,10 +118,12 @@ export function loadNativeBlas(options: LoadNativeBlasOptions = {}): NativeBlas 
   );
 }
 
-function bind(addon: Addon, library: string, config: string): NativeBlas {
+function bind(addon: Addon, library: string, config: string, built: { path: string; compiledInMs: number | undefined }): NativeBlas {
   return {
     library,
     config,
+    addonPath: built.path,
+    compiledInMs: built.compiledInMs,
     threads: () => {
       const count = addon.threads();
       return count > 0 ? count : undefined;

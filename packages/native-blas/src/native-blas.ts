@@ -69,6 +69,10 @@ export interface NativeBlas {
   readonly library: string;
   /** The library's own description where it has one (OpenBLAS: `openblas_get_config()`), else `''`. */
   readonly config: string;
+  /** The compiled addon that was loaded (in the per-user cache). */
+  readonly addonPath: string;
+  /** Milliseconds this load spent compiling the addon (its first use on this machine), else undefined. */
+  readonly compiledInMs: number | undefined;
   /** Threads the BLAS computes with, or undefined when the library cannot say. */
   threads(): number | undefined;
   /** Sets the BLAS's thread count where the library allows it (OpenBLAS, BLIS, MKL); otherwise does nothing. */

@@ -399,7 +399,10 @@ function installWasmKernels({ blas, unavailable }: { blas?: NativeBlas; unavaila
   }
   const threads = blas.threads();
   const version = blas.config.split(' ').slice(0, 2).join(' ');
-  const described = [blas.library, version, threads === undefined ? '' : `${threads} thread${threads === 1 ? '' : 's'}`].filter((part) => part !== '');
+  const compiled = blas.compiledInMs === undefined ? '' : `addon compiled on first use in ${(blas.compiledInMs / 1000).toFixed(1)} s`;
+  const described = [blas.library, version, threads === undefined ? '' : `${threads} thread${threads === 1 ? '' : 's'}`, compiled].filter(
+    (part) => part !== '',
+  );
   notes.push(`native BLAS matMul (${described.join(', ')})`, 'native exp/erf');
   return { matMul: 'native-blas', notes };
 }
