@@ -4,11 +4,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { backendNames, initRuntime, InvalidConfigError, UmdError, writeFileAtomic, type BackendName } from '@umd/core';
+import { backendNames, gitCommit, initRuntime, InvalidConfigError, machineDescription, UmdError, writeFileAtomic, type BackendName } from '@umd/core';
 import { parseLedger, renderLedgerHeadline, renderLedgerMarkdown, replaceLedgerHeadline } from '@umd/evaluation';
 import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@umd/trainer';
 
 import { paperTasks, paperVariants, type PaperTask, type PaperVariant } from './paper/paper-grid.js';
+import { appendPaperLedger } from './paper/paper-ledger.js';
 import { paperProfileNames, paperProfiles, type PaperProfileName } from './paper/paper-profiles.js';
 import { reportBenchFolder } from './paper/paper-report.js';
 import type { PaperGridSpec } from './paper/paper-session.js';
@@ -178,9 +179,22 @@ program
   .requiredOption('-o, --out <dir>', 'the benchmark’s output folder')
   .addOption(new Option('--split <split>', 'the split reported').choices(['validate', 'test']).default('validate'))
   .option('--no-timings', 'leave out times (generation time, wall columns): two runs of one grid print the same bytes')
-  .action(async (flags: { out: string; split: 'validate' | 'test'; timings: boolean }) => {
+  .option(
+    '--ledger <file>',
+    'also append each complete evaluation (every split) to this results ledger, one record per seed, skipping those it holds (`umd-bench ledger` renders it)',
+  )
+  .option('--experiment-prefix <text>', 'the ledger experiment name before each row’s label (default `umd-bench paper --profile <profile>`)')
+  .action(async (flags: { out: string; split: 'validate' | 'test'; timings: boolean; ledger?: string; experimentPrefix?: string }) => {
     const report = await reportBenchFolder(flags.out, { split: flags.split, render: { timings: flags.timings } });
     console.log(report.markdown);
+    if (flags.ledger) {
+      const fallback = { commit: gitCommit(), machine: machineDescription('backend not recorded'), command: `umd-bench ${process.argv.slice(2).join(' ')}` };
+      const { added, present } = await appendPaperLedger(flags.out, flags.ledger, {
+        fallback,
+        ...(flags.experimentPrefix ? { experimentPrefix: flags.experimentPrefix } : {}),
+      });
+      console.error(`Ledger: ${added.length} record(s) appended to ${flags.ledger} (${present} already there)`);
+    }
   });
 
 program

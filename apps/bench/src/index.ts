@@ -41,9 +41,12 @@ export type {
   EvaluateUnitResult,
   PretrainUnitResult,
   TuneUnitResult,
+  UnitProvenance,
   UnitRecord,
   UnitStatus,
 } from './paper/bench-state.js';
+export { appendPaperLedger, ledgerKey, paperLedgerRecords } from './paper/paper-ledger.js';
+export type { PaperLedgerOptions } from './paper/paper-ledger.js';
 export { buildPaperResults, metricColumns } from './paper/paper-results.js';
 export type { MetricColumn, PaperResults, PaperResultsInput, ResultRow, SeedSummary, SharedUnitSummary, TaskResults } from './paper/paper-results.js';
 export { renderPaperResults } from './paper/render-paper-results.js';

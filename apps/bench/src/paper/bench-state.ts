@@ -34,6 +34,18 @@ export interface UnitRecord<R = unknown> {
   readonly result?: R;
   /** `UMD_<Name>: message` of a failed unit. */
   readonly error?: string;
+  /** Where a complete unit ran (absent in units completed before units kept it). */
+  readonly provenance?: UnitProvenance;
+}
+
+/** The code, machine and command a unit ran with: what a results-ledger record of it says. */
+export interface UnitProvenance {
+  /** `git rev-parse HEAD` (`+dirty` with uncommitted changes) when the unit started. */
+  readonly commit: string;
+  /** CPU, cores and backend (`machineDescription` of @umd/core). */
+  readonly machine: string;
+  /** The `umd-bench` command line of the process that ran it (`paper …` or `worker …`). */
+  readonly command: string;
 }
 
 /** A pre-training's result. Paths are relative to the benchmark's output folder. */

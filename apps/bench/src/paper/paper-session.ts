@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { UmdError } from '@umd/core';
+import { currentRuntime, gitCommit, machineDescription, UmdError } from '@umd/core';
 import { loadWordPieceTokenizer, sampleText, trainWordPieceTokenizer, type WordPieceTokenizer } from '@umd/data';
 import type { UmdModelConfig } from '@umd/encoders';
 import {
@@ -286,6 +286,11 @@ export function createPaperUnitRunner(setup: PaperSetup, options: PaperUnitRunne
       const save = (record: UnitRecord): Promise<BenchState> => recordBenchUnit(outDir, unit.id, record);
       const now = (): string => new Date().toISOString();
       let current = await save({ status: 'running', seconds, updatedAt: now() });
+      const provenance = {
+        commit: gitCommit(),
+        machine: machineDescription(currentRuntime()?.backend ?? 'unknown backend'),
+        command: `umd-bench ${process.argv.slice(2).join(' ')}`,
+      };
       const unitStarted = performance.now();
       const elapsed = (): number => seconds + Math.round((performance.now() - unitStarted) / 100) / 10;
       const { body, describe } = bodyOf(unit);
@@ -295,7 +300,7 @@ export function createPaperUnitRunner(setup: PaperSetup, options: PaperUnitRunne
           current = await save({ status: 'aborted', seconds: elapsed(), updatedAt: now() });
           return { kind: 'aborted', state: current };
         }
-        current = await save({ status: 'complete', seconds: elapsed(), updatedAt: now(), result: outcome.result });
+        current = await save({ status: 'complete', seconds: elapsed(), updatedAt: now(), result: outcome.result, provenance });
         const detail = describe(outcome.result as never);
         progress.log(`[bench] ${unit.id} done in ${formatSeconds((performance.now() - unitStarted) / 1000)}${detail ? `: ${detail}` : ''}`);
         return { kind: 'done', result: outcome.result, state: current };
