@@ -49,6 +49,28 @@ describe('evaluateTask', () => {
     model.dispose();
   });
 
+  it('VQA with an answer-type gate: each question answers among the classes of its predicted type', async () => {
+    const random = new SeededRandom(1);
+    const model = new UmdModel(config, random);
+    const answers = ['no', 'yes', 'ct'];
+    const tuning = createTaskTuning({ model, task: { kind: 'vqa', answers }, random });
+    const plain = await predictAll(tuning, vqa);
+    // A gate whose "closed" questions may only answer `ct` and whose open ones only the class the plain model did not
+    // pick for the first question: every prediction must follow it, whatever the logits say.
+    const other = (plain[0]! + 1) % 3;
+    const gate = {
+      closedClass: [false, false, true],
+      openClass: answers.map((_, k) => k === other),
+      trainingAccuracy: 1,
+      closedProbability: (question: string) => (question === vqa[0]!.question ? 0 : 1),
+    };
+    const result = await evaluateTask({ tuning, samples: vqa, tokenizer, batchSize: 4, answerTypeGate: gate });
+    expect(result.predictions.map((p) => p.kind === 'vqa' && p.prediction)).toEqual(
+      vqa.map((sample) => (sample.question === vqa[0]!.question ? answers[other] : 'ct')),
+    );
+    model.dispose();
+  });
+
   it('classification: accuracy over every sample (unknown labels count as wrong) and macro-F1 over the known ones', async () => {
     const random = new SeededRandom(2);
     const model = new UmdModel(config, random);

@@ -21,8 +21,9 @@ import {
 import { loadVisionStem, UmdModel } from '@umd/encoders';
 import { classificationMetrics, retrievalRecall, vqaAccuracy, type Accuracy, type ClassificationMetrics, type RetrievalRecall } from '@umd/evaluation';
 
+import { gatedArgMax, type AnswerTypeGate } from './answer-type-gate.js';
 import { checkpointModelConfig, checkpointNormalization } from './load-pretrained-model.js';
-import { predictTask } from './predict-task.js';
+import { predictTask, taskLogits } from './predict-task.js';
 import { scoreRetrieval } from './score-retrieval.js';
 import { createTaskCollate, type TaskSampleBatch } from './task-collate.js';
 import { checkTaskSamples, taskTargets, type TaskSample } from './task-samples.js';
@@ -91,6 +92,8 @@ export interface EvaluationInputs {
   readonly blindImage?: boolean;
   /** Retrieval: candidates re-ranked per image and per caption. */
   readonly topK?: number;
+  /** VQA: answer among the classes of the question's predicted type only ({@link fitAnswerTypeGate}). */
+  readonly answerTypeGate?: AnswerTypeGate;
 }
 
 /** Options of {@link evaluateTask}. */
@@ -112,6 +115,8 @@ export interface EvaluateTaskOptions {
   readonly blindImage?: boolean;
   /** Retrieval: candidates re-ranked with the fused head per image and per caption. Default 20. */
   readonly topK?: number;
+  /** VQA: answer among the classes of the question's predicted type only (fit it on the training split). */
+  readonly answerTypeGate?: AnswerTypeGate;
 }
 
 /**
@@ -145,6 +150,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
       batchSize: options.batchSize ?? 32,
       ...(options.blindImage ? { blindImage: true } : {}),
       ...(options.topK === undefined ? {} : { topK: options.topK }),
+      ...(options.answerTypeGate ? { answerTypeGate: options.answerTypeGate } : {}),
     });
   } finally {
     loaded?.tuning.model.dispose();
@@ -235,8 +241,9 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
   const collate = createTaskCollate<TaskSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
   const loader = createBatchLoader({ samples, batchSize: inputs.batchSize, seed: 0, shuffle: false, collate });
   let offset = 0;
+  const gate = task.kind === 'vqa' ? inputs.answerTypeGate : undefined;
   for await (const batch of loader.epoch()) {
-    predicted.set(predictBatch(tuning, batch), offset);
+    predicted.set(predictBatch(tuning, batch, gate), offset);
     offset += batch.samples.length;
   }
   const classes = taskClasses(task);
@@ -278,10 +285,16 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
   };
 }
 
-function predictBatch(tuning: TaskTuning, batch: TaskSampleBatch): Int32Array {
+function predictBatch(tuning: TaskTuning, batch: TaskSampleBatch, gate: AnswerTypeGate | undefined): Int32Array {
   const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
+  const input = { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data };
   try {
-    return predictTask(tuning, { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data });
+    if (!gate) return predictTask(tuning, input);
+    const logits = taskLogits(tuning, input);
+    const values = logits.dataSync() as Float32Array;
+    logits.dispose();
+    const closed = batch.samples.map((sample) => gate.closedProbability((sample as Extract<TaskSample, { task: 'vqa' }>).question));
+    return gatedArgMax(values, tuning.numClasses, closed, gate);
   } finally {
     images.dispose();
   }

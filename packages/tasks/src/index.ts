@@ -25,6 +25,8 @@ export type { FinetuneMultipliers } from './finetune-parameter-groups.js';
 export { finetuneStep } from './finetune-step.js';
 export type { AuxiliaryLoss, FinetuneStepOptions, FinetuneStepResult, StepCoordination } from './finetune-step.js';
 export { predictTask, taskLogits } from './predict-task.js';
+export { fitAnswerTypeGate, gatedArgMax, questionFeatures } from './answer-type-gate.js';
+export type { AnswerTypeGate, FitAnswerTypeGateOptions } from './answer-type-gate.js';
 export { scoreRetrieval } from './score-retrieval.js';
 export type { RetrievalScores, RetrievalTexts, ScoreRetrievalOptions } from './score-retrieval.js';
 

@@ -380,6 +380,12 @@ const evaluateSchema = z
       .refine((splits) => new Set(splits).size === splits.length, { message: 'each split at most once' })
       .describe('splits to score with the tuned model (a split the dataset lacks is skipped with a note)'),
     bootstrapResamples: z.number().int().min(0).default(1000).describe('bootstrap resamples for the 95% intervals (0 = no intervals)'),
+    answerTypeGate: z
+      .boolean()
+      .optional()
+      .describe(
+        'VQA: answer among the classes of the question’s type only (closed or open, from a logistic regression on the training questions’ words, as QCR’s type-conditional step; default false). Validation during tuning is not gated',
+      ),
   })
   .prefault({})
   .describe('scoring the tuned model');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { writeFileAtomic } from '@umd/core';
-import { evaluateTask } from '@umd/tasks';
+import { evaluateTask, fitAnswerTypeGate, type AnswerTypeGate } from '@umd/tasks';
 
 import type { EvaluationSplit } from '../config/pipeline-config-schema.js';
 import type { TaskSample } from '../datasets.js';
@@ -38,6 +38,16 @@ export async function runEvaluateStage(context: StageContext): Promise<StageOutc
     if (checkpoint === undefined) throw new StageInputError('evaluate', 'a tuned checkpoint', 'finetune', context.outDir);
     const [data, tokenizer] = [await context.taskData(), await context.tokenizer()];
     const notes = [...data.notes];
+    let gate: AnswerTypeGate | undefined;
+    if (config.evaluate.answerTypeGate && data.task.kind === 'vqa') {
+      gate = fitAnswerTypeGate(
+        data.task,
+        data.train.filter((sample) => sample.task === 'vqa'),
+      );
+      const line = `answer-type gate fitted on ${data.train.length} training questions (training type accuracy ${(100 * gate.trainingAccuracy).toFixed(1)}%)`;
+      notes.push(line);
+      progress.log(`[evaluate] ${line}`);
+    } else if (config.evaluate.answerTypeGate) notes.push(`answer-type gate: not used (a ${data.task.kind} task has no answer types)`);
     const splits: SplitScores[] = [];
     const wanted = config.evaluate.splits;
     progress.begin('evaluate', wanted.length);
@@ -48,7 +58,7 @@ export async function runEvaluateStage(context: StageContext): Promise<StageOutc
         notes.push(`${split}: not in this copy of the dataset, not scored`);
         continue;
       }
-      splits.push(await scoreSplit(context, session.dir, checkpoint, split, samples, tokenizer));
+      splits.push(await scoreSplit(context, session.dir, checkpoint, split, samples, tokenizer, gate));
       progress.update(index + 1, { [split]: `${(100 * Object.values(splits.at(-1)!.metrics)[0]!.value).toFixed(1)}%` });
     }
     progress.end();
@@ -65,6 +75,7 @@ async function scoreSplit(
   split: EvaluationSplit,
   samples: readonly TaskSample[],
   tokenizer: Awaited<ReturnType<StageContext['tokenizer']>>,
+  gate: AnswerTypeGate | undefined,
 ): Promise<SplitScores> {
   const { config } = context;
   const data = await context.taskData();
@@ -76,6 +87,7 @@ async function scoreSplit(
     image: context.image,
     ...(config.finetune.blindImage ? { blindImage: true } : {}),
     ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }), // as validation re-ranked
+    ...(gate ? { answerTypeGate: gate } : {}),
   });
   const file = path.join(dir, `predictions-${split}.jsonl`);
   await writeFileAtomic(file, evaluation.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + '\n');
