@@ -121,6 +121,10 @@ console.log('esm ok', describeRuntime(runtime).slice(0, 120));`,
       cjs: `const { normalizeAnswer } = require('@umd/data');
 const { SeededRandom } = require('@umd/core');
 console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(3));`,
+      bins: [
+        ['umd-data', '--version'],
+        ['umd-data', 'inspect', '--dataset', 'phantom'],
+      ],
     },
   ];
   for (const consumer of consumers) {
@@ -137,8 +141,18 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
     writeFileSync(path.join(dir, 'consumer.cjs'), consumer.cjs);
     run('node', ['consumer.mjs'], { cwd: dir, env: process.env });
     run('node', ['consumer.cjs'], { cwd: dir, env: process.env });
-    const size = spawnSync('du', ['-sk', '--dereference', 'node_modules'], { cwd: dir, encoding: 'utf8' }).stdout.split('\t')[0];
-    console.log(`installed: ${consumer.install.join(' ')} -> node_modules ${(Number(size) / 1024).toFixed(1)} MiB`);
+    for (const command of consumer.bins ?? []) run('npx', ['--no-install', ...command], { cwd: dir, env: process.env });
+    console.log(`installed: ${consumer.install.join(' ')} -> node_modules ${mib(dir, 'node_modules')}`);
+  }
+
+  // The trainer as a global-style bin (its own prefix), from the registry like any CLI.
+  console.log('\n== npm install -g @umd/trainer (own prefix): umd-train --version, umd-train smoke');
+  const prefix = path.join(work, 'global');
+  if (run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--registry', registry, '@umd/trainer'], { cwd: work, env })) {
+    const bin = path.join(prefix, 'bin', 'umd-train');
+    run(bin, ['--version'], { cwd: work, env: process.env });
+    run(bin, ['smoke', '--steps', '60', '--out', path.join(work, 'smoke')], { cwd: work, env: process.env });
+    console.log(`installed: @umd/trainer -> ${mib(prefix, 'lib')}`);
   }
 } catch (error) {
   const cause = error instanceof Error && error.cause ? ` (${String(error.cause)})` : '';
@@ -162,7 +176,9 @@ function run(command, args, options) {
     failures.push(`${command} ${args.join(' ')} (in ${options.cwd}) exited ${result.status}: ${output.split('\n').slice(-8).join(' | ')}`);
     return false;
   }
-  const tail = output.split('\n').filter((line) => /ok|Published|added|Done|\+ /.test(line) && !line.includes('Progress:'));
+  const tail = output
+    .split('\n')
+    .filter((line) => /ok|Published|added|Done|\+ |^\d+\.\d+\.\d+$|\[smoke\] done|"samples"/.test(line) && !line.includes('Progress:'));
   for (const line of tail.slice(-12)) console.log(`  ${line}`);
   return true;
 }
@@ -214,6 +230,12 @@ function unpackedBytes(tar) {
     offset += 512 + Math.ceil(size / 512) * 512;
   }
   return total;
+}
+
+/** The size of `folder` under `dir` (links followed), in MiB. */
+function mib(dir, folder) {
+  const kibibytes = spawnSync('du', ['-sk', '--dereference', folder], { cwd: dir, encoding: 'utf8' }).stdout.split('\t')[0];
+  return `${(Number(kibibytes) / 1024).toFixed(1)} MiB`;
 }
 
 function kib(bytes) {
