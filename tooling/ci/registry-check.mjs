@@ -145,14 +145,21 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
     console.log(`installed: ${consumer.install.join(' ')} -> node_modules ${mib(dir, 'node_modules')}`);
   }
 
-  // The trainer as a global-style bin (its own prefix), from the registry like any CLI.
-  console.log('\n== npm install -g @umd/trainer (own prefix): umd-train --version, umd-train smoke');
+  // The apps as global-style bins (their own prefix), from the registry like any CLI.
+  console.log('\n== npm install -g @umd/trainer @umd/bench (own prefix): umd-train --version and smoke, umd-bench --version and perf');
   const prefix = path.join(work, 'global');
-  if (run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--registry', registry, '@umd/trainer'], { cwd: work, env })) {
-    const bin = path.join(prefix, 'bin', 'umd-train');
-    run(bin, ['--version'], { cwd: work, env: process.env });
-    run(bin, ['smoke', '--steps', '60', '--out', path.join(work, 'smoke')], { cwd: work, env: process.env });
-    console.log(`installed: @umd/trainer -> ${mib(prefix, 'lib')}`);
+  const apps = ['@umd/trainer', '@umd/bench'];
+  if (run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--registry', registry, ...apps], { cwd: work, env })) {
+    const bin = (name) => path.join(prefix, 'bin', name);
+    run(bin('umd-train'), ['--version'], { cwd: work, env: process.env });
+    run(bin('umd-train'), ['smoke', '--steps', '60', '--out', path.join(work, 'smoke')], { cwd: work, env: process.env });
+    run(bin('umd-bench'), ['--version'], { cwd: work, env: process.env });
+    // perf needs a checkout (its workloads are the packages' bench scripts): one typed line, exit 1, no stack trace.
+    const perf = spawnSync(bin('umd-bench'), ['perf', '--quick'], { cwd: work, encoding: 'utf8' });
+    if (perf.status === 1 && /^UMD_PerfCheckoutError: .*--repo DIR/m.test(perf.stderr) && !/\n\s+at /.test(perf.stderr)) {
+      console.log(`  umd-bench perf without a checkout: ${perf.stderr.trim().slice(0, 110)}…`);
+    } else failures.push(`umd-bench perf without a checkout: expected UMD_PerfCheckoutError and exit 1, got exit ${perf.status}: ${perf.stderr.slice(0, 400)}`);
+    console.log(`installed: ${apps.join(' ')} -> ${mib(prefix, 'lib')}`);
   }
 } catch (error) {
   const cause = error instanceof Error && error.cause ? ` (${String(error.cause)})` : '';

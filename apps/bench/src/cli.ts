@@ -97,6 +97,7 @@ interface PerfFlags {
   readonly reference: boolean;
   readonly packages?: string[];
   readonly backend?: BackendName;
+  readonly repo?: string;
 }
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -207,6 +208,7 @@ program
   .option('--reference', "also run @umd/core's PyTorch reference (needs python3 with torch)", false)
   .option('--packages <list>', 'only these packages (core, encoders, mr-pretrain, data), comma-separated', (value: string) => value.split(','))
   .addOption(new Option('--backend <name>', 'tfjs backend for every workload (default: each script’s)').choices([...backendNames]))
+  .option('--repo <dir>', 'the UMD-TS checkout whose workload scripts run, dependencies installed (default: the one this command is in)')
   .action(async (flags: PerfFlags) => perfCommand(flags));
 
 program
@@ -412,6 +414,7 @@ async function perfCommand(flags: PerfFlags): Promise<void> {
     reference: flags.reference,
     ...(flags.packages ? { packages: flags.packages } : {}),
     ...(flags.backend ? { backend: flags.backend } : {}),
+    ...(flags.repo ? { repoRoot: path.resolve(flags.repo) } : {}),
     onRecord: (record) => console.log(JSON.stringify(record)),
     onLog: (line) => console.error(line),
   });

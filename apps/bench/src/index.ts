@@ -81,6 +81,7 @@ export { BenchFolderMismatchError } from './errors/bench-folder-mismatch-error.j
 export { BenchGridMismatchError } from './errors/bench-grid-mismatch-error.js';
 export { BenchStateError } from './errors/bench-state-error.js';
 export { PerfWorkloadError } from './errors/perf-workload-error.js';
+export { PerfCheckoutError } from './errors/perf-checkout-error.js';
 export { QueueConnectionError } from './errors/queue-connection-error.js';
 export { QueueGridMismatchError } from './errors/queue-grid-mismatch-error.js';
 export { QueueGridNotFoundError } from './errors/queue-grid-not-found-error.js';

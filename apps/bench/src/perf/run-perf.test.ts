@@ -1,7 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { PerfCheckoutError } from '../errors/perf-checkout-error.js';
 import { PerfWorkloadError } from '../errors/perf-workload-error.js';
 import { runPerf } from './run-perf.js';
 
@@ -45,5 +48,18 @@ describe('runPerf', () => {
     });
     expect(run.records).toEqual([]);
     expect(run.failures.map((failure) => failure.packageName)).toEqual(['@umd/broken']);
+  });
+
+  it('says it needs a checkout when the workload scripts are not there (an installed package), before running anything', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'umd-perf-'));
+    try {
+      const attempt = runPerf({ repoRoot: empty, packages: ['core'] });
+      await expect(attempt).rejects.toThrow(PerfCheckoutError);
+      await expect(runPerf({ repoRoot: empty, packages: ['core'] })).rejects.toThrow(
+        /not one with its dependencies installed \(missing: packages\/core\/bench\/run\.ts\).*--repo DIR/,
+      );
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { PerfCheckoutError } from '../errors/perf-checkout-error.js';
 import { PerfWorkloadError } from '../errors/perf-workload-error.js';
 import { normalizePerfLine, type PerfLineContext, type PerfRecord } from './normalize-perf-line.js';
 import { perfScripts, type PerfOptions, type PerfScript } from './perf-workloads.js';
@@ -17,7 +18,10 @@ export interface RunPerfOptions extends Partial<PerfOptions> {
   readonly onRecord?: (record: PerfRecord) => void;
   /** Receives the scripts' stderr lines (backend choice, warnings) and progress notes. */
   readonly onLog?: (line: string) => void;
-  /** The repository root the scripts' paths are relative to. Default: the one this file is in. */
+  /**
+   * The UMD-TS checkout whose scripts run (their paths are relative to it); it must have its dependencies installed.
+   * Default: the checkout this file is in.
+   */
   readonly repoRoot?: string;
   /** @internal test seam: other scripts. */
   readonly _internal?: { readonly scripts?: readonly PerfScript[] };
@@ -43,6 +47,9 @@ export async function runPerf(options: RunPerfOptions = {}): Promise<PerfRun> {
   const repoRoot = options.repoRoot ?? defaultRepoRoot;
   const wanted = options.packages?.map((name) => (name.startsWith('@umd/') ? name : `@umd/${name}`));
   const scripts = (options._internal?.scripts ?? perfScripts).filter((script) => !wanted || wanted.includes(script.packageName));
+  const missing = scripts.map((script) => script.script).filter((script) => !existsSync(path.join(repoRoot, script)));
+  const tsx = resolveTsx(repoRoot);
+  if (missing.length > 0 || !tsx) throw new PerfCheckoutError(repoRoot, [...missing, ...(tsx ? [] : ['tsx (run `pnpm install`)'])]);
   const records: PerfRecord[] = [];
   const failures: PerfWorkloadError[] = [];
   for (const script of scripts) {
@@ -51,6 +58,7 @@ export async function runPerf(options: RunPerfOptions = {}): Promise<PerfRun> {
       script,
       perf,
       repoRoot,
+      tsx,
       (record) => {
         records.push(record);
         options.onRecord?.(record);
@@ -66,11 +74,10 @@ async function runScript(
   script: PerfScript,
   perf: PerfOptions,
   repoRoot: string,
+  tsx: string,
   onRecord: (record: PerfRecord) => void,
   onLog: ((line: string) => void) | undefined,
 ): Promise<{ exitCode: number | null; stderrTail: string; count: number }> {
-  const require = createRequire(import.meta.url);
-  const tsx = pathToFileURL(require.resolve('tsx')).href;
   const here = fileURLToPath(import.meta.url);
   const probe = path.join(path.dirname(here), `rss-probe${path.extname(here)}`);
   const probeUrl = pathToFileURL(existsSync(probe) ? probe : probe.replace(/\.ts$/, '.js')).href;
@@ -109,6 +116,18 @@ async function runScript(
   });
   await Promise.all([stdoutDone, stderrDone]);
   return { exitCode, stderrTail: stderr.slice(-3).join(' | '), count };
+}
+
+/** `tsx`'s loader as a file URL: the checkout's own (apps/bench's), else the one next to this file; undefined if neither. */
+function resolveTsx(repoRoot: string): string | undefined {
+  for (const from of [path.join(repoRoot, 'apps', 'bench', 'package.json'), fileURLToPath(import.meta.url)]) {
+    try {
+      return pathToFileURL(createRequire(from).resolve('tsx')).href;
+    } catch {
+      // not installed there
+    }
+  }
+  return undefined;
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {
