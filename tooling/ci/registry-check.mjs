@@ -4,7 +4,7 @@
 // (after `pnpm build`), then installs from it into fresh temporary projects with npm and with pnpm and runs small
 // consumers there as ESM and as CommonJS. Prints what it published (version, tarball and unpacked size) and what each
 // project installed (node_modules size). Exit code 1 when any step fails; the registry is stopped either way.
-//   node tooling/ci/registry-check.mjs
+//   node tooling/ci/registry-check.mjs        (UMD_REGISTRY_KEEP=1 keeps the temporary projects and prints where)
 /* global fetch, Buffer, setTimeout -- Node's globals */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -166,7 +166,8 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
   failures.push(`${String(error instanceof Error ? error.stack : error)}${cause}`);
 } finally {
   stop();
-  rmSync(work, { recursive: true, force: true });
+  if (process.env.UMD_REGISTRY_KEEP === '1') console.log(`kept: ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }
 if (failures.length > 0) {
   console.error(`\nregistry check FAILED:\n${failures.map((failure) => `  - ${failure}`).join('\n')}`);
