@@ -189,7 +189,7 @@ program
     const report = await reportBenchFolder(flags.out, { split: flags.split, render: { timings: flags.timings } });
     console.log(report.markdown);
     if (flags.ledger) {
-      const fallback = { commit: gitCommit(), machine: machineDescription('backend not recorded'), command: `umd-bench ${process.argv.slice(2).join(' ')}` };
+      const fallback = { commit: gitCommit(), machine: machineDescription('backend not recorded') };
       const { added, present } = await appendPaperLedger(flags.out, flags.ledger, {
         fallback,
         ...(flags.experimentPrefix ? { experimentPrefix: flags.experimentPrefix } : {}),

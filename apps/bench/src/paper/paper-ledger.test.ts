@@ -11,7 +11,7 @@ import { appendPaperLedger, paperLedgerRecords } from './paper-ledger.js';
 import { paperProfiles } from './paper-profiles.js';
 
 const ran = { commit: 'abc123', machine: 'Test CPU (2 cores), wasm', command: 'umd-bench paper --profile quick --out /b' };
-const fallback = { commit: 'def456+dirty', machine: 'Import CPU (2 cores), backend not recorded', command: 'umd-bench report --out /b --ledger l' };
+const fallback = { commit: 'def456+dirty', machine: 'Import CPU (2 cores), backend not recorded' };
 const metric = (value: number) => ({ value, low: value - 0.05, high: value + 0.05 });
 const floor = { name: 'majority', value: 0.3 };
 
@@ -57,7 +57,7 @@ function state(): BenchState {
 
 describe('paperLedgerRecords', () => {
   it('makes one ledger record per complete evaluation, with the run’s own commit, machine and command', () => {
-    const records = paperLedgerRecords(state(), { fallback });
+    const records = paperLedgerRecords(state(), { fallback, outDir: '/b' });
     expect(records.map((record) => [record.experiment, record.split, record.seed])).toEqual([
       ['umd-bench paper --profile quick: scratch', 'validate', 0],
       ['umd-bench paper --profile quick: scratch', 'test', 0],
@@ -70,15 +70,18 @@ describe('paperLedgerRecords', () => {
     // The test evaluation has no provenance of its own: its tuning run's stands for it.
     expect(test).toMatchObject({ commit: ran.commit, machine: ran.machine });
     // Units completed before provenance was kept say so, with the importing process's fields.
-    expect(unrecorded).toMatchObject({ commit: fallback.commit, command: fallback.command });
-    expect(unrecorded!.note).toMatch(/before units kept their commit/);
+    expect(unrecorded).toMatchObject({
+      commit: fallback.commit,
+      command: 'umd-bench paper --data /data --profile quick --out /b --split validate --tasks vqa-rad --seeds 0,1',
+    });
+    expect(unrecorded!.note).toMatch(/before units kept their provenance/);
     expect(calibrated!.note).toMatch(/starts from pretrain\/full \(10\.0 min.*starts from calibrate\/full\/vqa-rad \(1\.5 min/);
     // The ledger renders them (every required field present and finite).
     expect(renderLedgerMarkdown(records)).toMatch(/quick: scratch +\| validate +\| 69\.1/);
   });
 
   it('takes another experiment prefix', () => {
-    const [record] = paperLedgerRecords(state(), { fallback, experimentPrefix: 'bench (question carve)' });
+    const [record] = paperLedgerRecords(state(), { fallback, outDir: '/b', experimentPrefix: 'bench (question carve)' });
     expect(record!.experiment).toBe('bench (question carve): scratch');
   });
 });

@@ -12,8 +12,13 @@ import { paperRows, paperTasks, rowSpecs, type PaperRow, type PaperTask } from '
 export interface PaperLedgerOptions {
   /** The experiment name's start; each row's label follows it. Default `umd-bench paper --profile <profile>`. */
   readonly experimentPrefix?: string;
-  /** For units completed before units kept their provenance: what the records say instead (and a note says so). */
-  readonly fallback: UnitProvenance;
+  /**
+   * For units completed before units kept their provenance: the commit and machine the records say instead (a note
+   * says so); their command is the grid's `umd-bench paper` command rebuilt from the state and `outDir`.
+   */
+  readonly fallback: Pick<UnitProvenance, 'commit' | 'machine'>;
+  /** The benchmark's output folder, as the rebuilt command names it. */
+  readonly outDir: string;
 }
 
 const evaluateId = /^evaluate\/([^/]+)\/([^/]+)\/seed-(\d+)\/(validate|test)$/;
@@ -45,7 +50,7 @@ export function paperLedgerRecords(state: BenchState, options: PaperLedgerOption
       `row ${row}: ${rowSpecs[row].label}`,
       `${tuneId}${tuneResult ? `: ${tuneResult.steps} steps, selected at epoch ${(tuneResult.best?.epoch ?? 0) + 1} on validation` : ''}`,
       ...upstream.map((upstreamId) => `starts from ${upstreamId} (${minutesOf(state.units[upstreamId]?.seconds)} min, shared by the row's seeds)`),
-      ...(provenance ? [] : ['the unit ran before units kept their commit and machine: those fields are the import’s, not the run’s']),
+      ...(provenance ? [] : ['the unit ran before units kept their provenance: its commit and machine are the import’s, its command rebuilt from the grid']),
     ];
     records.push({
       experiment: `${prefix}: ${row}`,
@@ -53,12 +58,12 @@ export function paperLedgerRecords(state: BenchState, options: PaperLedgerOption
       split,
       seed: Number(seedText),
       metrics: Object.fromEntries(Object.entries(result.metrics).map(([name, metric]) => [name, Math.round(metric.value * 1000) / 10])),
-      command: (provenance ?? options.fallback).command,
+      command: provenance?.command ?? gridCommand(state, options.outDir, split),
       config: `umd-bench paper --profile ${state.grid.profile.name}, row ${row}`,
-      commit: (provenance ?? options.fallback).commit,
+      commit: provenance?.commit ?? options.fallback.commit,
       date: unit.updatedAt,
       wallMinutes: ((tune?.seconds ?? 0) + unit.seconds) / 60,
-      machine: (provenance ?? options.fallback).machine,
+      machine: provenance?.machine ?? options.fallback.machine,
       note: notes.join('; '),
     });
   }
@@ -75,13 +80,13 @@ export function paperLedgerRecords(state: BenchState, options: PaperLedgerOption
 export async function appendPaperLedger(
   outDir: string,
   ledgerFile: string,
-  options: PaperLedgerOptions,
+  options: Omit<PaperLedgerOptions, 'outDir'>,
 ): Promise<{ readonly added: readonly LedgerRecord[]; readonly present: number }> {
   const state = await readBenchState(outDir);
   if (!state) throw new BenchStateError(path.join(outDir, benchStateFile), 'does not exist: not a benchmark output folder');
   const existing = existsSync(ledgerFile) ? parseLedger(await readFile(ledgerFile, 'utf8'), ledgerFile) : [];
   const known = new Set(existing.map(ledgerKey));
-  const records = paperLedgerRecords(state, options);
+  const records = paperLedgerRecords(state, { ...options, outDir });
   const added = records.filter((record) => !known.has(ledgerKey(record)));
   const lines = added.map(ledgerLine).join(''); // every record checked before anything is written
   if (lines !== '') {
@@ -94,6 +99,14 @@ export async function appendPaperLedger(
 /** The ledger's identity of a record: a run appears once per (experiment, dataset, split, seed). */
 export function ledgerKey(record: Pick<LedgerRecord, 'experiment' | 'dataset' | 'split' | 'seed'>): string {
   return JSON.stringify([record.experiment, record.dataset, record.split, record.seed]);
+}
+
+/** The `umd-bench paper` command of a grid (its data, profile, tasks, rows and seeds), as a state records it. */
+function gridCommand(state: BenchState, outDir: string, split: 'validate' | 'test'): string {
+  const { grid } = state;
+  const parts = ['umd-bench paper', grid.data === 'phantom' ? '--phantom' : `--data ${grid.data}`, `--profile ${grid.profile.name}`, `--out ${outDir}`];
+  parts.push(`--split ${split}`, `--tasks ${grid.tasks.join(',')}`, `--seeds ${grid.seeds.join(',')}`);
+  return parts.join(' ');
 }
 
 /** The shared units a row's tuning starts from: its pre-training, then its calibration. */
