@@ -17,6 +17,8 @@ export type { UmdModelConfig, UmdModelInputs, UmdModelOutput } from './umd-model
 export { encoderPresets } from './presets.js';
 export type { EncoderPresetName } from './presets.js';
 export { patchify, unpatchify } from './patchify.js';
+export { patchMaskingTensors, randomPatchMasking } from './random-patch-masking.js';
+export type { PatchMasking, PatchMaskingOptions, PatchMaskingTensors } from './random-patch-masking.js';
 export { interpolatePositionGrid, sinCosPositionEmbedding } from './position-embedding.js';
 export { importHuggingFaceWeights } from './weight-import/import-hugging-face-weights.js';
 export type { HuggingFaceWeights, ImportReport } from './weight-import/import-hugging-face-weights.js';

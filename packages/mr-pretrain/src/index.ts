@@ -7,8 +7,8 @@ export { mrPretrainPresets, mrTerms, validateMrPretrainConfig } from './mr-pretr
 export type { FeatureLossConfig, MimDecoderConfig, MrPretrainConfig, MrTerm } from './mr-pretrain-config.js';
 
 // Masking (plain typed arrays; seeded).
-export { patchMaskingTensors, randomPatchMasking } from './random-patch-masking.js';
-export type { PatchMasking, PatchMaskingOptions, PatchMaskingTensors } from './random-patch-masking.js';
+export { patchMaskingTensors, randomPatchMasking } from '@umd/encoders'; // moved to @umd/encoders (tuning's patch dropout uses it too)
+export type { PatchMasking, PatchMaskingOptions, PatchMaskingTensors } from '@umd/encoders';
 export { ignoredLabel, maskTokens } from './mask-tokens.js';
 export type { MaskTokensOptions, TokenMasking } from './mask-tokens.js';
 

@@ -4,7 +4,7 @@ import { expectNoTensorLeak, expectTensorClose, useBackend } from '@umd/core/tes
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { MimDecoder, mimLoss } from './mim-decoder.js';
-import { patchMaskingTensors, randomPatchMasking } from './random-patch-masking.js';
+import { patchMaskingTensors, randomPatchMasking } from '@umd/encoders';
 
 const decoderConfig = { dim: 8, depth: 1, heads: 2, mlpDim: 16, input: { kind: 'last' } } as const;
 

@@ -8,7 +8,7 @@ import { maskTokens, type TokenMasking } from './mask-tokens.js';
 import { mimLoss } from './mim-decoder.js';
 import type { MrTerm } from './mr-pretrain-config.js';
 import type { MrPretraining } from './mr-pretraining.js';
-import { patchMaskingTensors, randomPatchMasking, type PatchMasking } from './random-patch-masking.js';
+import { patchMaskingTensors, randomPatchMasking, type PatchMasking } from '@umd/encoders';
 
 /** One pre-training batch. Nothing in it is disposed by the step. */
 export interface MrPretrainBatch {

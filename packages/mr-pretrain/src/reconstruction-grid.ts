@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError } from '@umd/core';
-import { patchify, unpatchify } from '@umd/encoders';
+import { patchify, unpatchify, type PatchMasking } from '@umd/encoders';
 import sharp from 'sharp';
 
 import type { MrPretraining } from './mr-pretraining.js';
-import type { PatchMasking } from './random-patch-masking.js';
 
 /** The fixed inputs of a reconstruction picture. Borrowed: nothing here is disposed by {@link reconstructionGrid}. */
 export interface ReconstructionInputs {

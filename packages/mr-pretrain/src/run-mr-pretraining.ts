@@ -4,12 +4,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError, SeededRandom, type TrainEvent } from '@umd/core';
 import { createImagePipeline, type CaptionSample, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
-import type { UmdModelConfig } from '@umd/encoders';
 
 import { createMrTraining } from './create-mr-training.js';
 import type { MrPretrainConfig, MrTerm } from './mr-pretrain-config.js';
 import type { MrPretraining } from './mr-pretraining.js';
-import { randomPatchMasking } from './random-patch-masking.js';
+import { randomPatchMasking, type UmdModelConfig } from '@umd/encoders';
 import { reconstructionGrid, writeGridPng, type ReconstructionInputs } from './reconstruction-grid.js';
 
 /** Learning rate: linear warm-up from 0 to `base`, then a half-cosine to `min` at the last step (MAE's `lr_sched`). */

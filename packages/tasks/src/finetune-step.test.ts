@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, InvalidConfigError, SeededRandom, softmaxCrossEntropy, type NamedTensors } from '@umd/core';
 import { expectStableTensorCount, useBackend } from '@umd/core/testing';
-import { UmdModel } from '@umd/encoders';
+import { randomPatchMasking, UmdModel } from '@umd/encoders';
 import { createCoordinator } from '@umd/gm-coord';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -122,6 +122,46 @@ describe('finetuneStep', () => {
     tf.dispose(logits);
     batch.images.dispose();
     dispose();
+  });
+
+  it('drops image tokens with imageTokenDrop: the same draw for the same seed and step, another for another, no leak; rejected on retrieval', () => {
+    const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 4 });
+    const lossOf = (options: Parameters<typeof finetuneStep>[3]): number => {
+      const { tuning, optimizer, dispose } = setUp(vqa, 4, { learningRate: 0 });
+      const value = read(finetuneStep(tuning, optimizer, batch, options)).vqa!;
+      dispose();
+      return value;
+    };
+    const before = tf.memory().numTensors;
+    const plain = lossOf({});
+    const dropped = lossOf({ imageTokenDrop: 0.5, noiseSeed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(lossOf({ imageTokenDrop: 0.5, noiseSeed: 1 })).toBe(dropped); // deterministic: seed and step
+    expect(dropped).not.toBeCloseTo(plain, 4); // the model saw half the tokens
+    expect(lossOf({ imageTokenDrop: 0.5, noiseSeed: 2 })).not.toBe(dropped); // another draw
+    expect(lossOf({ imageTokenDrop: 0 })).toBe(plain); // 0 is off
+
+    // The loss is the model's on exactly the tokens the draw kept (the ViT's MAE path), not some other subset.
+    const { tuning, optimizer, dispose } = setUp(vqa, 4, { learningRate: 0 });
+    const L = tuning.model.vision.patchCount(batch.images.shape[1], batch.images.shape[2]);
+    const kept = randomPatchMasking(4, L, { ratio: 0.5, random: new SeededRandom('tasks:patch-dropout:1:1') });
+    const logits = tuning.classify!(
+      tuning.model.forward({
+        images: batch.images,
+        visibleIndices: tf.tensor2d(kept.visibleIndices, [4, kept.visibleCount], 'int32'),
+        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
+        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
+      }).fusion.pooled,
+    );
+    const expected = softmaxCrossEntropy(logits, { classes: batch.targets! });
+    expect(dropped).toBeCloseTo(expected.dataSync()[0]!, 5);
+    tf.dispose([logits, expected]);
+    expect(() => finetuneStep(tuning, optimizer, batch, { imageTokenDrop: 0.999 })).toThrow(/imageTokenDrop/);
+    dispose();
+    const retrieval = setUp({ kind: 'retrieval' }, 8);
+    expect(() => finetuneStep(retrieval.tuning, retrieval.optimizer, { ...batch, targets: undefined }, { imageTokenDrop: 0.25 })).toThrow(/0 for retrieval/);
+    batch.images.dispose();
+    retrieval.dispose();
   });
 
   it('smooths the class targets with labelSmoothing, and rejects it on retrieval', () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidConfigError, softmaxCrossEntropy, tidyStruct, valueAndGrads, type AdamW, type NamedTensors } from '@umd/core';
+import { InvalidConfigError, SeededRandom, softmaxCrossEntropy, tidyStruct, valueAndGrads, type AdamW, type NamedTensors } from '@umd/core';
+import { randomPatchMasking } from '@umd/encoders';
 import type { Coordination, Coordinator } from '@umd/gm-coord';
 import { modulateGradients, readSignals, signalTensor, unimodalLogits } from '@umd/gm-coord/tfjs';
 
@@ -31,6 +32,12 @@ export interface FinetuneStepOptions {
   readonly noiseSeed?: number;
   /** Label smoothing ε in [0, 1) of the class loss (VQA, classification; see `softmaxCrossEntropy` in @umd/core). Default 0. */
   readonly labelSmoothing?: number;
+  /**
+   * Patch dropout: the fraction of image tokens each training sample leaves out, in [0, 1) (VQA, classification; not
+   * retrieval). Every sample keeps the same number, Lv = round(L·(1 − ratio)), drawn afresh each step from `noiseSeed`
+   * and the step (so a resumed run draws the same). Evaluation always sees every token. Default 0 (none).
+   */
+  readonly imageTokenDrop?: number;
 }
 
 /** What GM-Coord did in one step. */
@@ -81,6 +88,10 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
   if (options.labelSmoothing && task.kind === 'retrieval') {
     throw new InvalidConfigError('labelSmoothing', options.labelSmoothing, "0 for retrieval (it smooths a class head's targets; retrieval has none)");
   }
+  const drop = options.imageTokenDrop ?? 0;
+  if (drop && task.kind === 'retrieval') {
+    throw new InvalidConfigError('imageTokenDrop', drop, '0 for retrieval (patch dropout is for tasks with a class head)');
+  }
   const targets = batch.targets;
   if (task.kind !== 'retrieval' && targets === undefined) {
     throw new InvalidConfigError('batch.targets', undefined, `class indices [B] for task '${task.kind}' (−1 = outside the vocabulary)`);
@@ -90,6 +101,7 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
 
   return tidyStruct('tasks/finetune-step', () => {
     const inputs = batchTensors(batch, 'finetuneStep');
+    const visibleIndices = drop ? droppedPatches(tuning, inputs.images, drop, options.noiseSeed ?? 0, step) : undefined;
     const terms: Record<string, tf.Scalar> = {};
     let pooled: tf.Tensor2D | undefined;
     const { value, grads } = valueAndGrads(() => {
@@ -103,7 +115,13 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
         add('itm', losses.itm, tuning.retrieval.itmWeight);
         add('contrastive', losses.contrastive, tuning.retrieval.contrastiveWeight);
       } else {
-        const out = model.forward({ images: inputs.images, tokenIds: inputs.tokenIds, attentionMask: inputs.attentionMask, pooling: tuning.pooling });
+        const out = model.forward({
+          images: inputs.images,
+          ...(visibleIndices ? { visibleIndices } : {}),
+          tokenIds: inputs.tokenIds,
+          attentionMask: inputs.attentionMask,
+          pooling: tuning.pooling,
+        });
         if (coordinator) pooled = tf.keep(out.fusion.pooled); // read after the tape, for the unimodal signals
         const smoothing = options.labelSmoothing ? { smoothing: options.labelSmoothing } : {};
         add(task.kind, softmaxCrossEntropy(tuning.classify!(out.fusion.pooled), { classes: targets! }, smoothing), 1);
@@ -123,6 +141,17 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
     optimizer.applyGradients(applied);
     return { loss: value, terms, ...(coordination ? { coordination } : {}) };
   });
+}
+
+/** [B, Lv] int32: the image tokens each sample keeps this step (patch dropout), drawn from (seed, step). */
+function droppedPatches(tuning: TaskTuning, images: tf.Tensor4D, ratio: number, seed: number, step: number): tf.Tensor2D {
+  const [B, H, W] = images.shape;
+  const masking = randomPatchMasking(B, tuning.model.vision.patchCount(H, W), {
+    ratio,
+    random: new SeededRandom(`tasks:patch-dropout:${seed}:${step}`),
+    field: 'imageTokenDrop',
+  });
+  return tf.tensor2d(masking.visibleIndices, [B, masking.visibleCount], 'int32');
 }
 
 function checkCoordinator(tuning: TaskTuning, coordinator: Coordinator): void {

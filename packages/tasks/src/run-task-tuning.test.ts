@@ -151,6 +151,24 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(first['vqa']).not.toBe(second['vqa']); // the same model and batch, another target distribution
   });
 
+  it('trains with patch dropout and records it in the checkpoints; validation sees every token', async () => {
+    const dropped = await runTaskTuning(
+      vqaOptions(path.join(root, 'patch-dropout'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined, imageTokenDrop: 0.5 }),
+    );
+    expect((await readCheckpoint(dropped.bestCheckpoint!)).metadata.config).toMatchObject({ imageTokenDrop: 0.5 });
+    const plain = await runTaskTuning(
+      vqaOptions(path.join(root, 'no-patch-dropout'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined }),
+    );
+    expect((await readCheckpoint(plain.bestCheckpoint!)).metadata.config).not.toHaveProperty('imageTokenDrop');
+    const [first, second] = [(await readLines(dropped.metricsPath))[0]!, (await readLines(plain.metricsPath))[0]!];
+    expect(first['vqa']).not.toBe(second['vqa']); // the same model and batch, half the image tokens
+    // evaluateTask rebuilds the model from the checkpoint and reads every token: the validation pass again, exactly.
+    const again = await evaluateTask({ checkpoint: dropped.bestCheckpoint!, samples: vqa.validate, tokenizer, batchSize: 16 });
+    expect(again.metric).toBe(dropped.best!.metric);
+    await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { imageTokenDrop: 1 }))).rejects.toThrow(/imageTokenDrop/);
+    await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { imageTokenDrop: 0.5, blindImage: true }))).rejects.toThrow(/blindImage/);
+  });
+
   it('validates and keeps the averaged weights with weightAverage, and resumes the average exactly', async () => {
     const startTensors = tf.memory().numTensors;
     const options = { gmCoord: undefined, evaluateEvery: undefined, weightAverage: { decay: 0.9 } };

@@ -120,6 +120,12 @@ export interface RunTaskTuningOptions {
    */
   readonly labelSmoothing?: number;
   /**
+   * Patch dropout in [0, 1): the fraction of image tokens each training sample leaves out, drawn afresh every step
+   * (VQA, classification; not retrieval; see `finetuneStep`). Validation sees every token. Recorded in checkpoints when
+   * > 0. Default 0.
+   */
+  readonly imageTokenDrop?: number;
+  /**
    * Polyak averaging: validation (and so `best.safetensors`) uses an exponential moving average of the weights with
    * this decay (`WeightAverage` in @umd/core), training goes on with the live weights. Recorded in checkpoints. Default:
    * none.
@@ -323,6 +329,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       ...(auxiliary ? { auxiliary } : {}),
       noiseSeed: seed,
       ...(labelSmoothing ? { labelSmoothing } : {}),
+      ...(options.imageTokenDrop ? { imageTokenDrop: options.imageTokenDrop } : {}),
     };
     const stepTimes: number[] = [];
     const result = await runTraining<StepInfo>({
@@ -411,6 +418,7 @@ function storedConfig(options: RunTaskTuningOptions, tuning: TaskTuning, normali
     pooling: tuning.pooling,
     ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }),
     ...(labelSmoothing ? { labelSmoothing } : {}),
+    ...(options.imageTokenDrop ? { imageTokenDrop: options.imageTokenDrop } : {}),
     ...(options.weightAverage ? { weightAverage: options.weightAverage } : {}),
     batchSize: options.batchSize,
     totalSteps,
@@ -445,6 +453,12 @@ function validateOptions(options: RunTaskTuningOptions): void {
   if (smoothing && task.kind === 'retrieval') {
     throw new InvalidConfigError('labelSmoothing', smoothing, "0 for retrieval (it smooths a class head's targets; retrieval has none)");
   }
+  const drop = options.imageTokenDrop;
+  if (drop !== undefined && !(drop >= 0 && drop < 1)) throw new InvalidConfigError('imageTokenDrop', drop, 'a fraction in [0, 1) (0 = none)');
+  if (drop && task.kind === 'retrieval') {
+    throw new InvalidConfigError('imageTokenDrop', drop, '0 for retrieval (patch dropout is for tasks with a class head)');
+  }
+  if (drop && options.blindImage) throw new InvalidConfigError('imageTokenDrop', drop, '0 with blindImage (a blind model has no image to drop from)');
   if (options.gmCoord && task.kind === 'retrieval') {
     throw new InvalidConfigError(
       'gmCoord',

@@ -36,7 +36,7 @@ describe('parsePipelineConfig', () => {
     expect(error.message).toContain('finetune.epoch: unknown key');
     expect(error.message).toContain(
       'Allowed keys: epochs, batchSize, learningRate, learningRateMultipliers, warmupFraction, warmupSteps, decay, minLearningRate, weightDecay, ' +
-        'labelSmoothing, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, augment, gmCoord, blindImage',
+        'labelSmoothing, imageTokenDrop, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, augment, gmCoord, blindImage',
     );
   });
 
@@ -237,6 +237,13 @@ describe('parsePipelineConfig: the knobs', () => {
     expect(issuesOf({ data: { dataset: 'medpix-retrieval' }, finetune: { labelSmoothing: 0.1 } })).toEqual([
       'finetune.labelSmoothing: expected 0 or none for retrieval: it smooths a class head’s targets, which retrieval has not; got 0.1',
     ]);
+    expect(issuesOf({ data: { dataset: 'medpix-retrieval' }, finetune: { imageTokenDrop: 0.25 } })).toEqual([
+      'finetune.imageTokenDrop: expected 0 or none for retrieval: patch dropout is for tasks with a class head; got 0.25',
+    ]);
+    expect(issuesOf({ finetune: { imageTokenDrop: 0.25, blindImage: true } })).toEqual([
+      'finetune.imageTokenDrop: expected 0 or none with blindImage: a blind model has no image to drop from; got 0.25',
+    ]);
+    expect(parsePipelineConfig({ name: 'x', finetune: { imageTokenDrop: 0.25 } }).finetune.imageTokenDrop).toBe(0.25);
   });
 });
 

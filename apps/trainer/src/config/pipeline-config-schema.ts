@@ -304,6 +304,14 @@ const finetuneSchema = z
       .lt(1)
       .optional()
       .describe('ε of the class loss: targets (1 − ε)·one-hot + ε/K (default 0; VQA and classification, not retrieval)'),
+    imageTokenDrop: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .describe(
+        'patch dropout: the share of image tokens each training sample leaves out, drawn afresh every step; validation and test see every token (default 0; VQA and classification, not retrieval; works with the stem’s feature cache, unlike `augment`)',
+      ),
     retrieval: z
       .strictObject({
         projectionDim: positiveInt().optional().describe('width P of the shared space of the first stage (default 64)'),

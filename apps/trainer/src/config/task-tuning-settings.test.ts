@@ -56,13 +56,15 @@ describe('taskTuningSettings', () => {
     expect(settingsOf({ warmupSteps: 30 }).learningRate).toMatchObject({ warmupSteps: 30 });
   });
 
-  it('passes pooling, head width, extra validation passes and label smoothing', () => {
-    expect(settingsOf({ pooling: 'mean', hiddenMultiplier: 3, evaluateEvery: 50, labelSmoothing: 0.1 })).toMatchObject({
+  it('passes pooling, head width, extra validation passes, label smoothing and patch dropout', () => {
+    expect(settingsOf({ pooling: 'mean', hiddenMultiplier: 3, evaluateEvery: 50, labelSmoothing: 0.1, imageTokenDrop: 0.25 })).toMatchObject({
       pooling: 'mean',
       hiddenMultiplier: 3,
       evaluateEvery: 50,
       labelSmoothing: 0.1,
+      imageTokenDrop: 0.25,
     });
+    expect(settingsOf({})).not.toHaveProperty('imageTokenDrop');
   });
 
   it('passes every GM-Coord option when enabled, and none when not', () => {

@@ -16,6 +16,7 @@ export type TaskTuningSettings = Pick<
   | 'hiddenMultiplier'
   | 'evaluateEvery'
   | 'labelSmoothing'
+  | 'imageTokenDrop'
   | 'weightAverage'
   | 'retrieval'
   | 'topK'
@@ -25,7 +26,7 @@ export type TaskTuningSettings = Pick<
 /**
  * The `runTaskTuning` options of a `finetune` section: batch size, epochs, the learning rate (base, per-group
  * multipliers, warm-up, decay, final rate, weight decay), GM-Coord with every coordinator option when enabled, the
- * blind-image floor, pooling, head width, extra validation passes, label smoothing, weight averaging, the retrieval losses and re-ranking, and the training images' crop
+ * blind-image floor, pooling, head width, extra validation passes, label smoothing, patch dropout, weight averaging, the retrieval losses and re-ranking, and the training images' crop
  * (`augment`) on top of `image` (the stage's shared pipeline settings). Keys the section leaves out are left out, so
  * the library's defaults apply and a config without them runs as it did before they existed.
  */
@@ -42,6 +43,7 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
       hiddenMultiplier: finetune.hiddenMultiplier,
       evaluateEvery: finetune.evaluateEvery,
       labelSmoothing: finetune.labelSmoothing,
+      imageTokenDrop: finetune.imageTokenDrop,
       weightAverage: finetune.weightAverage,
       topK: finetune.retrieval?.topK,
     }),

@@ -56,6 +56,7 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       settings.gmCoord.enabled ? `GM-Coord ${settings.gmCoord.strategy} α ${settings.gmCoord.alpha}` : '',
       regularizer ? 'reconstruction regularizer' : '',
       tuning.labelSmoothing ? `label smoothing ${tuning.labelSmoothing}` : '',
+      tuning.imageTokenDrop ? `patch dropout ${tuning.imageTokenDrop}` : '',
       tuning.weightAverage ? `weight average ${tuning.weightAverage.decay}` : '',
       tuning.image?.crop?.kind === 'random-resized' ? 'random-resized crops' : '',
     ].filter((extra) => extra !== '');

@@ -11,6 +11,8 @@ export interface PatchMaskingOptions {
    * ties broken by patch index. For deterministic tests and parity with PyTorch.
    */
   readonly noise?: ArrayLike<number>;
+  /** The setting the ratio came from, named in the error when it is out of range. Default `imageMaskRatio` (MR-Pretrain). */
+  readonly field?: string;
 }
 
 /** MAE-style masking of B samples of L patches, as plain typed arrays (row-major). */
@@ -56,10 +58,14 @@ export function randomPatchMasking(batchSize: number, patchCount: number, option
   const L = patchCount;
   const Lv = Math.round(L * (1 - ratio));
   if (!(ratio > 0 && ratio < 1) || Lv < 1 || Lv >= L) {
-    throw new InvalidConfigError('imageMaskRatio', ratio, `a ratio in (0, 1) that keeps between 1 and ${L - 1} of ${L} patches`);
+    throw new InvalidConfigError(options.field ?? 'imageMaskRatio', ratio, `a ratio in (0, 1) that keeps between 1 and ${L - 1} of ${L} patches`);
   }
   if ((options.random === undefined) === (options.noise === undefined)) {
-    throw new InvalidConfigError('randomPatchMasking(options)', Object.keys(options), 'exactly one of `random` and `noise`');
+    throw new InvalidConfigError(
+      'randomPatchMasking(options)',
+      Object.keys(options).filter((key) => key !== 'field'),
+      'exactly one of `random` and `noise`',
+    );
   }
   const noise = options.noise ?? options.random!.uniformArray(B * L);
   if (noise.length !== B * L) throw new ShapeMismatchError('randomPatchMasking(noise)', [B, L], [noise.length]);
