@@ -2,17 +2,20 @@
 // The packages as a stranger gets them: starts a local npm registry (Verdaccio on loopback, proxying the public
 // registry for third-party packages), publishes every publishable workspace package to it with `pnpm -r publish`
 // (after `pnpm build`), then installs from it into fresh temporary projects with npm and with pnpm and runs small
-// consumers there as ESM and as CommonJS. Prints what it published (version, tarball and unpacked size) and what each
+// consumers there as ESM and as CommonJS, and every library README's examples (readme-examples.mjs) in one project that
+// installed them all. Prints what it published (version, tarball and unpacked size) and what each
 // project installed (node_modules size). Exit code 1 when any step fails; the registry is stopped either way.
 //   node tooling/ci/registry-check.mjs        (UMD_REGISTRY_KEEP=1 keeps the temporary projects and prints where)
 /* global fetch, Buffer, setTimeout -- Node's globals */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+
+import { extractExamples, importedPackages, libraryReadmes, runExamples } from './readme-examples.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const verdaccioVersion = '6.8.0'; // 6.10 wants Node 22; the project supports Node >= 20.19
@@ -145,6 +148,23 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
     console.log(`installed: ${consumer.install.join(' ')} -> node_modules ${mib(dir, 'node_modules')}`);
   }
 
+  // Every library README's examples, extracted from its code blocks, in one npm project that installed them all.
+  console.log('\n== npm: every library README example, as ESM and as CommonJS (tooling/ci/readme-examples.mjs)');
+  const examplesDir = path.join(work, 'readme-examples');
+  mkdirSync(examplesDir, { recursive: true });
+  writeFileSync(path.join(examplesDir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  const readmes = libraryReadmes();
+  const catalog = catalogVersions();
+  const imports = new Set(readmes.flatMap(({ file }) => extractExamples(readFileSync(file, 'utf8')).flatMap((example) => importedPackages(example.code))));
+  const wanted = [...imports].map((name) => (name.startsWith('@umd/') ? name : `${name}${catalog[name] ? `@${catalog[name]}` : ''}`));
+  const tsxVersion = JSON.parse(readFileSync(path.join(root, 'packages/core/package.json'), 'utf8')).devDependencies.tsx;
+  if (run('npm', ['install', '--no-audit', '--no-fund', '--registry', registry, ...wanted, `tsx@${tsxVersion}`], { cwd: examplesDir, env })) {
+    const { counts, failures: failed } = runExamples(examplesDir, { readmes, log: (line) => console.log(line) });
+    console.log(`README examples: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (need data), ${counts.fragments} fragments`);
+    failures.push(...failed);
+    console.log(`installed: ${wanted.join(' ')} tsx -> node_modules ${mib(examplesDir, 'node_modules')}`);
+  }
+
   // The apps as global-style bins (their own prefix), from the registry like any CLI.
   console.log('\n== npm install -g @umd/trainer @umd/bench (own prefix): umd-train --version and smoke, umd-bench --version and perf');
   const prefix = path.join(work, 'global');
@@ -244,6 +264,13 @@ function unpackedBytes(tar) {
 function mib(dir, folder) {
   const kibibytes = spawnSync('du', ['-sk', '--dereference', folder], { cwd: dir, encoding: 'utf8' }).stdout.split('\t')[0];
   return `${(Number(kibibytes) / 1024).toFixed(1)} MiB`;
+}
+
+/** The pnpm catalog's versions (pnpm-workspace.yaml), so the examples get the versions the packages are built with. */
+function catalogVersions() {
+  const text = readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8');
+  const block = /^catalog:\n((?:[ \t]+.*\n)+)/m.exec(text)?.[1] ?? '';
+  return Object.fromEntries([...block.matchAll(/^\s+'?([^':\s]+)'?:\s*(\S+)/gm)].map((match) => [match[1], match[2]]));
 }
 
 function kib(bytes) {
