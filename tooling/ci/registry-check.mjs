@@ -179,6 +179,12 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
     if (perf.status === 1 && /^UMD_PerfCheckoutError: .*--repo DIR/m.test(perf.stderr) && !/\n\s+at /.test(perf.stderr)) {
       console.log(`  umd-bench perf without a checkout: ${perf.stderr.trim().slice(0, 110)}…`);
     } else failures.push(`umd-bench perf without a checkout: expected UMD_PerfCheckoutError and exit 1, got exit ${perf.status}: ${perf.stderr.slice(0, 400)}`);
+    // Two copies of tfjs-core in one process fight over the platform and the kernel registry: count them.
+    const copies = spawnSync('npm', ['ls', '-g', '--prefix', prefix, '--all', '--parseable', '@tensorflow/tfjs-core'], { cwd: work, encoding: 'utf8' });
+    const paths = [...new Set(copies.stdout.split('\n').filter((line) => line.endsWith(path.join('@tensorflow', 'tfjs-core'))))];
+    console.log(
+      `  @tensorflow/tfjs-core copies in the global install: ${paths.length}${paths.length > 1 ? ` (${paths.map((p) => path.relative(prefix, p)).join(', ')})` : ''}`,
+    );
     console.log(`installed: ${apps.join(' ')} -> ${mib(prefix, 'lib')}`);
   }
 } catch (error) {
