@@ -164,6 +164,34 @@ describe('finetuneStep', () => {
     retrieval.dispose();
   });
 
+  it('weights each sample by its class with classWeights: the per-sample losses scaled, −1 still masked, smoothing kept', () => {
+    const { tuning, optimizer, dispose } = setUp(vqa, 4, { learningRate: 0 });
+    const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 4 });
+    const targets = Int32Array.from([1, -1, 3, 0]);
+    const weights = [0.5, 2, 1, 3];
+    const weighted = read(finetuneStep(tuning, optimizer, { ...batch, targets }, { classWeights: weights })).vqa!;
+    const smoothedWeighted = read(finetuneStep(tuning, optimizer, { ...batch, targets }, { classWeights: weights, labelSmoothing: 0.2 })).vqa!;
+    const logits = tuning.classify!(
+      tuning.model.forward({
+        images: batch.images,
+        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
+        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
+      }).fusion.pooled,
+    );
+    const logP = tf.logSoftmax(logits).arraySync() as number[][];
+    // Counted rows 0, 2, 3 (target −1 is not): mean of w_y · −log p_y.
+    expect(weighted).toBeCloseTo(-(2 * logP[0]![1]! + 3 * logP[2]![3]! + 0.5 * logP[3]![0]!) / 3, 4);
+    const smoothedRow = (b: number, y: number): number => 0.8 * -logP[b]![y]! + 0.2 * -(logP[b]!.reduce((a, v) => a + v, 0) / 4);
+    expect(smoothedWeighted).toBeCloseTo((2 * smoothedRow(0, 1) + 3 * smoothedRow(2, 3) + 0.5 * smoothedRow(3, 0)) / 3, 4);
+    expect(() => finetuneStep(tuning, optimizer, { ...batch, targets }, { classWeights: [1, 1] })).toThrow(/one weight per class/);
+    tf.dispose(logits);
+    dispose();
+    const retrieval = setUp({ kind: 'retrieval' }, 8);
+    expect(() => finetuneStep(retrieval.tuning, retrieval.optimizer, { ...batch, targets: undefined }, { classWeights: [1] })).toThrow(/none for retrieval/);
+    batch.images.dispose();
+    retrieval.dispose();
+  });
+
   it('smooths the class targets with labelSmoothing, and rejects it on retrieval', () => {
     const { tuning, optimizer, dispose } = setUp(vqa, 4, { learningRate: 0 });
     const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 4 });

@@ -38,6 +38,11 @@ export interface FinetuneStepOptions {
    * and the step (so a resumed run draws the same). Evaluation always sees every token. Default 0 (none).
    */
   readonly imageTokenDrop?: number;
+  /**
+   * [K] per-class weights of the class loss (see `classBalanceWeights`): each sample's loss is scaled by its class's
+   * weight (and the mean taken over the counted samples, as without weights). Not for retrieval. Default: none.
+   */
+  readonly classWeights?: ArrayLike<number>;
 }
 
 /** What GM-Coord did in one step. */
@@ -88,6 +93,13 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
   if (options.labelSmoothing && task.kind === 'retrieval') {
     throw new InvalidConfigError('labelSmoothing', options.labelSmoothing, "0 for retrieval (it smooths a class head's targets; retrieval has none)");
   }
+  const classWeights = options.classWeights;
+  if (classWeights && task.kind === 'retrieval') {
+    throw new InvalidConfigError('classWeights', classWeights.length, 'none for retrieval (it weights class targets; retrieval has none)');
+  }
+  if (classWeights && classWeights.length !== tuning.numClasses) {
+    throw new InvalidConfigError('classWeights', classWeights.length, `one weight per class (${tuning.numClasses})`);
+  }
   const drop = options.imageTokenDrop ?? 0;
   if (drop && task.kind === 'retrieval') {
     throw new InvalidConfigError('imageTokenDrop', drop, '0 for retrieval (patch dropout is for tasks with a class head)');
@@ -123,8 +135,11 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
           pooling: tuning.pooling,
         });
         if (coordinator) pooled = tf.keep(out.fusion.pooled); // read after the tape, for the unimodal signals
-        const smoothing = options.labelSmoothing ? { smoothing: options.labelSmoothing } : {};
-        add(task.kind, softmaxCrossEntropy(tuning.classify!(out.fusion.pooled), { classes: targets! }, smoothing), 1);
+        const logits = tuning.classify!(out.fusion.pooled);
+        const loss = classWeights
+          ? softmaxCrossEntropy(logits, { distributions: weightedTargets(targets!, classWeights, options.labelSmoothing ?? 0) })
+          : softmaxCrossEntropy(logits, { classes: targets! }, options.labelSmoothing ? { smoothing: options.labelSmoothing } : {});
+        add(task.kind, loss, 1);
       }
       const extra = auxiliary?.compute(batch, step);
       if (extra) add(auxiliary!.name, extra, 1);
@@ -141,6 +156,23 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
     optimizer.applyGradients(applied);
     return { loss: value, terms, ...(coordination ? { coordination } : {}) };
   });
+}
+
+/**
+ * [B, K] target rows w_y · ((1 − ε)·one-hot(y) + ε/K): the class weight scales the sample's (label-smoothed) loss; a
+ * target −1 gives an all-zero row, which the loss does not count.
+ */
+function weightedTargets(targets: ArrayLike<number>, weights: ArrayLike<number>, smoothing: number): tf.Tensor2D {
+  const [B, K] = [targets.length, weights.length];
+  const rows = new Float32Array(B * K);
+  for (let b = 0; b < B; b++) {
+    const y = targets[b]!;
+    if (y < 0 || y >= K) continue;
+    const w = weights[y]!;
+    for (let k = 0; k < K; k++) rows[b * K + k] = (w * smoothing) / K;
+    rows[b * K + y]! += w * (1 - smoothing);
+  }
+  return tf.tensor2d(rows, [B, K]);
 }
 
 /** [B, Lv] int32: the image tokens each sample keeps this step (patch dropout), drawn from (seed, step). */

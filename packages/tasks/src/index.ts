@@ -23,6 +23,7 @@ export { contrastiveLoss } from './contrastive-loss.js';
 export { defaultFinetuneMultipliers, finetuneParameterGroups } from './finetune-parameter-groups.js';
 export type { FinetuneMultipliers } from './finetune-parameter-groups.js';
 export { finetuneStep } from './finetune-step.js';
+export { classBalanceWeights } from './class-balance-weights.js';
 export type { AuxiliaryLoss, FinetuneStepOptions, FinetuneStepResult, StepCoordination } from './finetune-step.js';
 export { predictTask, taskLogits } from './predict-task.js';
 export { fitAnswerTypeGate, gatedArgMax, questionFeatures } from './answer-type-gate.js';

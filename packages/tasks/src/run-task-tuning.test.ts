@@ -169,6 +169,20 @@ describe('runTaskTuning (phantom, micro model)', () => {
     await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { imageTokenDrop: 0.5, blindImage: true }))).rejects.toThrow(/blindImage/);
   });
 
+  it('trains with a class-balanced loss and records it in the checkpoints', async () => {
+    const balanced = await runTaskTuning(
+      vqaOptions(path.join(root, 'class-balance'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined, classBalance: 1 }),
+    );
+    expect((await readCheckpoint(balanced.bestCheckpoint!)).metadata.config).toMatchObject({ classBalance: 1 });
+    const plain = await runTaskTuning(
+      vqaOptions(path.join(root, 'no-class-balance'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined }),
+    );
+    expect((await readCheckpoint(plain.bestCheckpoint!)).metadata.config).not.toHaveProperty('classBalance');
+    const [first, second] = [(await readLines(balanced.metricsPath))[0]!, (await readLines(plain.metricsPath))[0]!];
+    expect(first['vqa']).not.toBe(second['vqa']); // the same model and batch, other weights per sample
+    await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { classBalance: 2 }))).rejects.toThrow(/classBalance/);
+  });
+
   it('validates and keeps the averaged weights with weightAverage, and resumes the average exactly', async () => {
     const startTensors = tf.memory().numTensors;
     const options = { gmCoord: undefined, evaluateEvery: undefined, weightAverage: { decay: 0.9 } };

@@ -17,6 +17,7 @@ import { createBatchLoader, createImagePipeline, type ImageNormalization, type I
 import type { FusionPooling, UmdModel, UmdModelConfig } from '@umd/encoders';
 import { createCoordinator, strategyKinds, type Coordinator, type CoordinatorState, type StrategyConfig } from '@umd/gm-coord';
 
+import { classBalanceWeights } from './class-balance-weights.js';
 import { evaluateTuning, type TaskEvaluation, type TaskMetrics, type TaskPrediction } from './evaluate-task.js';
 import { finetuneParameterGroups, type FinetuneMultipliers } from './finetune-parameter-groups.js';
 import { finetuneCollatedStep } from './finetune-collated-step.js';
@@ -125,6 +126,13 @@ export interface RunTaskTuningOptions {
    * > 0. Default 0.
    */
   readonly imageTokenDrop?: number;
+  /**
+   * Class-balanced loss: each training sample's class loss is weighted by n_k^(−classBalance) for its class k (n_k:
+   * training samples of class k), scaled so the mean weight over the training samples is 1 (`classBalanceWeights`). 0 =
+   * none, 0.5 = square root, 1 = balanced. VQA and classification, not retrieval. Recorded in checkpoints when > 0.
+   * Default 0.
+   */
+  readonly classBalance?: number;
   /**
    * Polyak averaging: validation (and so `best.safetensors`) uses an exponential moving average of the weights with
    * this decay (`WeightAverage` in @umd/core), training goes on with the live weights. Recorded in checkpoints. Default:
@@ -330,6 +338,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       noiseSeed: seed,
       ...(labelSmoothing ? { labelSmoothing } : {}),
       ...(options.imageTokenDrop ? { imageTokenDrop: options.imageTokenDrop } : {}),
+      ...(options.classBalance ? { classWeights: classBalanceWeights(task, options.train, options.classBalance) } : {}),
     };
     const stepTimes: number[] = [];
     const result = await runTraining<StepInfo>({
@@ -419,6 +428,7 @@ function storedConfig(options: RunTaskTuningOptions, tuning: TaskTuning, normali
     ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }),
     ...(labelSmoothing ? { labelSmoothing } : {}),
     ...(options.imageTokenDrop ? { imageTokenDrop: options.imageTokenDrop } : {}),
+    ...(options.classBalance ? { classBalance: options.classBalance } : {}),
     ...(options.weightAverage ? { weightAverage: options.weightAverage } : {}),
     batchSize: options.batchSize,
     totalSteps,
@@ -458,6 +468,11 @@ function validateOptions(options: RunTaskTuningOptions): void {
   if (drop && task.kind === 'retrieval') {
     throw new InvalidConfigError('imageTokenDrop', drop, '0 for retrieval (patch dropout is for tasks with a class head)');
   }
+  const balance = options.classBalance;
+  if (balance !== undefined && !(balance >= 0 && balance <= 1))
+    throw new InvalidConfigError('classBalance', balance, 'a number in [0, 1] (0 = none, 1 = balanced)');
+  if (balance && task.kind === 'retrieval')
+    throw new InvalidConfigError('classBalance', balance, '0 for retrieval (it weights class targets; retrieval has none)');
   if (drop && options.blindImage) throw new InvalidConfigError('imageTokenDrop', drop, '0 with blindImage (a blind model has no image to drop from)');
   if (options.gmCoord && task.kind === 'retrieval') {
     throw new InvalidConfigError(

@@ -13,7 +13,7 @@ import { resolveMrPretrainConfig } from './resolve-mr-pretrain-config.js';
  * another image size, patch size or channel count than it needs, MR-Pretrain overrides that do not fit together or
  * the model (no term left, a decoder width that is not a multiple of its heads, a decoder input past the last fusion
  * layer, a teacher momentum that decreases), a smooth-L1 `beta` with the cosine feature loss, crop ranges without the
- * random crop, GM-Coord stopping before it starts, GM-Coord, label smoothing or patch dropout on retrieval (they need a class head), patch dropout on a blind model,
+ * random crop, GM-Coord stopping before it starts, GM-Coord, label smoothing, patch dropout or class balance on retrieval (they need a class head), patch dropout on a blind model,
  * the reconstruction regularizer on retrieval (head names collide), TD-Calib without pre-training.
  *
  * @returns the problems found (empty when consistent)
@@ -21,7 +21,7 @@ import { resolveMrPretrainConfig } from './resolve-mr-pretrain-config.js';
 export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [...modelIssues(config), ...pretrainIssues(config)];
   const retrieval = config.data.dataset === 'medpix-retrieval' || (config.data.dataset === 'phantom' && config.data.phantom.task === 'retrieval');
-  const { gmCoord, augment, labelSmoothing, imageTokenDrop, blindImage } = config.finetune;
+  const { gmCoord, augment, labelSmoothing, imageTokenDrop, blindImage, classBalance } = config.finetune;
   if (retrieval && gmCoord.enabled) {
     issues.push({
       path: 'finetune.gmCoord.enabled',
@@ -32,6 +32,12 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
     issues.push({
       path: 'finetune.labelSmoothing',
       message: `expected 0 or none for retrieval: it smooths a class head’s targets, which retrieval has not; got ${labelSmoothing}`,
+    });
+  }
+  if (retrieval && classBalance) {
+    issues.push({
+      path: 'finetune.classBalance',
+      message: `expected 0 or none for retrieval: it weights class targets, which retrieval has not; got ${classBalance}`,
     });
   }
   if ((retrieval || blindImage) && imageTokenDrop) {

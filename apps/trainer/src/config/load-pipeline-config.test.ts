@@ -36,7 +36,7 @@ describe('parsePipelineConfig', () => {
     expect(error.message).toContain('finetune.epoch: unknown key');
     expect(error.message).toContain(
       'Allowed keys: epochs, batchSize, learningRate, learningRateMultipliers, warmupFraction, warmupSteps, decay, minLearningRate, weightDecay, ' +
-        'labelSmoothing, imageTokenDrop, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, augment, gmCoord, blindImage',
+        'labelSmoothing, imageTokenDrop, classBalance, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, augment, gmCoord, blindImage',
     );
   });
 
@@ -239,6 +239,9 @@ describe('parsePipelineConfig: the knobs', () => {
     ]);
     expect(issuesOf({ data: { dataset: 'medpix-retrieval' }, finetune: { imageTokenDrop: 0.25 } })).toEqual([
       'finetune.imageTokenDrop: expected 0 or none for retrieval: patch dropout is for tasks with a class head; got 0.25',
+    ]);
+    expect(issuesOf({ data: { dataset: 'medpix-retrieval' }, finetune: { classBalance: 0.5 } })).toEqual([
+      'finetune.classBalance: expected 0 or none for retrieval: it weights class targets, which retrieval has not; got 0.5',
     ]);
     expect(issuesOf({ finetune: { imageTokenDrop: 0.25, blindImage: true } })).toEqual([
       'finetune.imageTokenDrop: expected 0 or none with blindImage: a blind model has no image to drop from; got 0.25',

@@ -312,6 +312,14 @@ const finetuneSchema = z
       .describe(
         'patch dropout: the share of image tokens each training sample leaves out, drawn afresh every step; validation and test see every token (default 0; VQA and classification, not retrieval; works with the stem’s feature cache, unlike `augment`)',
       ),
+    classBalance: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        'class-balanced loss: each training sample’s class loss weighted by n_k^(−classBalance), n_k its class’s training samples, mean weight 1 (default 0 = none; 0.5 square root; 1 balanced; VQA and classification, not retrieval)',
+      ),
     retrieval: z
       .strictObject({
         projectionDim: positiveInt().optional().describe('width P of the shared space of the first stage (default 64)'),

@@ -56,14 +56,17 @@ describe('taskTuningSettings', () => {
     expect(settingsOf({ warmupSteps: 30 }).learningRate).toMatchObject({ warmupSteps: 30 });
   });
 
-  it('passes pooling, head width, extra validation passes, label smoothing and patch dropout', () => {
-    expect(settingsOf({ pooling: 'mean', hiddenMultiplier: 3, evaluateEvery: 50, labelSmoothing: 0.1, imageTokenDrop: 0.25 })).toMatchObject({
-      pooling: 'mean',
-      hiddenMultiplier: 3,
-      evaluateEvery: 50,
-      labelSmoothing: 0.1,
-      imageTokenDrop: 0.25,
-    });
+  it('passes pooling, head width, extra validation passes, label smoothing, patch dropout and class balance', () => {
+    expect(settingsOf({ pooling: 'mean', hiddenMultiplier: 3, evaluateEvery: 50, labelSmoothing: 0.1, imageTokenDrop: 0.25, classBalance: 0.5 })).toMatchObject(
+      {
+        pooling: 'mean',
+        hiddenMultiplier: 3,
+        evaluateEvery: 50,
+        labelSmoothing: 0.1,
+        imageTokenDrop: 0.25,
+        classBalance: 0.5,
+      },
+    );
     expect(settingsOf({})).not.toHaveProperty('imageTokenDrop');
   });
 

@@ -57,6 +57,7 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       regularizer ? 'reconstruction regularizer' : '',
       tuning.labelSmoothing ? `label smoothing ${tuning.labelSmoothing}` : '',
       tuning.imageTokenDrop ? `patch dropout ${tuning.imageTokenDrop}` : '',
+      tuning.classBalance ? `class balance ${tuning.classBalance}` : '',
       tuning.weightAverage ? `weight average ${tuning.weightAverage.decay}` : '',
       tuning.image?.crop?.kind === 'random-resized' ? 'random-resized crops' : '',
     ].filter((extra) => extra !== '');
