@@ -11,6 +11,7 @@ import { formatSeconds } from '../paper/render-paper-results.js';
 import { reportJobId } from './enqueue-paper-grid.js';
 import { readQueuedGrid, type QueuedGrid } from './queued-grid.js';
 import { connectionOf, type QueueTarget } from './queue-target.js';
+import { unitScopedReporter } from './unit-scoped-reporter.js';
 
 /** Options of {@link startBenchWorker}. */
 export interface BenchWorkerOptions {
@@ -89,7 +90,9 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
   });
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const runner = createPaperUnitRunner(setup, { signal: controller.signal, progress });
+  // Units at once share this process: each gets its own progress phase (lines prefixed with its name).
+  const scoped = (options.concurrency ?? 1) > 1 ? unitScopedReporter(progress) : undefined;
+  const runner = createPaperUnitRunner(setup, { signal: controller.signal, progress: scoped?.reporter ?? progress });
   await runner.ready();
   const units = new Map(setup.units.map((unit) => [unit.id, unit]));
   const dependents = new Map<string, string[]>();
@@ -110,7 +113,8 @@ export async function startBenchWorker(options: BenchWorkerOptions): Promise<Ben
     if (!unit) throw new UnrecoverableError(`job ${job.id}: no unit ${String(job.data.unit)} in the grid`);
     const current = await readBenchState(grid!.outDir);
     if (current?.gridId !== grid!.gridId) throw new BenchFolderMismatchError(grid!.outDir, 'its state file changed to another grid');
-    const outcome = await runner.run(unit, current, `${unit.id} (job try ${job.attemptsMade + 1})`);
+    const run = () => runner.run(unit, current, `${unit.id} (job try ${job.attemptsMade + 1})`);
+    const outcome = scoped ? await scoped.run(unit.id, run) : await run();
     switch (outcome.kind) {
       case 'done':
       case 'skipped':
