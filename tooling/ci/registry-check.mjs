@@ -166,7 +166,7 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
   }
 
   // The apps as global-style bins (their own prefix), from the registry like any CLI.
-  console.log('\n== npm install -g @umd/trainer @umd/bench (own prefix): umd-train --version and smoke, umd-bench --version and perf');
+  console.log('\n== npm install -g @umd/trainer @umd/bench (own prefix): umd-train --version and smoke, umd-bench --version and perf --only tiny-forward');
   const prefix = path.join(work, 'global');
   const apps = ['@umd/trainer', '@umd/bench'];
   if (run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--registry', registry, ...apps], { cwd: work, env })) {
@@ -174,11 +174,19 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
     run(bin('umd-train'), ['--version'], { cwd: work, env: process.env });
     run(bin('umd-train'), ['smoke', '--steps', '60', '--out', path.join(work, 'smoke')], { cwd: work, env: process.env });
     run(bin('umd-bench'), ['--version'], { cwd: work, env: process.env });
-    // perf needs a checkout (its workloads are the packages' bench scripts): one typed line, exit 1, no stack trace.
-    const perf = spawnSync(bin('umd-bench'), ['perf', '--quick'], { cwd: work, encoding: 'utf8' });
-    if (perf.status === 1 && /^UMD_PerfCheckoutError: .*--repo DIR/m.test(perf.stderr) && !/\n\s+at /.test(perf.stderr)) {
-      console.log(`  umd-bench perf without a checkout: ${perf.stderr.trim().slice(0, 110)}…`);
-    } else failures.push(`umd-bench perf without a checkout: expected UMD_PerfCheckoutError and exit 1, got exit ${perf.status}: ${perf.stderr.slice(0, 400)}`);
+    // perf from the installed packages: encoders ships its compiled workloads (one small one here, as JSON lines).
+    const perf = spawnSync(bin('umd-bench'), ['perf', '--quick', '--packages', 'encoders', '--only', 'tiny-forward'], { cwd: work, encoding: 'utf8' });
+    const line = perf.stdout.split('\n').find((text) => text.includes('"workload":"tiny-forward"'));
+    if (perf.status === 0 && line) console.log(`  umd-bench perf --quick --packages encoders --only tiny-forward: ${line.slice(0, 150)}…`);
+    else failures.push(`umd-bench perf --only tiny-forward from the installed bins: exit ${perf.status}: ${`${perf.stdout}${perf.stderr}`.slice(-600)}`);
+    // core's workloads swap its internal kernels and need a checkout: one typed line, exit 1, no stack trace.
+    const core = spawnSync(bin('umd-bench'), ['perf', '--quick', '--packages', 'core'], { cwd: work, encoding: 'utf8' });
+    if (core.status === 1 && /^UMD_PerfCheckoutError: .*--repo DIR/m.test(core.stderr) && !/\n\s+at /.test(core.stderr)) {
+      console.log(`  umd-bench perf --packages core without a checkout: ${core.stderr.trim().split('\n').at(-1).slice(0, 110)}…`);
+    } else
+      failures.push(
+        `umd-bench perf --packages core without a checkout: expected UMD_PerfCheckoutError and exit 1, got exit ${core.status}: ${core.stderr.slice(0, 400)}`,
+      );
     // Two copies of tfjs-core in one process fight over the platform and the kernel registry: count them.
     const copies = spawnSync('npm', ['ls', '-g', '--prefix', prefix, '--all', '--parseable', '@tensorflow/tfjs-core'], { cwd: work, encoding: 'utf8' });
     const paths = [...new Set(copies.stdout.split('\n').filter((line) => line.endsWith(path.join('@tensorflow', 'tfjs-core'))))];

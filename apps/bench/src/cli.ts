@@ -96,6 +96,7 @@ interface PerfFlags {
   readonly quick: boolean;
   readonly reference: boolean;
   readonly packages?: string[];
+  readonly only?: string[];
   readonly backend?: BackendName;
   readonly repo?: string;
 }
@@ -207,8 +208,16 @@ program
   .option('--quick', 'fewer timed runs and without the slowest workloads (a few minutes)', false)
   .option('--reference', "also run @umd/core's PyTorch reference (needs python3 with torch)", false)
   .option('--packages <list>', 'only these packages (core, encoders, mr-pretrain, data), comma-separated', (value: string) => value.split(','))
+  .option(
+    '--only <list>',
+    'only these workloads, comma-separated (e.g. tiny-forward; with --packages the other scripts do not start)',
+    (value: string) => value.split(','),
+  )
   .addOption(new Option('--backend <name>', 'tfjs backend for every workload (default: each script’s)').choices([...backendNames]))
-  .option('--repo <dir>', 'the UMD-TS checkout whose workload scripts run, dependencies installed (default: the one this command is in)')
+  .option(
+    '--repo <dir>',
+    'the UMD-TS checkout whose workload scripts run, dependencies installed (default: the one this command is in; without one, the compiled scripts the installed packages ship: encoders, mr-pretrain, data)',
+  )
   .action(async (flags: PerfFlags) => perfCommand(flags));
 
 program
@@ -413,6 +422,7 @@ async function perfCommand(flags: PerfFlags): Promise<void> {
     quick: flags.quick,
     reference: flags.reference,
     ...(flags.packages ? { packages: flags.packages } : {}),
+    ...(flags.only ? { only: flags.only } : {}),
     ...(flags.backend ? { backend: flags.backend } : {}),
     ...(flags.repo ? { repoRoot: path.resolve(flags.repo) } : {}),
     onRecord: (record) => console.log(JSON.stringify(record)),
@@ -420,6 +430,10 @@ async function perfCommand(flags: PerfFlags): Promise<void> {
   });
   for (const failure of run.failures) console.error(`${failure.name}: ${failure.message}`);
   if (run.failures.length > 0) process.exitCode = 1;
+  if (flags.only && run.records.length === 0 && run.failures.length === 0) {
+    console.error(`no workload named ${flags.only.join(', ')} ran (the names are the \`workload\` fields of the JSON lines)`);
+    process.exitCode = 1;
+  }
 }
 
 function createReporter(mode: PaperFlags['progress']): ProgressReporter {

@@ -21,11 +21,7 @@ import { join, resolve } from 'node:path';
 
 import sharp from 'sharp';
 
-import { loadImageBatch } from '../src/batching/load-image-batch.js';
-import { createImagePipeline, type ImagePipelineConfig } from '../src/image/image-pipeline.js';
-import { generatePhantomDataset } from '../src/phantom/generate-phantom-dataset.js';
-import type { ImageSource } from '../src/sample.js';
-import { loadWordPieceTokenizer } from '../src/text/word-piece-tokenizer.js';
+import { createImagePipeline, generatePhantomDataset, loadImageBatch, loadWordPieceTokenizer, type ImagePipelineConfig, type ImageSource } from '@umd/data';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const imageCount = Number(process.env.BENCH_IMAGES ?? 500);

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, initRuntime, Linear, SeededRandom, valueAndGrads, type BackendName } from '@umd/core';
 
-import { encoderPresets, UmdModel, type UmdModelConfig } from '../src/index.js';
+import { encoderPresets, UmdModel, type UmdModelConfig } from '@umd/encoders';
 
 const { values: args } = parseArgs({
   options: { backend: { type: 'string', default: 'wasm' }, runs: { type: 'string', default: '5' }, only: { type: 'string' } },

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, initRuntime, SeededRandom } from '@umd/core';
 import { encoderPresets, UmdModel, type EncoderPresetName } from '@umd/encoders';
 
-import { createMrPretraining, mrPretrainPresets, mrPretrainStep } from '../src/index.js';
+import { createMrPretraining, mrPretrainPresets, mrPretrainStep } from '@umd/mr-pretrain';
 
 const { values: args } = parseArgs({
   options: {

@@ -50,6 +50,29 @@ describe('runPerf', () => {
     expect(run.failures.map((failure) => failure.packageName)).toEqual(['@umd/broken']);
   });
 
+  it('without a checkout, runs the compiled scripts the installed packages ship with plain node, and names what it skips', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'umd-perf-'));
+    try {
+      const logs: string[] = [];
+      const scripts = [
+        { packageName: '@umd/shipped', script: 'packages/shipped/bench/run.ts', installed: 'dist/bench/run.js', args: () => ['--runs', '2'] },
+        { packageName: '@umd/internal', script: 'packages/internal/bench/run.ts', args: () => [] },
+      ];
+      const packageDir = (name: string): string | undefined => (name === '@umd/shipped' ? path.join(fixtures, 'installed-package') : undefined);
+      const run = await runPerf({ only: ['small-step'], onLog: (line) => logs.push(line), _internal: { scripts, defaultRepoRoot: empty, packageDir } });
+      expect(run.source).toBe('installed');
+      expect(run.records.map((record) => [record.package, record.workload, record.ms])).toEqual([['@umd/shipped', 'small-step', 12]]); // --only filters
+      expect(run.records[0]!.peakRssMiB).toBeGreaterThan(0);
+      expect(run.skipped).toEqual(['@umd/internal']);
+      expect(logs).toContain('[perf] @umd/internal: skipped — its workloads swap the package’s internal kernels (A/B) and run from a checkout only (--repo DIR)');
+      expect(run.failures).toEqual([]);
+      // Nothing runnable at all: the typed error, as before.
+      await expect(runPerf({ _internal: { scripts: [scripts[1]!], defaultRepoRoot: empty, packageDir } })).rejects.toThrow(PerfCheckoutError);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
   it('says it needs a checkout when the workload scripts are not there (an installed package), before running anything', async () => {
     const empty = await mkdtemp(path.join(os.tmpdir(), 'umd-perf-'));
     try {

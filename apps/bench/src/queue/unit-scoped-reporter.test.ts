@@ -10,7 +10,7 @@ describe('unitScopedReporter', () => {
     const lines: string[] = [];
     const base: ProgressReporter = { begin: () => lines.push('base begin'), update: () => undefined, log: (line) => lines.push(line), end: () => undefined };
     const { reporter, run } = unitScopedReporter(base);
-    const unit = async (name: string, total: number, pause: number): Promise<void> => {
+    const unit = async (total: number, pause: number): Promise<void> => {
       reporter.begin('finetune', total);
       for (let step = 1; step <= total; step++) {
         await sleep(pause);
@@ -18,7 +18,7 @@ describe('unitScopedReporter', () => {
       }
       reporter.end();
     };
-    await Promise.all([run('a', () => unit('a', 3, 2)), run('b', () => unit('b', 5, 1))]);
+    await Promise.all([run('a', () => unit(3, 2)), run('b', () => unit(5, 1))]);
     reporter.log('outside any unit');
     expect(lines.filter((line) => line.startsWith('a '))).toEqual([
       'a [finetune] start of 3',
