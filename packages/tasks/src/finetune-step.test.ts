@@ -43,6 +43,20 @@ function read(result: FinetuneStepResult): Record<string, number> {
 
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
+/** The class logits [B, K] of a [B, T] batch (the caller disposes them), through every image token or `visibleIndices`. */
+function logitsOf(tuning: TaskTuning, batch: ReturnType<typeof randomTaskBatch>, T: number, visibleIndices?: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const B = batch.images.shape[0];
+    const out = tuning.model.forward({
+      images: batch.images,
+      ...(visibleIndices ? { visibleIndices } : {}),
+      tokenIds: tf.tensor2d(batch.tokenIds, [B, T], 'int32'),
+      attentionMask: tf.tensor2d(batch.attentionMask, [B, T]),
+    });
+    return tuning.classify!(out.fusion.pooled);
+  });
+}
+
 describe('finetuneStep', () => {
   beforeAll(() => useBackend('cpu'));
   afterEach(() => vi.restoreAllMocks());
@@ -109,13 +123,7 @@ describe('finetuneStep', () => {
     const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 4 });
     const targets = Int32Array.from([1, -1, 3, -1]);
     const masked = read(finetuneStep(tuning, optimizer, { ...batch, targets })).vqa!;
-    const logits = tuning.classify!(
-      tuning.model.forward({
-        images: batch.images,
-        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
-        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
-      }).fusion.pooled,
-    );
+    const logits = logitsOf(tuning, batch, 6);
     const logProbabilities = tf.logSoftmax(logits).arraySync() as number[][];
     expect(masked).toBeCloseTo(-(logProbabilities[0]![1]! + logProbabilities[2]![3]!) / 2, 5);
     expect(Math.abs(read(finetuneStep(tuning, optimizer, { ...batch, targets: Int32Array.from([-1, -1, -1, -1]) })).vqa!)).toBe(0);
@@ -145,17 +153,11 @@ describe('finetuneStep', () => {
     const { tuning, optimizer, dispose } = setUp(vqa, 4, { learningRate: 0 });
     const L = tuning.model.vision.patchCount(batch.images.shape[1], batch.images.shape[2]);
     const kept = randomPatchMasking(4, L, { ratio: 0.5, random: new SeededRandom('tasks:patch-dropout:1:1') });
-    const logits = tuning.classify!(
-      tuning.model.forward({
-        images: batch.images,
-        visibleIndices: tf.tensor2d(kept.visibleIndices, [4, kept.visibleCount], 'int32'),
-        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
-        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
-      }).fusion.pooled,
-    );
+    const visible = tf.tensor2d(kept.visibleIndices, [4, kept.visibleCount], 'int32');
+    const logits = logitsOf(tuning, batch, 6, visible);
     const expected = softmaxCrossEntropy(logits, { classes: batch.targets! });
     expect(dropped).toBeCloseTo(expected.dataSync()[0]!, 5);
-    tf.dispose([logits, expected]);
+    tf.dispose([logits, expected, visible]);
     expect(() => finetuneStep(tuning, optimizer, batch, { imageTokenDrop: 0.999 })).toThrow(/imageTokenDrop/);
     dispose();
     const retrieval = setUp({ kind: 'retrieval' }, 8);
@@ -171,13 +173,7 @@ describe('finetuneStep', () => {
     const weights = [0.5, 2, 1, 3];
     const weighted = read(finetuneStep(tuning, optimizer, { ...batch, targets }, { classWeights: weights })).vqa!;
     const smoothedWeighted = read(finetuneStep(tuning, optimizer, { ...batch, targets }, { classWeights: weights, labelSmoothing: 0.2 })).vqa!;
-    const logits = tuning.classify!(
-      tuning.model.forward({
-        images: batch.images,
-        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
-        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
-      }).fusion.pooled,
-    );
+    const logits = logitsOf(tuning, batch, 6);
     const logP = tf.logSoftmax(logits).arraySync() as number[][];
     // Counted rows 0, 2, 3 (target −1 is not): mean of w_y · −log p_y.
     expect(weighted).toBeCloseTo(-(2 * logP[0]![1]! + 3 * logP[2]![3]! + 0.5 * logP[3]![0]!) / 3, 4);
@@ -198,13 +194,7 @@ describe('finetuneStep', () => {
     const targets = Int32Array.from([1, -1, 3, 0]);
     const plain = read(finetuneStep(tuning, optimizer, { ...batch, targets })).vqa!;
     const smoothed = read(finetuneStep(tuning, optimizer, { ...batch, targets }, { labelSmoothing: 0.2 })).vqa!;
-    const logits = tuning.classify!(
-      tuning.model.forward({
-        images: batch.images,
-        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
-        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
-      }).fusion.pooled,
-    );
+    const logits = logitsOf(tuning, batch, 6);
     const expected = softmaxCrossEntropy(logits, { classes: targets }, { smoothing: 0.2 });
     expect(smoothed).toBeCloseTo(expected.dataSync()[0]!, 5);
     expect(smoothed).not.toBeCloseTo(plain, 3);
