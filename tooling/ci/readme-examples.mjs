@@ -43,10 +43,11 @@ export function extractExamples(markdown) {
   return examples;
 }
 
-/** The modules an example imports (bare specifiers only), e.g. `@umd/core`, `@tensorflow/tfjs-core`. */
+/** The packages an example imports (bare specifiers, Node's own `node:` modules left out), e.g. `@umd/core`. */
 export function importedPackages(code) {
   const names = new Set();
   for (const match of code.matchAll(/^\s*import\s+(?:[^'";]+?\s+from\s+)?['"]([^'".][^'"]*)['"]/gm)) {
+    if (match[1].startsWith('node:')) continue; // Node's own modules
     const parts = match[1].split('/');
     names.add(match[1].startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
   }

@@ -187,12 +187,22 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
       failures.push(
         `umd-bench perf --packages core without a checkout: expected UMD_PerfCheckoutError and exit 1, got exit ${core.status}: ${core.stderr.slice(0, 400)}`,
       );
-    // Two copies of tfjs-core in one process fight over the platform and the kernel registry: count them.
+    // Two copies of tfjs-core in one process fight over the platform and the kernel registry: count them per app (each
+    // global package is its own tree; a process loads one).
     const copies = spawnSync('npm', ['ls', '-g', '--prefix', prefix, '--all', '--parseable', '@tensorflow/tfjs-core'], { cwd: work, encoding: 'utf8' });
     const paths = [...new Set(copies.stdout.split('\n').filter((line) => line.endsWith(path.join('@tensorflow', 'tfjs-core'))))];
-    console.log(
-      `  @tensorflow/tfjs-core copies in the global install: ${paths.length}${paths.length > 1 ? ` (${paths.map((p) => path.relative(prefix, p)).join(', ')})` : ''}`,
-    );
+    for (const app of apps) {
+      const mine = paths.filter(
+        (copy) =>
+          path
+            .relative(path.join(prefix, 'lib', 'node_modules'), copy)
+            .split(path.sep)
+            .slice(0, 2)
+            .join('/') === app,
+      );
+      console.log(`  ${app}: ${mine.length} copy of @tensorflow/tfjs-core in its tree`);
+      if (mine.length !== 1) failures.push(`${app}'s global install holds ${mine.length} copies of @tensorflow/tfjs-core: ${mine.join(', ')}`);
+    }
     console.log(`installed: ${apps.join(' ')} -> ${mib(prefix, 'lib')}`);
   }
 } catch (error) {
