@@ -156,6 +156,12 @@ console.log('cjs ok', normalizeAnswer('No'), new SeededRandom(1).next().toFixed(
   const readmes = libraryReadmes();
   const catalog = catalogVersions();
   const imports = new Set(readmes.flatMap(({ file }) => extractExamples(readFileSync(file, 'utf8')).flatMap((example) => importedPackages(example.code))));
+  // The libraries' optional peers too (e.g. nsfwjs, which the encoders README's vision stem needs), except tfjs-node,
+  // whose install script downloads libtensorflow.
+  for (const { folder } of readmes) {
+    const { peerDependenciesMeta = {} } = JSON.parse(readFileSync(path.join(root, 'packages', folder, 'package.json'), 'utf8'));
+    for (const [name, meta] of Object.entries(peerDependenciesMeta)) if (meta?.optional && !name.startsWith('@tensorflow/tfjs-node')) imports.add(name);
+  }
   const wanted = [...imports].map((name) => (name.startsWith('@umd/') ? name : `${name}${catalog[name] ? `@${catalog[name]}` : ''}`));
   const tsxVersion = JSON.parse(readFileSync(path.join(root, 'packages/core/package.json'), 'utf8')).devDependencies.tsx;
   if (run('npm', ['install', '--no-audit', '--no-fund', '--registry', registry, ...wanted, `tsx@${tsxVersion}`], { cwd: examplesDir, env })) {
