@@ -1,6 +1,8 @@
 /**
  * Time of one MR pre-training step (`mrPretrainStep`: masking, student forward/backward on 25% of the patches and
- * 15%-masked text, enabled heads and losses, AdamW, teacher EMA) on synthetic batches. One JSON line per config.
+ * 15%-masked text, enabled heads and losses, AdamW, teacher EMA) on synthetic batches, and the number of kernels one step
+ * runs (`kernels_per_step`, from `tf.profile` of one more step: per-kernel overhead is what fusing kernels cuts). One
+ * JSON line per config.
  *
  *   pnpm --filter @umd/mr-pretrain bench [--preset tiny] [--batch 32] [--runs 5] [--config full,dataLevel]
  */
@@ -61,6 +63,11 @@ for (const name of args.config.split(',') as (keyof typeof mrPretrainPresets)[])
   step();
   step();
   const times = Array.from({ length: runs }, step).sort((a, b) => a - b);
+  const profiled = await tf.profile(() => {
+    const { loss, terms } = mrPretrainStep(pretraining, optimizer, { images, tokenIds, attentionMask, wordIds });
+    tf.dispose(Object.values(terms) as tf.Tensor[]);
+    return loss;
+  });
   const at = (q: number): number => Number(times[Math.min(runs - 1, Math.floor(q * runs))]!.toFixed(1));
   console.log(
     JSON.stringify({
@@ -74,9 +81,10 @@ for (const name of args.config.split(',') as (keyof typeof mrPretrainPresets)[])
       ms_median: at(0.5),
       ms_p90: at(0.9),
       runs,
+      kernels_per_step: profiled.kernels.length,
     }),
   );
-  images.dispose();
+  tf.dispose([images, profiled.result as tf.Tensor]);
   optimizer.dispose();
   pretraining.dispose();
   model.dispose();
