@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// What a publish would get wrong, per package, after `pnpm build`: publint (the package.json against the files a pack
-// holds: exports, bins, types) and Are the Types Wrong (`attw --pack`: whether each entry point's types resolve under
+// What a publish would get wrong, per package, after `pnpm build`: the metadata fields a registry page shows
+// (description, license, keywords, engines) and the LICENSE file; publint (the package.json against the files a pack
+// holds: exports, bins, types); and Are the Types Wrong (`attw --pack`: whether each entry point's types resolve under
 // TypeScript's node16 (from ESM and from CommonJS) and bundler resolution).
 //
 // One rule is ignored, on purpose: `cjs-resolves-to-esm`. The packages are ESM only; Node >= 20.19 (our `engines`)
@@ -9,7 +10,7 @@
 // resolution (no `exports`) is out of scope (attw's `node16` profile).
 //   node tooling/ci/package-lint.mjs
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +27,11 @@ for (const folder of ['packages', 'apps'].flatMap((parent) => readdirSync(path.j
     continue; // not a package
   }
   if (manifest.private) continue;
+  // The metadata a registry page and `npm install` show: each field a stranger expects, and the licence file itself.
+  const absent = ['description', 'license', 'keywords', 'engines'].filter((field) => !manifest[field]);
+  if (!existsSync(path.join(dir, 'LICENSE'))) absent.push('LICENSE (file)');
+  if (absent.length > 0) failures.push(`${manifest.name} lacks ${absent.join(', ')}`);
+  console.log(`  ${absent.length === 0 ? 'ok     ' : 'FAILED '} ${manifest.name} metadata (description, license, keywords, engines, LICENSE)`);
   const checks = [['publint', ['-y', tools.publint, '--strict']]];
   // attw reads type declarations: only for packages with an exports map (the apps are bins).
   if (manifest.exports) {
