@@ -208,10 +208,8 @@ program
   .option('--quick', 'fewer timed runs and without the slowest workloads (a few minutes)', false)
   .option('--reference', "also run @umd/core's PyTorch reference (needs python3 with torch)", false)
   .option('--packages <list>', 'only these packages (core, encoders, mr-pretrain, data), comma-separated', (value: string) => value.split(','))
-  .option(
-    '--only <list>',
-    'only these workloads, comma-separated (e.g. tiny-forward; with --packages the other scripts do not start)',
-    (value: string) => value.split(','),
+  .option('--only <list>', 'only these workloads, comma-separated (e.g. tiny-forward; with --packages the other scripts do not start)', (value: string) =>
+    value.split(','),
   )
   .addOption(new Option('--backend <name>', 'tfjs backend for every workload (default: each script’s)').choices([...backendNames]))
   .option(

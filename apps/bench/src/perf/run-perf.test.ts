@@ -55,7 +55,7 @@ describe('runPerf', () => {
     try {
       const logs: string[] = [];
       const scripts = [
-        { packageName: '@umd/shipped', script: 'packages/shipped/bench/run.ts', installed: 'dist/bench/run.js', args: () => ['--runs', '2'] },
+        { packageName: '@umd/shipped', script: 'packages/shipped/bench/run.ts', installed: 'compiled/run.js', args: () => ['--runs', '2'] },
         { packageName: '@umd/internal', script: 'packages/internal/bench/run.ts', args: () => [] },
       ];
       const packageDir = (name: string): string | undefined => (name === '@umd/shipped' ? path.join(fixtures, 'installed-package') : undefined);
@@ -64,7 +64,9 @@ describe('runPerf', () => {
       expect(run.records.map((record) => [record.package, record.workload, record.ms])).toEqual([['@umd/shipped', 'small-step', 12]]); // --only filters
       expect(run.records[0]!.peakRssMiB).toBeGreaterThan(0);
       expect(run.skipped).toEqual(['@umd/internal']);
-      expect(logs).toContain('[perf] @umd/internal: skipped — its workloads swap the package’s internal kernels (A/B) and run from a checkout only (--repo DIR)');
+      expect(logs).toContain(
+        '[perf] @umd/internal: skipped — its workloads swap the package’s internal kernels (A/B) and run from a checkout only (--repo DIR)',
+      );
       expect(run.failures).toEqual([]);
       // Nothing runnable at all: the typed error, as before.
       await expect(runPerf({ _internal: { scripts: [scripts[1]!], defaultRepoRoot: empty, packageDir } })).rejects.toThrow(PerfCheckoutError);

@@ -90,10 +90,11 @@ export async function runPerf(options: RunPerfOptions = {}): Promise<PerfRun> {
     if (options.repoRoot !== undefined) throw new PerfCheckoutError(repoRoot, [...missing, ...(tsx ? [] : ['tsx (run `pnpm install`)'])]);
     launches = [];
     for (const script of scripts) {
-      const file = installedScript(script, options._internal?.packageDir ?? installedPackageDir);
+      const dir = script.installed ? (options._internal?.packageDir ?? installedPackageDir)(script.packageName) : undefined;
+      const file = dir ? path.join(dir, script.installed!) : undefined;
       // Plain node; only a bench that itself runs from source (tests) needs tsx for its TypeScript RSS probe.
       const loader = import.meta.url.endsWith('.ts') && tsx ? ['--import', tsx] : [];
-      if (file) launches.push({ script, file, loader, cwd: path.dirname(path.dirname(path.dirname(file))) });
+      if (dir && file && existsSync(file)) launches.push({ script, file, loader, cwd: dir });
       else {
         skipped.push(script.packageName);
         options.onLog?.(
@@ -121,13 +122,6 @@ export async function runPerf(options: RunPerfOptions = {}): Promise<PerfRun> {
     if (exitCode !== 0 || count === 0) failures.push(new PerfWorkloadError(script.packageName, script.script, exitCode, stderrTail));
   }
   return { records, failures, skipped, source };
-}
-
-/** The compiled script of an installed package, or undefined. */
-function installedScript(script: PerfScript, packageDir: (packageName: string) => string | undefined): string | undefined {
-  const dir = script.installed ? packageDir(script.packageName) : undefined;
-  const file = dir ? path.join(dir, script.installed!) : undefined;
-  return file && existsSync(file) ? file : undefined;
 }
 
 /** An installed package's folder, resolved from this file as its own imports are; undefined when it is not there. */
