@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, phantomSplits, textTokenizer } from './__fixtures__/phantom-fixtures.js';
 import { evaluateTask } from './evaluate-task.js';
-import { runTaskTuning, type RunTaskTuningOptions, type TaskTuningEvent } from './run-task-tuning.js';
+import { runTaskTuning, type RunTaskTuningOptions, type TaskTuningEvent, type TaskTuningRun } from './run-task-tuning.js';
 
 async function readLines(file: string): Promise<Record<string, unknown>[]> {
   const text = await readFile(file, 'utf8');
@@ -140,46 +140,49 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(again.predictions).toEqual(best.predictions);
   });
 
+  /**
+   * One tuning step with `option` beside one plain step (run once, shared by the tests below): the option's checkpoint
+   * config, the plain one's, and the first step's VQA loss of each (the same model and batch, so they differ only by it).
+   */
+  let plainStep: Promise<TaskTuningRun> | undefined;
+  const oneStep = { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined } as const;
+  async function besidePlainStep(name: string, option: Partial<RunTaskTuningOptions>) {
+    plainStep ??= runTaskTuning(vqaOptions(path.join(root, 'one-plain-step'), oneStep));
+    const run = await runTaskTuning(vqaOptions(path.join(root, name), { ...oneStep, ...option }));
+    const plain = await plainStep;
+    return {
+      run,
+      config: (await readCheckpoint(run.bestCheckpoint!)).metadata.config,
+      plainConfig: (await readCheckpoint(plain.bestCheckpoint!)).metadata.config,
+      loss: (await readLines(run.metricsPath))[0]!['vqa'],
+      plainLoss: (await readLines(plain.metricsPath))[0]!['vqa'],
+    };
+  }
+
   it('trains with label smoothing and records ε in the checkpoints (absent without it)', async () => {
-    const smoothed = await runTaskTuning(
-      vqaOptions(path.join(root, 'smoothed'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined, labelSmoothing: 0.1 }),
-    );
-    expect((await readCheckpoint(smoothed.bestCheckpoint!)).metadata.config).toMatchObject({ labelSmoothing: 0.1 });
-    const plain = await runTaskTuning(vqaOptions(path.join(root, 'unsmoothed'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined }));
-    expect((await readCheckpoint(plain.bestCheckpoint!)).metadata.config).not.toHaveProperty('labelSmoothing');
-    const [first, second] = [(await readLines(smoothed.metricsPath))[0]!, (await readLines(plain.metricsPath))[0]!];
-    expect(first['vqa']).not.toBe(second['vqa']); // the same model and batch, another target distribution
+    const { config, plainConfig, loss, plainLoss } = await besidePlainStep('smoothed', { labelSmoothing: 0.1 });
+    expect(config).toMatchObject({ labelSmoothing: 0.1 });
+    expect(plainConfig).not.toHaveProperty('labelSmoothing');
+    expect(loss).not.toBe(plainLoss); // the same model and batch, another target distribution
   });
 
   it('trains with patch dropout and records it in the checkpoints; validation sees every token', async () => {
-    const dropped = await runTaskTuning(
-      vqaOptions(path.join(root, 'patch-dropout'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined, imageTokenDrop: 0.5 }),
-    );
-    expect((await readCheckpoint(dropped.bestCheckpoint!)).metadata.config).toMatchObject({ imageTokenDrop: 0.5 });
-    const plain = await runTaskTuning(
-      vqaOptions(path.join(root, 'no-patch-dropout'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined }),
-    );
-    expect((await readCheckpoint(plain.bestCheckpoint!)).metadata.config).not.toHaveProperty('imageTokenDrop');
-    const [first, second] = [(await readLines(dropped.metricsPath))[0]!, (await readLines(plain.metricsPath))[0]!];
-    expect(first['vqa']).not.toBe(second['vqa']); // the same model and batch, half the image tokens
+    const { run, config, plainConfig, loss, plainLoss } = await besidePlainStep('patch-dropout', { imageTokenDrop: 0.5 });
+    expect(config).toMatchObject({ imageTokenDrop: 0.5 });
+    expect(plainConfig).not.toHaveProperty('imageTokenDrop');
+    expect(loss).not.toBe(plainLoss); // the same model and batch, half the image tokens
     // evaluateTask rebuilds the model from the checkpoint and reads every token: the validation pass again, exactly.
-    const again = await evaluateTask({ checkpoint: dropped.bestCheckpoint!, samples: vqa.validate, tokenizer, batchSize: 16 });
-    expect(again.metric).toBe(dropped.best!.metric);
+    const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: vqa.validate, tokenizer, batchSize: 16 });
+    expect(again.metric).toBe(run.best!.metric);
     await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { imageTokenDrop: 1 }))).rejects.toThrow(/imageTokenDrop/);
     await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { imageTokenDrop: 0.5, blindImage: true }))).rejects.toThrow(/blindImage/);
   });
 
   it('trains with a class-balanced loss and records it in the checkpoints', async () => {
-    const balanced = await runTaskTuning(
-      vqaOptions(path.join(root, 'class-balance'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined, classBalance: 1 }),
-    );
-    expect((await readCheckpoint(balanced.bestCheckpoint!)).metadata.config).toMatchObject({ classBalance: 1 });
-    const plain = await runTaskTuning(
-      vqaOptions(path.join(root, 'no-class-balance'), { epochs: undefined, steps: 1, gmCoord: undefined, evaluateEvery: undefined }),
-    );
-    expect((await readCheckpoint(plain.bestCheckpoint!)).metadata.config).not.toHaveProperty('classBalance');
-    const [first, second] = [(await readLines(balanced.metricsPath))[0]!, (await readLines(plain.metricsPath))[0]!];
-    expect(first['vqa']).not.toBe(second['vqa']); // the same model and batch, other weights per sample
+    const { config, plainConfig, loss, plainLoss } = await besidePlainStep('class-balance', { classBalance: 1 });
+    expect(config).toMatchObject({ classBalance: 1 });
+    expect(plainConfig).not.toHaveProperty('classBalance');
+    expect(loss).not.toBe(plainLoss); // the same model and batch, other weights per sample
     await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { classBalance: 2 }))).rejects.toThrow(/classBalance/);
   });
 
