@@ -32,6 +32,12 @@ interface SampleBase {
   readonly imageId: string;
   /** The original record, untouched, for traceability. */
   readonly source: unknown;
+  /**
+   * Other facts the dataset records about the sample, by field name (MedPix: `Type`, `Modality`, `Plane`, `Location`,
+   * `Location Category`); a field the record leaves empty is absent. Tuning may use training samples' attributes as
+   * auxiliary targets; the model never sees them as input.
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export interface VqaSample extends SampleBase {

@@ -3,7 +3,7 @@ import { stackTerms, type AdamW, type StepTerms } from '@umd/core';
 
 import { finetuneStep, type FinetuneStepOptions, type StepCoordination } from './finetune-step.js';
 import type { TaskSampleBatch } from './task-collate.js';
-import { taskTargets } from './task-samples.js';
+import { attributeTargets, taskTargets } from './task-samples.js';
 import type { TaskTuning } from './task-tuning.js';
 
 /**
@@ -21,6 +21,7 @@ export function finetuneCollatedStep(
   const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
   try {
     const targets = taskTargets(tuning.task, batch.samples);
+    const attributes = tuning.heads.attributes ? attributeTargets(tuning.retrieval.attributes.classes, batch.samples) : undefined;
     const out = finetuneStep(
       tuning,
       optimizer,
@@ -31,6 +32,7 @@ export function finetuneCollatedStep(
         wordIds: batch.wordIds.data,
         ...(targets ? { targets } : {}),
         imageIds: batch.samples.map((sample) => sample.imageId),
+        ...(attributes ? { attributes } : {}),
       },
       options,
     );

@@ -7,7 +7,8 @@
 export { taskKinds, validateTaskSpec } from './task-spec.js';
 export type { TaskSpec } from './task-spec.js';
 export { createTaskTuning } from './task-tuning.js';
-export type { RetrievalTuningOptions, TaskHeads, TaskTuning, TaskTuningOptions } from './task-tuning.js';
+export type { ResolvedRetrievalOptions, RetrievalAttributeOptions, RetrievalTuningOptions, TaskHeads, TaskTuning, TaskTuningOptions } from './task-tuning.js';
+export { AttributeHeads } from './heads/attribute-heads.js';
 export { ClassifierHead } from './heads/classifier-head.js';
 export { ItmHead } from '@umd/encoders'; // one head for MR pre-training and retrieval
 export { RetrievalProjection } from './heads/retrieval-projection.js';
@@ -46,6 +47,7 @@ export type {
 } from './run-task-tuning.js';
 export { evaluateTask, loadTaskTuning, tuningFromCheckpoint } from './evaluate-task.js';
 export type { EvaluateTaskOptions, TaskEvaluation, TaskMetrics, TaskPrediction } from './evaluate-task.js';
+export { attributeClasses, attributeTargets } from './task-samples.js';
 export type { TaskSample } from './task-samples.js';
 
 // Model bundles: export a tuned model into a self-contained folder, load it, ask it (Node).

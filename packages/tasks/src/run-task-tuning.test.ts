@@ -140,6 +140,48 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(again.predictions).toEqual(best.predictions);
   });
 
+  it('fills the attribute classes from the training samples, stores them, and evaluation rebuilds the same heads', async () => {
+    const captions = phantomSplits('caption', { train: 8, validate: 4 });
+    const types = ['CT', 'MR', 'CT', 'MR'];
+    const withAttributes = (samples: typeof captions.train) =>
+      samples.map((sample, i) => ({ ...sample, attributes: { Type: types[i % 4]!, ...(i % 2 ? {} : { Plane: i % 4 ? 'Axial' : 'Sagittal' }) } }));
+    const run = await runTaskTuning({
+      pooling: 'mean',
+      task: { kind: 'retrieval' },
+      train: withAttributes(captions.train),
+      validation: captions.validate,
+      tokenizer,
+      modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
+      batchSize: 4,
+      steps: 2,
+      learningRate: { base: 1e-3 },
+      seed: 5,
+      outDir: path.join(root, 'retrieval-attributes'),
+      retrieval: { projectionDim: 8, itmWeight: 0, attributes: { fields: ['Type', 'Plane'], weight: 0.5 } },
+      topK: 1,
+    });
+    expect(Object.keys((await readLines(run.metricsPath))[0]!)).toContain('attributes');
+    const stored = (await readCheckpoint(run.bestCheckpoint!)).metadata.config as { retrieval: { attributes: unknown } };
+    expect(stored.retrieval.attributes).toEqual({ fields: ['Type', 'Plane'], weight: 0.5, classes: { Type: ['CT', 'MR'], Plane: ['Axial', 'Sagittal'] } });
+    const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: captions.validate, tokenizer, topK: 1 });
+    expect(again.predictions).toEqual(run.best!.predictions);
+    await expect(
+      runTaskTuning({
+        task: { kind: 'retrieval' },
+        train: captions.train,
+        validation: captions.validate,
+        tokenizer,
+        modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
+        batchSize: 4,
+        steps: 1,
+        learningRate: { base: 1e-3 },
+        seed: 5,
+        outDir: path.join(root, 'retrieval-no-attributes'),
+        retrieval: { attributes: { fields: ['Type'] } },
+      }),
+    ).rejects.toThrow(/at least 2 values among the training samples/);
+  });
+
   /**
    * One tuning step with `option` beside one plain step (run once, shared by the tests below): the option's checkpoint
    * config, the plain one's, and the first step's VQA loss of each (the same model and batch, so they differ only by it).

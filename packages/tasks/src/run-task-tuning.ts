@@ -24,7 +24,7 @@ import { finetuneCollatedStep } from './finetune-collated-step.js';
 import type { AuxiliaryLoss, StepCoordination } from './finetune-step.js';
 import { loadPretrainedModel } from './load-pretrained-model.js';
 import { createTaskCollate } from './task-collate.js';
-import { checkTaskSamples, type TaskSample } from './task-samples.js';
+import { attributeClasses, checkTaskSamples, type TaskSample } from './task-samples.js';
 import { validateTaskSpec, type TaskSpec } from './task-spec.js';
 import { createTaskTuning, type RetrievalTuningOptions, type TaskTuning } from './task-tuning.js';
 
@@ -273,7 +273,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       task,
       random,
       ...(options.hiddenMultiplier === undefined ? {} : { hiddenMultiplier: options.hiddenMultiplier }),
-      ...(options.retrieval ? { retrieval: options.retrieval } : {}),
+      ...(options.retrieval ? { retrieval: withAttributeClasses(options.retrieval, options.train) } : {}),
       ...(options.pooling ? { pooling: options.pooling } : {}),
     });
     const auxiliary = options.auxiliary?.(model);
@@ -504,3 +504,10 @@ function median(values: readonly number[]): number {
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;
+
+/** The retrieval options with `attributes.classes` filled from the training samples when fields are asked for and no classes given. */
+function withAttributeClasses(retrieval: RetrievalTuningOptions, train: readonly TaskSample[]): RetrievalTuningOptions {
+  const attributes = retrieval.attributes;
+  if (!attributes?.fields?.length || attributes.classes) return retrieval;
+  return { ...retrieval, attributes: { ...attributes, classes: attributeClasses(attributes.fields, train) } };
+}

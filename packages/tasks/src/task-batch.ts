@@ -21,6 +21,11 @@ export interface TaskBatch {
    * positives of each other and never drawn as negatives. Default: every sample its own image.
    */
   readonly imageIds?: readonly string[];
+  /**
+   * Retrieval's auxiliary attribute targets: field → [B] class index in `retrieval.attributes.classes[field]`
+   * (−1 = not counted). Needed when the tuning has attribute heads; see `attributeTargets`.
+   */
+  readonly attributes?: Readonly<Record<string, Int32Array>>;
 }
 
 /** The batch as tensors, for use inside a tidy (the arrays become tensors the tidy frees; tensors are borrowed). */
@@ -56,6 +61,9 @@ export function batchTensors(batch: TaskBatch, caller: string): BatchTensors {
   }
   if (batch.targets && batch.targets.length !== B) throw new ShapeMismatchError(`${caller}(targets)`, [B], [batch.targets.length]);
   if (batch.imageIds && batch.imageIds.length !== B) throw new ShapeMismatchError(`${caller}(imageIds)`, [B], [batch.imageIds.length]);
+  for (const [field, targets] of Object.entries(batch.attributes ?? {})) {
+    if (targets.length !== B) throw new ShapeMismatchError(`${caller}(attributes['${field}'])`, [B], [targets.length]);
+  }
   const tokenIds =
     batch.tokenIds instanceof tf.Tensor
       ? batch.tokenIds.dtype === 'int32'

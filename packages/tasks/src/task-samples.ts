@@ -50,3 +50,40 @@ export function classIndex(task: TaskSpec): ReadonlyMap<string, number> {
   }
   return index;
 }
+
+/**
+ * Retrieval's auxiliary attribute targets of a batch: field → [B] index of each sample's `attributes[field]` in
+ * `classes[field]`, −1 when the sample lacks the field or its value is not a class. Undefined without fields.
+ */
+export function attributeTargets(classes: Readonly<Record<string, readonly string[]>>, samples: readonly TaskSample[]): Record<string, Int32Array> | undefined {
+  const fields = Object.keys(classes);
+  if (fields.length === 0) return undefined;
+  return Object.fromEntries(
+    fields.map((field) => {
+      const index = new Map(classes[field]!.map((name, i) => [name, i]));
+      return [field, Int32Array.from(samples, (sample) => index.get(sample.attributes?.[field] ?? '') ?? -1)];
+    }),
+  );
+}
+
+/**
+ * The class names of each attribute field in the training samples, sorted (so the same samples always give the same
+ * head): what `retrieval.attributes.classes` holds when the caller does not give it.
+ *
+ * @throws InvalidConfigError when a field has fewer than 2 distinct values among the samples
+ */
+export function attributeClasses(fields: readonly string[], samples: readonly TaskSample[]): Record<string, string[]> {
+  return Object.fromEntries(
+    fields.map((field) => {
+      const names = [...new Set(samples.flatMap((sample) => (sample.attributes?.[field] === undefined ? [] : [sample.attributes[field]])))].sort();
+      if (names.length < 2) {
+        throw new InvalidConfigError(
+          `retrieval.attributes.fields`,
+          field,
+          `a field with at least 2 values among the training samples' attributes (found ${names.length})`,
+        );
+      }
+      return [field, names];
+    }),
+  );
+}

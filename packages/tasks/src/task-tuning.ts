@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError, type Module, type SeededRandom } from '@umd/core';
 import type { FusionPooling, UmdModel } from '@umd/encoders';
 
+import { AttributeHeads } from './heads/attribute-heads.js';
 import { ClassifierHead } from './heads/classifier-head.js';
 import { ItmHead } from '@umd/encoders';
 import { RetrievalProjection } from './heads/retrieval-projection.js';
@@ -17,6 +18,26 @@ export interface TaskHeads {
   readonly itm?: ItmHead;
   /** `heads.retrieval`: projections of the unimodal CLS features for the cosine first stage (retrieval). */
   readonly retrieval?: RetrievalProjection;
+  /** `heads.attributes`: auxiliary attribute classifiers on the retrieval space (retrieval with `attributes.fields`). */
+  readonly attributes?: AttributeHeads;
+}
+
+/**
+ * Auxiliary attribute targets of retrieval: each training sample's `attributes[field]` (see `@umd/data`'s samples,
+ * e.g. MedPix's `Type`, `Plane`, `Location Category`) is predicted from its image embedding AND from its caption
+ * embedding by one shared classifier per field ({@link AttributeHeads}). Samples without the field, or with a value
+ * outside `classes`, are not counted. Evaluation never reads attributes.
+ */
+export interface RetrievalAttributeOptions {
+  /** The attribute fields to predict. Default none (no term, no head). */
+  readonly fields?: readonly string[];
+  /** Weight of the term (the mean over fields of the image and caption cross-entropies). Default 1. */
+  readonly weight?: number;
+  /**
+   * field → class names. `runTaskTuning` fills it from the training samples (sorted) when absent; a rebuilt model
+   * (evaluation, resume) reads it from the stored config, so the head's shape never depends on other data.
+   */
+  readonly classes?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Retrieval settings: the losses that train the two stages and how negatives are drawn. */
@@ -34,6 +55,13 @@ export interface RetrievalTuningOptions {
   readonly contrastiveWeight?: number;
   /** Weight of the ITM term. Default 1. */
   readonly itmWeight?: number;
+  /** Auxiliary attribute targets (default none). */
+  readonly attributes?: RetrievalAttributeOptions;
+}
+
+/** {@link RetrievalTuningOptions} with every default filled in. */
+export interface ResolvedRetrievalOptions extends Required<Omit<RetrievalTuningOptions, 'attributes'>> {
+  readonly attributes: Required<RetrievalAttributeOptions>;
 }
 
 /** Options of {@link createTaskTuning}. */
@@ -65,7 +93,7 @@ export interface TaskTuning {
   /** The class head as a function, pooled [B, 2D] → logits [B, K]; undefined for retrieval. */
   readonly classify: ((pooled: tf.Tensor2D) => tf.Tensor2D) | undefined;
   /** The resolved retrieval settings (defaults filled in; unused by the other tasks). */
-  readonly retrieval: Required<RetrievalTuningOptions>;
+  readonly retrieval: ResolvedRetrievalOptions;
   /** How `fusion.pooled` is formed in every forward pass of the tuning. */
   readonly pooling: FusionPooling;
 }
@@ -92,6 +120,9 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
     const heads: TaskHeads = {
       itm: register('itm', new ItmHead(pooledDim, random)),
       retrieval: register('retrieval', new RetrievalProjection(model.config.vision.dim, model.config.text.dim, retrieval.projectionDim, random)),
+      ...(retrieval.attributes.fields.length > 0
+        ? { attributes: register('attributes', new AttributeHeads(retrieval.projectionDim, retrieval.attributes.classes, 1 / retrieval.temperature, random)) }
+        : {}),
     };
     return { model, task, heads, random, numClasses: 0, classify: undefined, retrieval, pooling };
   }
@@ -103,13 +134,14 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
   return { model, task, heads, random, numClasses, classify: (pooled) => head.forward(pooled), retrieval, pooling };
 }
 
-function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Required<RetrievalTuningOptions> {
+function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): ResolvedRetrievalOptions {
   const resolved = {
     projectionDim: options.projectionDim ?? 64,
     temperature: options.temperature ?? 0.07,
     hardNegatives: options.hardNegatives ?? true,
     contrastiveWeight: options.contrastiveWeight ?? 1,
     itmWeight: options.itmWeight ?? 1,
+    attributes: resolveAttributes(options.attributes),
   };
   if (!(Number.isInteger(resolved.projectionDim) && resolved.projectionDim > 0)) {
     throw new InvalidConfigError('retrieval.projectionDim', resolved.projectionDim, 'a positive integer');
@@ -121,4 +153,24 @@ function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Required
     if (!(resolved[key] >= 0 && Number.isFinite(resolved[key]))) throw new InvalidConfigError(`retrieval.${key}`, resolved[key], 'a finite number ≥ 0');
   }
   return resolved;
+}
+
+function resolveAttributes(options: RetrievalAttributeOptions = {}): Required<RetrievalAttributeOptions> {
+  const fields = [...(options.fields ?? [])];
+  const weight = options.weight ?? 1;
+  const classes = options.classes ?? {};
+  if (new Set(fields).size !== fields.length || fields.some((field) => typeof field !== 'string' || field === '')) {
+    throw new InvalidConfigError('retrieval.attributes.fields', fields, 'distinct, non-empty field names');
+  }
+  if (!(weight >= 0 && Number.isFinite(weight))) throw new InvalidConfigError('retrieval.attributes.weight', weight, 'a finite number ≥ 0');
+  const missing = fields.find((field) => !classes[field]);
+  if (missing !== undefined) {
+    throw new InvalidConfigError(
+      `retrieval.attributes.classes['${missing}']`,
+      undefined,
+      'the class names of every field (runTaskTuning fills them from the training samples)',
+    );
+  }
+  // Only the listed fields, in their order: the head's shape follows `fields`.
+  return { fields, weight, classes: Object.fromEntries(fields.map((field) => [field, [...classes[field]!]])) };
 }

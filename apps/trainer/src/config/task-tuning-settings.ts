@@ -69,8 +69,11 @@ function learningRateOf(finetune: PipelineConfig['finetune']): TaskLearningRate 
 }
 
 function retrievalOf(retrieval: NonNullable<PipelineConfig['finetune']['retrieval']>): NonNullable<TaskTuningSettings['retrieval']> {
-  const { projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight } = retrieval;
-  return withoutUndefined({ projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight });
+  const { projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight, attributes } = retrieval;
+  return {
+    ...withoutUndefined({ projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight }),
+    ...(attributes ? { attributes: withoutUndefined({ fields: attributes.fields, weight: attributes.weight }) } : {}),
+  };
 }
 
 function gmCoordOf(gmCoord: PipelineConfig['finetune']['gmCoord']): GmCoordOptions {

@@ -70,7 +70,7 @@ describe('the stages pass every configured knob to the library call', () => {
       weightDecay: 0.05,
       labelSmoothing: 0.1,
       weightAverage: { decay: 0.99 },
-      retrieval: { temperature: 0.1, hardNegatives: false, topK: 5 },
+      retrieval: { temperature: 0.1, hardNegatives: false, topK: 5, attributes: { fields: ['Type', 'Plane'], weight: 0.5 } },
       pooling: 'mean',
       augment: { crop: 'random-resized', scale: [0.8, 1] },
       gmCoord: { enabled: true, emaDecay: 0.5, stopStep: 40 },
@@ -103,7 +103,11 @@ describe('the stages pass every configured knob to the library call', () => {
     const multipliers = { encoders: 1, fusion: 5, heads: 50, vision: 0.1 };
     expect(options.learningRate).toStrictEqual({ base: 1e-4, decay: 'cosine', weightDecay: 0.05, multipliers });
     expect(options).toMatchObject({ labelSmoothing: 0.1, pooling: 'mean', gmCoord: { strategy: 'ogm-ge', alpha: 0.5, emaDecay: 0.5, stopStep: 40 } });
-    expect(options).toMatchObject({ weightAverage: { decay: 0.99 }, retrieval: { temperature: 0.1, hardNegatives: false }, topK: 5 });
+    expect(options).toMatchObject({
+      weightAverage: { decay: 0.99 },
+      retrieval: { temperature: 0.1, hardNegatives: false, attributes: { fields: ['Type', 'Plane'], weight: 0.5 } },
+      topK: 5,
+    });
     expect(options.image).toStrictEqual({ memoryCacheMiB: 256, maxInputPixels: 300_000_000, crop: { kind: 'random-resized', scale: [0.8, 1] } });
   });
 });

@@ -52,6 +52,22 @@ describe('loadMedpixCaptions', () => {
     ]);
   });
 
+  it('carries the record’s Type, Modality, Plane, Location and Location Category as attributes, leaving out empty ones', async () => {
+    const root = await medpix({
+      'splitted_dataset/descriptions_dev.jsonl': jsonLines([description('MPX2_synpic3', { Type: ' MR ', Location: '' }, { Plane: null })]),
+    });
+    const load = await loadMedpixCaptions({ root });
+    expect(load.splits['train']?.[0]?.attributes).toEqual({
+      Type: 'CT',
+      Modality: 'CT - noncontrast',
+      Plane: 'Axial',
+      Location: 'Genitourinary',
+      'Location Category': 'Reproductive and Urinary System',
+    });
+    expect(load.splits['dev']?.[0]?.attributes).toEqual({ Type: 'MR', Modality: 'CT - noncontrast', 'Location Category': 'Reproductive and Urinary System' });
+    expect((await loadMedpixClassification({ root })).splits['train']?.[0]?.attributes).toMatchObject({ Type: 'CT', Plane: 'Axial' });
+  });
+
   it("loads Descriptions.json as one split with scheme 'all'", async () => {
     const load = await loadMedpixCaptions({ root: await medpix(), scheme: 'all' });
     expect(Object.keys(load.splits)).toEqual(['all']);

@@ -53,15 +53,36 @@ interface MedpixRecord {
 
 /** Loads MedPix 2.0 (Siragusa et al., 2025) as image-caption pairs (`Description.Caption`). */
 export async function loadMedpixCaptions(options: LoadMedpixOptions): Promise<DatasetLoad<CaptionSample>> {
-  return loadMedpix(options, 'caption', ({ value, location, resolved, caption }) => ({
+  return loadMedpix(options, 'caption', ({ value, location, record, resolved, caption }) => ({
     task: 'caption',
     id: location.recordId ?? '',
     dataset,
     split: location.split,
     ...resolved,
     caption,
+    attributes: medpixAttributes(record),
     source: value,
   }));
+}
+
+/** The fields of a MedPix record that {@link CaptionSample.attributes} / ClassificationSample carry, and where each lives. */
+const attributePaths: Readonly<Record<string, readonly [string, string?]>> = {
+  Type: ['Type'],
+  Modality: ['Description', 'Modality'],
+  Plane: ['Description', 'Plane'],
+  Location: ['Location'],
+  'Location Category': ['Location Category'],
+};
+
+/** A record's non-empty string attributes (`Type`, `Modality`, `Plane`, `Location`, `Location Category`), trimmed. */
+function medpixAttributes(record: Readonly<Record<string, unknown>>): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [name, [outer, inner]] of Object.entries(attributePaths)) {
+    const holder = inner === undefined ? record : record[outer];
+    const value = inner === undefined ? record[outer] : holder !== null && typeof holder === 'object' ? (holder as Record<string, unknown>)[inner] : undefined;
+    if (typeof value === 'string' && value.trim() !== '') attributes[name] = value.trim();
+  }
+  return attributes;
 }
 
 /**
@@ -82,6 +103,7 @@ export async function loadMedpixClassification(options: LoadMedpixClassification
       ...resolved,
       text: caption,
       label,
+      attributes: medpixAttributes(record),
       source: value,
     };
   });
