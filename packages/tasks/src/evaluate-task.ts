@@ -213,14 +213,25 @@ export async function tuningFromCheckpoint(
 }
 
 /** The head settings a tuned checkpoint's config records (defaults when absent). */
-function headSettings(config: unknown): { retrieval?: TaskTuning['retrieval']; hiddenMultiplier?: number; pooling: TaskTuning['pooling'] } {
-  const { retrieval, hiddenMultiplier, pooling } = (config ?? {}) as {
+function headSettings(config: unknown): {
+  retrieval?: TaskTuning['retrieval'];
+  attributes?: TaskTuning['attributes'];
+  hiddenMultiplier?: number;
+  pooling: TaskTuning['pooling'];
+} {
+  const { retrieval, attributes, hiddenMultiplier, pooling } = (config ?? {}) as {
     retrieval?: TaskTuning['retrieval'];
+    attributes?: TaskTuning['attributes'];
     hiddenMultiplier?: number;
     pooling?: TaskTuning['pooling'];
   };
   // Checkpoints written before `pooling` existed were tuned with the CLS pair.
-  return { ...(retrieval ? { retrieval } : {}), ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }), pooling: pooling ?? 'cls' };
+  return {
+    ...(retrieval ? { retrieval } : {}),
+    ...(attributes ? { attributes } : {}),
+    ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }),
+    pooling: pooling ?? 'cls',
+  };
 }
 
 /**

@@ -21,7 +21,7 @@ export function finetuneCollatedStep(
   const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
   try {
     const targets = taskTargets(tuning.task, batch.samples);
-    const attributes = tuning.heads.attributes ? attributeTargets(tuning.retrieval.attributes.classes, batch.samples) : undefined;
+    const attributes = tuning.heads.attributes ? attributeTargets(tuning.attributes.classes, batch.samples) : undefined;
     const out = finetuneStep(
       tuning,
       optimizer,

@@ -62,7 +62,7 @@ export interface FinetuneStepResult {
   readonly loss: tf.Scalar;
   /**
    * Each term as a scalar the caller owns: `vqa` or `classification` (cross-entropy), or `itm` and `contrastive`
-   * (retrieval, unweighted; plus `attributes` with attribute heads); plus the auxiliary loss under its name (weighted), when it returned one.
+   * (retrieval, unweighted); `attributes` (unweighted) with attribute heads; plus the auxiliary loss under its name (weighted), when it returned one.
    */
   readonly terms: Record<string, tf.Scalar>;
   /** Present when a coordinator was given and the batch had a target to score. */
@@ -126,7 +126,7 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
         const losses = retrievalLosses(tuning, inputs, batch, tokenIds!);
         add('itm', losses.itm, tuning.retrieval.itmWeight);
         add('contrastive', losses.contrastive, tuning.retrieval.contrastiveWeight);
-        if (losses.attributes) add('attributes', losses.attributes, tuning.retrieval.attributes.weight);
+        if (losses.attributes) add('attributes', losses.attributes, tuning.attributes.weight);
       } else {
         const out = model.forward({
           images: inputs.images,
@@ -141,6 +141,7 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
           ? softmaxCrossEntropy(logits, { distributions: weightedTargets(targets!, classWeights, options.labelSmoothing ?? 0) })
           : softmaxCrossEntropy(logits, { classes: targets! }, options.labelSmoothing ? { smoothing: options.labelSmoothing } : {});
         add(task.kind, loss, 1);
+        if (tuning.heads.attributes) add('attributes', tuning.heads.attributes.loss([out.fusion.pooled], batch.attributes), tuning.attributes.weight);
       }
       const extra = auxiliary?.compute(batch, step);
       if (extra) add(auxiliary!.name, extra, 1);

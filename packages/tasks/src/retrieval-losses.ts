@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError, softmaxCrossEntropy } from '@umd/core';
 
 import { contrastiveLoss } from './contrastive-loss.js';
-import type { AttributeHeads } from './heads/attribute-heads.js';
-import type { RetrievalEmbeddings } from './heads/retrieval-projection.js';
 import { poolUnimodal } from './pool-unimodal.js';
 import { positivePairs, sampleNegatives } from './retrieval-negatives.js';
 import type { BatchTensors, TaskBatch } from './task-batch.js';
@@ -46,7 +44,7 @@ export function retrievalLosses(tuning: TaskTuning, inputs: BatchTensors, batch:
   );
   const positives = positivePairs(B, tokenIds, batch.imageIds);
   const contrastive = contrastiveLoss(embeddings.image, embeddings.text, positives, retrieval.temperature);
-  const attributes = heads.attributes ? attributeLoss(heads.attributes, embeddings, batch) : undefined;
+  const attributes = heads.attributes?.loss([embeddings.image, embeddings.text], batch.attributes);
 
   const similarity = tf.matMul(embeddings.image, embeddings.text, false, true).dataSync(); // [B, B], a constant here
   const negatives = sampleNegatives(similarity, positives, B, tuning.random, { hard: retrieval.hardNegatives, temperature: retrieval.temperature });
@@ -71,20 +69,4 @@ export function retrievalLosses(tuning: TaskTuning, inputs: BatchTensors, batch:
   });
   const itm = softmaxCrossEntropy(heads.itm.forward(fused.pooled), { classes: labels }); // [P, 2] against match labels
   return { itm, contrastive, ...(attributes ? { attributes } : {}) };
-}
-
-/** The attribute term: per field, the shared classifier on the image and on the caption embeddings. */
-function attributeLoss(head: AttributeHeads, embeddings: RetrievalEmbeddings, batch: TaskBatch): tf.Scalar {
-  const targets = batch.attributes;
-  const missing = head.fields.find((field) => !targets?.[field]);
-  if (missing !== undefined) {
-    throw new InvalidConfigError(`batch.attributes['${missing}']`, undefined, 'class indices [B] of every attribute field (see attributeTargets)');
-  }
-  const imageLogits = head.forward(embeddings.image);
-  const textLogits = head.forward(embeddings.text);
-  const terms = head.fields.flatMap((field, f) => [
-    softmaxCrossEntropy(imageLogits[f]!, { classes: targets![field]! }),
-    softmaxCrossEntropy(textLogits[f]!, { classes: targets![field]! }),
-  ]);
-  return tf.div(tf.addN(terms), terms.length) as tf.Scalar;
 }

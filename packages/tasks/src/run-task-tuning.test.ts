@@ -157,12 +157,13 @@ describe('runTaskTuning (phantom, micro model)', () => {
       learningRate: { base: 1e-3 },
       seed: 5,
       outDir: path.join(root, 'retrieval-attributes'),
-      retrieval: { projectionDim: 8, itmWeight: 0, attributes: { fields: ['Type', 'Plane'], weight: 0.5 } },
+      retrieval: { projectionDim: 8, itmWeight: 0 },
+      attributes: { fields: ['Type', 'Plane'], weight: 0.5 },
       topK: 1,
     });
     expect(Object.keys((await readLines(run.metricsPath))[0]!)).toContain('attributes');
-    const stored = (await readCheckpoint(run.bestCheckpoint!)).metadata.config as { retrieval: { attributes: unknown } };
-    expect(stored.retrieval.attributes).toEqual({ fields: ['Type', 'Plane'], weight: 0.5, classes: { Type: ['CT', 'MR'], Plane: ['Axial', 'Sagittal'] } });
+    const stored = (await readCheckpoint(run.bestCheckpoint!)).metadata.config as { attributes: unknown };
+    expect(stored.attributes).toEqual({ fields: ['Type', 'Plane'], weight: 0.5, classes: { Type: ['CT', 'MR'], Plane: ['Axial', 'Sagittal'] } });
     const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: captions.validate, tokenizer, topK: 1 });
     expect(again.predictions).toEqual(run.best!.predictions);
     await expect(
@@ -177,7 +178,7 @@ describe('runTaskTuning (phantom, micro model)', () => {
         learningRate: { base: 1e-3 },
         seed: 5,
         outDir: path.join(root, 'retrieval-no-attributes'),
-        retrieval: { attributes: { fields: ['Type'] } },
+        attributes: { fields: ['Type'] },
       }),
     ).rejects.toThrow(/at least 2 values among the training samples/);
   });

@@ -26,7 +26,7 @@ import { loadPretrainedModel } from './load-pretrained-model.js';
 import { createTaskCollate } from './task-collate.js';
 import { attributeClasses, checkTaskSamples, type TaskSample } from './task-samples.js';
 import { validateTaskSpec, type TaskSpec } from './task-spec.js';
-import { createTaskTuning, type RetrievalTuningOptions, type TaskTuning } from './task-tuning.js';
+import { createTaskTuning, type AttributeTargetOptions, type RetrievalTuningOptions, type TaskTuning } from './task-tuning.js';
 
 /** Learning rate of a tuning run: linear warm-up from 0, then a linear (M3AE) or cosine decay to `min`. */
 export interface TaskLearningRate {
@@ -111,6 +111,11 @@ export interface RunTaskTuningOptions {
   /** Retrieval: candidates re-ranked with the fused head in validation. Default 20. */
   readonly topK?: number;
   readonly retrieval?: RetrievalTuningOptions;
+  /**
+   * Auxiliary attribute targets (see `createTaskTuning`): `fields` of the samples' `attributes`; classes are taken from
+   * `train` (sorted) unless given, and stored in checkpoints. Default none.
+   */
+  readonly attributes?: AttributeTargetOptions;
   /** Hidden width of the class head in units of 2D. Default 2 (VQA) / 1 (classification). */
   readonly hiddenMultiplier?: number;
   /** How the heads pool the fused streams (`createTaskTuning`'s `pooling`). Default `'cls'`. */
@@ -273,7 +278,8 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       task,
       random,
       ...(options.hiddenMultiplier === undefined ? {} : { hiddenMultiplier: options.hiddenMultiplier }),
-      ...(options.retrieval ? { retrieval: withAttributeClasses(options.retrieval, options.train) } : {}),
+      ...(options.retrieval ? { retrieval: options.retrieval } : {}),
+      ...(options.attributes?.fields?.length ? { attributes: withAttributeClasses(options.attributes, options.train) } : {}),
       ...(options.pooling ? { pooling: options.pooling } : {}),
     });
     const auxiliary = options.auxiliary?.(model);
@@ -424,6 +430,7 @@ function storedConfig(options: RunTaskTuningOptions, tuning: TaskTuning, normali
     task: options.task,
     ...(normalization ? { imageNormalization: normalization } : {}),
     retrieval: tuning.retrieval,
+    ...(tuning.attributes.fields.length > 0 ? { attributes: tuning.attributes } : {}),
     pooling: tuning.pooling,
     ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }),
     ...(labelSmoothing ? { labelSmoothing } : {}),
@@ -505,9 +512,7 @@ function median(values: readonly number[]): number {
 
 const round = (value: number): number => Math.round(value * 100) / 100;
 
-/** The retrieval options with `attributes.classes` filled from the training samples when fields are asked for and no classes given. */
-function withAttributeClasses(retrieval: RetrievalTuningOptions, train: readonly TaskSample[]): RetrievalTuningOptions {
-  const attributes = retrieval.attributes;
-  if (!attributes?.fields?.length || attributes.classes) return retrieval;
-  return { ...retrieval, attributes: { ...attributes, classes: attributeClasses(attributes.fields, train) } };
+/** The attribute targets with `classes` filled from the training samples when none are given. */
+function withAttributeClasses(attributes: AttributeTargetOptions, train: readonly TaskSample[]): AttributeTargetOptions {
+  return attributes.classes ? attributes : { ...attributes, classes: attributeClasses(attributes.fields ?? [], train) };
 }

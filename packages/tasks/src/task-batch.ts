@@ -22,8 +22,8 @@ export interface TaskBatch {
    */
   readonly imageIds?: readonly string[];
   /**
-   * Retrieval's auxiliary attribute targets: field → [B] class index in `retrieval.attributes.classes[field]`
-   * (−1 = not counted). Needed when the tuning has attribute heads; see `attributeTargets`.
+   * Auxiliary attribute targets: field → [B] class index in the tuning's `attributes.classes[field]` (−1 = not
+   * counted). Needed when the tuning has attribute heads; see `attributeTargets`.
    */
   readonly attributes?: Readonly<Record<string, Int32Array>>;
 }

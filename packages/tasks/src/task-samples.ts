@@ -52,7 +52,7 @@ export function classIndex(task: TaskSpec): ReadonlyMap<string, number> {
 }
 
 /**
- * Retrieval's auxiliary attribute targets of a batch: field → [B] index of each sample's `attributes[field]` in
+ * The auxiliary attribute targets of a batch: field → [B] index of each sample's `attributes[field]` in
  * `classes[field]`, −1 when the sample lacks the field or its value is not a class. Undefined without fields.
  */
 export function attributeTargets(classes: Readonly<Record<string, readonly string[]>>, samples: readonly TaskSample[]): Record<string, Int32Array> | undefined {
@@ -68,7 +68,7 @@ export function attributeTargets(classes: Readonly<Record<string, readonly strin
 
 /**
  * The class names of each attribute field in the training samples, sorted (so the same samples always give the same
- * head): what `retrieval.attributes.classes` holds when the caller does not give it.
+ * head): what `attributes.classes` holds when the caller does not give it.
  *
  * @throws InvalidConfigError when a field has fewer than 2 distinct values among the samples
  */

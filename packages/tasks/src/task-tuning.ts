@@ -18,26 +18,11 @@ export interface TaskHeads {
   readonly itm?: ItmHead;
   /** `heads.retrieval`: projections of the unimodal CLS features for the cosine first stage (retrieval). */
   readonly retrieval?: RetrievalProjection;
-  /** `heads.attributes`: auxiliary attribute classifiers on the retrieval space (retrieval with `attributes.fields`). */
-  readonly attributes?: AttributeHeads;
-}
-
-/**
- * Auxiliary attribute targets of retrieval: each training sample's `attributes[field]` (see `@umd/data`'s samples,
- * e.g. MedPix's `Type`, `Plane`, `Location Category`) is predicted from its image embedding AND from its caption
- * embedding by one shared classifier per field ({@link AttributeHeads}). Samples without the field, or with a value
- * outside `classes`, are not counted. Evaluation never reads attributes.
- */
-export interface RetrievalAttributeOptions {
-  /** The attribute fields to predict. Default none (no term, no head). */
-  readonly fields?: readonly string[];
-  /** Weight of the term (the mean over fields of the image and caption cross-entropies). Default 1. */
-  readonly weight?: number;
   /**
-   * field → class names. `runTaskTuning` fills it from the training samples (sorted) when absent; a rebuilt model
-   * (evaluation, resume) reads it from the stored config, so the head's shape never depends on other data.
+   * `heads.attributes`: auxiliary attribute classifiers (with `attributes.fields`), on the retrieval space (retrieval)
+   * or on the pooled pair (VQA, classification).
    */
-  readonly classes?: Readonly<Record<string, readonly string[]>>;
+  readonly attributes?: AttributeHeads;
 }
 
 /** Retrieval settings: the losses that train the two stages and how negatives are drawn. */
@@ -55,13 +40,25 @@ export interface RetrievalTuningOptions {
   readonly contrastiveWeight?: number;
   /** Weight of the ITM term. Default 1. */
   readonly itmWeight?: number;
-  /** Auxiliary attribute targets (default none). */
-  readonly attributes?: RetrievalAttributeOptions;
 }
 
-/** {@link RetrievalTuningOptions} with every default filled in. */
-export interface ResolvedRetrievalOptions extends Required<Omit<RetrievalTuningOptions, 'attributes'>> {
-  readonly attributes: Required<RetrievalAttributeOptions>;
+/**
+ * Auxiliary attribute targets: each training sample's `attributes[field]` (see `@umd/data`'s samples, e.g. MedPix's
+ * `Type`, `Plane`, `Location`, `Location Category`) is predicted by one classifier per field ({@link AttributeHeads}).
+ * Retrieval: the SAME classifier reads the image embedding and the caption embedding of the retrieval space, so both
+ * learn the attribute. VQA and classification: it reads the pooled pair the class head reads (multi-task). Samples
+ * without the field, or with a value outside `classes`, are not counted. Evaluation never reads attributes.
+ */
+export interface AttributeTargetOptions {
+  /** The attribute fields to predict. Default none (no term, no head). */
+  readonly fields?: readonly string[];
+  /** Weight of the term (the mean cross-entropy over fields and, for retrieval, both modalities). Default 1. */
+  readonly weight?: number;
+  /**
+   * field → class names. `runTaskTuning` fills it from the training samples (sorted) when absent; a rebuilt model
+   * (evaluation, resume) reads it from the stored config, so the head's shape never depends on other data.
+   */
+  readonly classes?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Options of {@link createTaskTuning}. */
@@ -80,6 +77,8 @@ export interface TaskTuningOptions {
    */
   readonly pooling?: FusionPooling;
   readonly retrieval?: RetrievalTuningOptions;
+  /** Auxiliary attribute targets (default none). */
+  readonly attributes?: AttributeTargetOptions;
 }
 
 /** Everything {@link finetuneStep}, {@link predictTask} and {@link scoreRetrieval} need besides the optimizer. */
@@ -93,7 +92,9 @@ export interface TaskTuning {
   /** The class head as a function, pooled [B, 2D] → logits [B, K]; undefined for retrieval. */
   readonly classify: ((pooled: tf.Tensor2D) => tf.Tensor2D) | undefined;
   /** The resolved retrieval settings (defaults filled in; unused by the other tasks). */
-  readonly retrieval: ResolvedRetrievalOptions;
+  readonly retrieval: Required<RetrievalTuningOptions>;
+  /** The resolved attribute targets (`fields` empty: none). */
+  readonly attributes: Required<AttributeTargetOptions>;
   /** How `fusion.pooled` is formed in every forward pass of the tuning. */
   readonly pooling: FusionPooling;
 }
@@ -110,6 +111,7 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
   validateTaskSpec(task);
   const pooledDim = 2 * model.config.fusion.dim;
   const retrieval = resolveRetrievalOptions(options.retrieval);
+  const attributes = resolveAttributes(options.attributes);
   const pooling = options.pooling ?? 'cls';
   if (pooling !== 'mean' && pooling !== 'cls') throw new InvalidConfigError('pooling', pooling, "'mean' or 'cls'");
   const register = <M extends Module>(name: string, head: M): M => {
@@ -120,28 +122,30 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
     const heads: TaskHeads = {
       itm: register('itm', new ItmHead(pooledDim, random)),
       retrieval: register('retrieval', new RetrievalProjection(model.config.vision.dim, model.config.text.dim, retrieval.projectionDim, random)),
-      ...(retrieval.attributes.fields.length > 0
-        ? { attributes: register('attributes', new AttributeHeads(retrieval.projectionDim, retrieval.attributes.classes, 1 / retrieval.temperature, random)) }
+      ...(attributes.fields.length > 0
+        ? { attributes: register('attributes', new AttributeHeads(retrieval.projectionDim, attributes.classes, 1 / retrieval.temperature, random)) }
         : {}),
     };
-    return { model, task, heads, random, numClasses: 0, classify: undefined, retrieval, pooling };
+    return { model, task, heads, random, numClasses: 0, classify: undefined, retrieval, attributes, pooling };
   }
   const multiplier = options.hiddenMultiplier ?? (task.kind === 'vqa' ? 2 : 1);
   if (!(Number.isInteger(multiplier) && multiplier >= 1)) throw new InvalidConfigError('hiddenMultiplier', multiplier, 'an integer ≥ 1');
   const numClasses = taskClasses(task).length;
   const head = register(task.kind === 'vqa' ? 'vqa' : 'classifier', new ClassifierHead(pooledDim, multiplier * pooledDim, numClasses, random));
-  const heads: TaskHeads = task.kind === 'vqa' ? { vqa: head } : { classifier: head };
-  return { model, task, heads, random, numClasses, classify: (pooled) => head.forward(pooled), retrieval, pooling };
+  const heads: TaskHeads = {
+    ...(task.kind === 'vqa' ? { vqa: head } : { classifier: head }),
+    ...(attributes.fields.length > 0 ? { attributes: register('attributes', new AttributeHeads(pooledDim, attributes.classes, 1, random)) } : {}),
+  };
+  return { model, task, heads, random, numClasses, classify: (pooled) => head.forward(pooled), retrieval, attributes, pooling };
 }
 
-function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): ResolvedRetrievalOptions {
+function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Required<RetrievalTuningOptions> {
   const resolved = {
     projectionDim: options.projectionDim ?? 64,
     temperature: options.temperature ?? 0.07,
     hardNegatives: options.hardNegatives ?? true,
     contrastiveWeight: options.contrastiveWeight ?? 1,
     itmWeight: options.itmWeight ?? 1,
-    attributes: resolveAttributes(options.attributes),
   };
   if (!(Number.isInteger(resolved.projectionDim) && resolved.projectionDim > 0)) {
     throw new InvalidConfigError('retrieval.projectionDim', resolved.projectionDim, 'a positive integer');
@@ -155,18 +159,18 @@ function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Resolved
   return resolved;
 }
 
-function resolveAttributes(options: RetrievalAttributeOptions = {}): Required<RetrievalAttributeOptions> {
+function resolveAttributes(options: AttributeTargetOptions = {}): Required<AttributeTargetOptions> {
   const fields = [...(options.fields ?? [])];
   const weight = options.weight ?? 1;
   const classes = options.classes ?? {};
   if (new Set(fields).size !== fields.length || fields.some((field) => typeof field !== 'string' || field === '')) {
-    throw new InvalidConfigError('retrieval.attributes.fields', fields, 'distinct, non-empty field names');
+    throw new InvalidConfigError('attributes.fields', fields, 'distinct, non-empty field names');
   }
-  if (!(weight >= 0 && Number.isFinite(weight))) throw new InvalidConfigError('retrieval.attributes.weight', weight, 'a finite number ≥ 0');
+  if (!(weight >= 0 && Number.isFinite(weight))) throw new InvalidConfigError('attributes.weight', weight, 'a finite number ≥ 0');
   const missing = fields.find((field) => !classes[field]);
   if (missing !== undefined) {
     throw new InvalidConfigError(
-      `retrieval.attributes.classes['${missing}']`,
+      `attributes.classes['${missing}']`,
       undefined,
       'the class names of every field (runTaskTuning fills them from the training samples)',
     );

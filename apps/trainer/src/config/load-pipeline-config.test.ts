@@ -36,7 +36,7 @@ describe('parsePipelineConfig', () => {
     expect(error.message).toContain('finetune.epoch: unknown key');
     expect(error.message).toContain(
       'Allowed keys: epochs, batchSize, learningRate, learningRateMultipliers, warmupFraction, warmupSteps, decay, minLearningRate, weightDecay, ' +
-        'labelSmoothing, imageTokenDrop, classBalance, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, augment, gmCoord, blindImage',
+        'labelSmoothing, imageTokenDrop, classBalance, attributes, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, augment, gmCoord, blindImage',
     );
   });
 

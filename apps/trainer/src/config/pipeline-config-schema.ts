@@ -322,6 +322,20 @@ const finetuneSchema = z
       .describe(
         'class-balanced loss: each training sample’s class loss weighted by n_k^(−classBalance), n_k its class’s training samples, mean weight 1 (default 0 = none; 0.5 square root; 1 balanced; VQA and classification, not retrieval)',
       ),
+    attributes: z
+      .strictObject({
+        fields: z
+          .array(z.string().min(1))
+          .min(1)
+          .describe(
+            "the samples' attribute fields to predict (MedPix: 'Type', 'Modality', 'Plane', 'Location', 'Location Category'); classes come from the training samples",
+          ),
+        weight: nonNegative().optional().describe('weight of the attribute term (default 1)'),
+      })
+      .optional()
+      .describe(
+        'auxiliary attribute targets, one classifier per field: retrieval trains it on the image and the caption embeddings (ranking stays the cosine), VQA and classification on the pooled pair beside the class head (default none)',
+      ),
     retrieval: z
       .strictObject({
         projectionDim: positiveInt().optional().describe('width P of the shared space of the first stage (default 64)'),
@@ -330,20 +344,6 @@ const finetuneSchema = z
         contrastiveWeight: nonNegative().optional().describe('weight of the InfoNCE term (default 1)'),
         itmWeight: nonNegative().optional().describe('weight of the fused ITM term (default 1)'),
         topK: positiveInt().optional().describe('candidates the fused ITM head re-ranks in validation and evaluation (default 20)'),
-        attributes: z
-          .strictObject({
-            fields: z
-              .array(z.string().min(1))
-              .min(1)
-              .describe(
-                "the samples' attribute fields to predict (MedPix: 'Type', 'Modality', 'Plane', 'Location', 'Location Category'); classes come from the training samples",
-              ),
-            weight: nonNegative().optional().describe('weight of the attribute term (default 1)'),
-          })
-          .optional()
-          .describe(
-            'auxiliary attribute targets: one classifier per field, shared by the image and the caption embeddings, trained on both (default none; ranking stays the cosine)',
-          ),
       })
       .optional()
       .describe('retrieval tuning (MedPix retrieval; ignored by VQA and classification)'),

@@ -20,6 +20,7 @@ export type TaskTuningSettings = Pick<
   | 'classBalance'
   | 'weightAverage'
   | 'retrieval'
+  | 'attributes'
   | 'topK'
   | 'image'
 >;
@@ -27,7 +28,7 @@ export type TaskTuningSettings = Pick<
 /**
  * The `runTaskTuning` options of a `finetune` section: batch size, epochs, the learning rate (base, per-group
  * multipliers, warm-up, decay, final rate, weight decay), GM-Coord with every coordinator option when enabled, the
- * blind-image floor, pooling, head width, extra validation passes, label smoothing, patch dropout, class balance, weight averaging, the retrieval losses and re-ranking, and the training images' crop
+ * blind-image floor, pooling, head width, extra validation passes, label smoothing, patch dropout, class balance, weight averaging, the retrieval losses and re-ranking, attribute targets, and the training images' crop
  * (`augment`) on top of `image` (the stage's shared pipeline settings). Keys the section leaves out are left out, so
  * the library's defaults apply and a config without them runs as it did before they existed.
  */
@@ -50,6 +51,7 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
       topK: finetune.retrieval?.topK,
     }),
     ...(finetune.retrieval ? { retrieval: retrievalOf(finetune.retrieval) } : {}),
+    ...(finetune.attributes ? { attributes: withoutUndefined({ fields: finetune.attributes.fields, weight: finetune.attributes.weight }) } : {}),
     image: { ...image, ...(crop ? { crop } : {}) },
   };
 }
@@ -69,11 +71,8 @@ function learningRateOf(finetune: PipelineConfig['finetune']): TaskLearningRate 
 }
 
 function retrievalOf(retrieval: NonNullable<PipelineConfig['finetune']['retrieval']>): NonNullable<TaskTuningSettings['retrieval']> {
-  const { projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight, attributes } = retrieval;
-  return {
-    ...withoutUndefined({ projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight }),
-    ...(attributes ? { attributes: withoutUndefined({ fields: attributes.fields, weight: attributes.weight }) } : {}),
-  };
+  const { projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight } = retrieval;
+  return withoutUndefined({ projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight });
 }
 
 function gmCoordOf(gmCoord: PipelineConfig['finetune']['gmCoord']): GmCoordOptions {

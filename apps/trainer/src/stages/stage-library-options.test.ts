@@ -70,7 +70,8 @@ describe('the stages pass every configured knob to the library call', () => {
       weightDecay: 0.05,
       labelSmoothing: 0.1,
       weightAverage: { decay: 0.99 },
-      retrieval: { temperature: 0.1, hardNegatives: false, topK: 5, attributes: { fields: ['Type', 'Plane'], weight: 0.5 } },
+      retrieval: { temperature: 0.1, hardNegatives: false, topK: 5 },
+      attributes: { fields: ['Type', 'Plane'], weight: 0.5 },
       pooling: 'mean',
       augment: { crop: 'random-resized', scale: [0.8, 1] },
       gmCoord: { enabled: true, emaDecay: 0.5, stopStep: 40 },
@@ -105,9 +106,11 @@ describe('the stages pass every configured knob to the library call', () => {
     expect(options).toMatchObject({ labelSmoothing: 0.1, pooling: 'mean', gmCoord: { strategy: 'ogm-ge', alpha: 0.5, emaDecay: 0.5, stopStep: 40 } });
     expect(options).toMatchObject({
       weightAverage: { decay: 0.99 },
-      retrieval: { temperature: 0.1, hardNegatives: false, attributes: { fields: ['Type', 'Plane'], weight: 0.5 } },
+      retrieval: { temperature: 0.1, hardNegatives: false },
       topK: 5,
     });
+    expect(options.attributes).toStrictEqual({ fields: ['Type', 'Plane'], weight: 0.5 });
+    expect(options.attributes).toStrictEqual({ fields: ['Type', 'Plane'], weight: 0.5 });
     expect(options.image).toStrictEqual({ memoryCacheMiB: 256, maxInputPixels: 300_000_000, crop: { kind: 'random-resized', scale: [0.8, 1] } });
   });
 });

@@ -71,10 +71,11 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       weightsDtype: options.float16 ? 'float16' : 'float32',
     };
     await mkdir(dir, { recursive: true });
-    // The weights the model needs and nothing else (no optimizer, no TD-Calib heads), readable by loadTaskTuning.
+    // The weights the model needs and nothing else (no optimizer, no TD-Calib heads, no attribute heads: they only
+    // train), readable by loadTaskTuning.
     await saveCheckpoint(path.join(dir, modelBundleFiles.weights), {
       float16: options.float16 === true,
-      weights: model.parameterMap(),
+      weights: new Map([...model.parameterMap()].filter(([name]) => !name.startsWith('heads.attributes.'))),
       metadata: {
         step: metadata.step,
         config: {

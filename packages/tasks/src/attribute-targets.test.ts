@@ -10,7 +10,8 @@ import { finetuneStep } from './finetune-step.js';
 import { retrievalLosses } from './retrieval-losses.js';
 import { batchTensors } from './task-batch.js';
 import { attributeClasses, attributeTargets } from './task-samples.js';
-import { createTaskTuning, type RetrievalTuningOptions } from './task-tuning.js';
+import type { TaskSpec } from './task-spec.js';
+import { createTaskTuning, type AttributeTargetOptions, type RetrievalTuningOptions } from './task-tuning.js';
 
 const vocabSize = 40;
 const config = microTaskConfig(vocabSize, { dim: 16, patchSize: 16 });
@@ -30,15 +31,15 @@ function caption(id: string, attributes?: Record<string, string>): CaptionSample
   };
 }
 
-function setUp(retrieval: RetrievalTuningOptions, seed = 3) {
-  const random = new SeededRandom(seed);
+function setUp(attributes: AttributeTargetOptions | undefined, retrieval: RetrievalTuningOptions = {}, task: TaskSpec = { kind: 'retrieval' }) {
+  const random = new SeededRandom(3);
   const model = new UmdModel(config, random);
-  const tuning = createTaskTuning({ model, task: { kind: 'retrieval' }, random, retrieval: { projectionDim: 8, ...retrieval } });
+  const tuning = createTaskTuning({ model, task, random, retrieval: { projectionDim: 8, ...retrieval }, ...(attributes ? { attributes } : {}) });
   const optimizer = new AdamW(model.parameters(), { learningRate: 5e-3, weightDecay: 0 });
   return { tuning, optimizer, dispose: () => (optimizer.dispose(), model.dispose()) };
 }
 
-describe('retrieval attribute targets', () => {
+describe('attribute targets', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('collects the sorted classes of each field from the training samples and maps a batch to indices (−1 = not counted)', () => {
@@ -59,13 +60,13 @@ describe('retrieval attribute targets', () => {
   });
 
   it('registers heads.attributes only with fields, keeps the fields’ order and classes, and rejects incomplete options', () => {
-    const plain = setUp({});
+    const plain = setUp(undefined);
     expect(plain.tuning.heads.attributes).toBeUndefined();
-    expect(plain.tuning.retrieval.attributes).toEqual({ fields: [], weight: 1, classes: {} });
+    expect(plain.tuning.attributes).toEqual({ fields: [], weight: 1, classes: {} });
     plain.dispose();
-    const withHeads = setUp({ attributes: { fields: ['Plane', 'Type'], weight: 0.5, classes: { ...classes, Location: ['Head', 'Thorax'] } } });
+    const withHeads = setUp({ fields: ['Plane', 'Type'], weight: 0.5, classes: { ...classes, Location: ['Head', 'Thorax'] } });
     expect(withHeads.tuning.heads.attributes!.fields).toEqual(['Plane', 'Type']);
-    expect(withHeads.tuning.retrieval.attributes).toEqual({ fields: ['Plane', 'Type'], weight: 0.5, classes: { Plane: classes.Plane, Type: classes.Type } });
+    expect(withHeads.tuning.attributes).toEqual({ fields: ['Plane', 'Type'], weight: 0.5, classes: { Plane: classes.Plane, Type: classes.Type } });
     const names = [...withHeads.tuning.model.parameterMap().keys()].filter((name) => name.startsWith('heads.attributes.'));
     expect(names.sort()).toEqual([
       'heads.attributes.field0.bias',
@@ -75,14 +76,14 @@ describe('retrieval attribute targets', () => {
     ]);
     expect(withHeads.tuning.model.parameterMap().get('heads.attributes.field0.weight')!.shape).toEqual([8, 3]);
     withHeads.dispose();
-    expect(() => setUp({ attributes: { fields: ['Type'] } })).toThrow(InvalidConfigError);
-    expect(() => setUp({ attributes: { fields: ['Type', 'Type'], classes } })).toThrow(/distinct/);
-    expect(() => setUp({ attributes: { fields: ['Type'], weight: -1, classes } })).toThrow(/weight/);
-    expect(() => setUp({ attributes: { fields: ['Type'], classes: { Type: ['CT'] } } })).toThrow(/at least 2 classes/);
+    expect(() => setUp({ fields: ['Type'] })).toThrow(InvalidConfigError);
+    expect(() => setUp({ fields: ['Type', 'Type'], classes })).toThrow(/distinct/);
+    expect(() => setUp({ fields: ['Type'], weight: -1, classes })).toThrow(/weight/);
+    expect(() => setUp({ fields: ['Type'], classes: { Type: ['CT'] } })).toThrow(/at least 2 classes/);
   });
 
-  it('adds an attributes term fed by both embeddings, which training lowers; the total is the weighted sum; no leak', async () => {
-    const { tuning, optimizer, dispose } = setUp({ itmWeight: 0, attributes: { fields: ['Type', 'Plane'], weight: 2, classes } });
+  it('retrieval: adds an attributes term fed by both embeddings, which training lowers; the total is the weighted sum; no leak', async () => {
+    const { tuning, optimizer, dispose } = setUp({ fields: ['Type', 'Plane'], weight: 2, classes }, { itmWeight: 0 });
     const batch = randomTaskBatch(new SeededRandom(4), { batchSize: 6, length: 6, vocabSize });
     const attributes = { Type: Int32Array.from([0, 1, 0, 1, -1, 0]), Plane: Int32Array.from([0, 1, 2, 0, 1, -1]) };
     const step = () => finetuneStep(tuning, optimizer, { ...batch, targets: undefined, attributes });
@@ -118,6 +119,20 @@ describe('retrieval attribute targets', () => {
       const { loss, terms } = step();
       return [loss, ...Object.values(terms)];
     });
+    batch.images.dispose();
+    dispose();
+  });
+
+  it('classification: reads the pooled pair beside the class head; the total is the class loss plus the weighted term', () => {
+    const task: TaskSpec = { kind: 'classification', labels: ['head', 'thorax', 'abdomen'] };
+    const { tuning, optimizer, dispose } = setUp({ fields: ['Type'], weight: 0.5, classes }, {}, task);
+    expect(tuning.model.parameterMap().get('heads.attributes.field0.weight')!.shape).toEqual([32, 2]); // 2·fusion width
+    const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 3 });
+    const { loss, terms } = finetuneStep(tuning, optimizer, { ...batch, attributes: { Type: Int32Array.from([0, 1, 1, -1]) } });
+    const [total, classification, attributes] = [loss, terms['classification']!, terms['attributes']!].map((scalar) => scalar.dataSync()[0]!);
+    expect(Object.keys(terms).sort()).toEqual(['attributes', 'classification']);
+    expect(total).toBeCloseTo(classification! + 0.5 * attributes!, 5);
+    tf.dispose([loss, ...Object.values(terms)]);
     batch.images.dispose();
     dispose();
   });
