@@ -9,6 +9,8 @@ import { buildAnswerVocabulary, type VqaSample, type WordPieceTokenizer } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, phantomSplits, textTokenizer } from './__fixtures__/phantom-fixtures.js';
+import { exportModelBundle } from './bundle/export-model-bundle.js';
+import { loadModelBundle } from './bundle/load-model-bundle.js';
 import { evaluateTask } from './evaluate-task.js';
 import { runTaskTuning, type RunTaskTuningOptions, type TaskTuningEvent, type TaskTuningRun } from './run-task-tuning.js';
 
@@ -166,6 +168,13 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(stored.attributes).toEqual({ fields: ['Type', 'Plane'], weight: 0.5, classes: { Type: ['CT', 'MR'], Plane: ['Axial', 'Sagittal'] } });
     const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: captions.validate, tokenizer, topK: 1 });
     expect(again.predictions).toEqual(run.best!.predictions);
+    // A model bundle leaves the training-only attribute heads out and still loads.
+    const bundleDir = path.join(root, 'retrieval-attributes-bundle');
+    await exportModelBundle({ checkpoint: run.bestCheckpoint!, tokenizer, to: bundleDir, card: { title: 'test' } });
+    expect(Object.keys((await readCheckpoint(path.join(bundleDir, 'model.safetensors'))).weights).some((name) => name.startsWith('heads.attributes.'))).toBe(
+      false,
+    );
+    (await loadModelBundle(bundleDir)).dispose();
     await expect(
       runTaskTuning({
         task: { kind: 'retrieval' },
