@@ -34,7 +34,8 @@ interface SampleBase {
   readonly source: unknown;
   /**
    * Other facts the dataset records about the sample, by field name (MedPix: `Type`, `Modality`, `Plane`, `Location`,
-   * `Location Category`); a field the record leaves empty is absent. Tuning may use training samples' attributes as
+   * `Location Category`; VQA-RAD: `image_organ`, `question_type`; SLAKE: `modality`, `location`, `content_type`); a
+   * field the record leaves empty is absent. Tuning may use training samples' attributes as
    * auxiliary targets; the model never sees them as input.
    */
   readonly attributes?: Readonly<Record<string, string>>;

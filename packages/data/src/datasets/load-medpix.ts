@@ -7,7 +7,7 @@ import { checkChoice, onErrorChoices, type DatasetLoad, type DatasetLoadOptions 
 import { pathKind, requireDatasetRoot, requireExisting, requireRecords } from './dataset-files.js';
 import { ImageResolver, type ResolvedImage } from './image-resolver.js';
 import { readJsonArray, readJsonLines } from './read-json.js';
-import { asObject, idOf, requiredObject, requiredText } from './record-fields.js';
+import { asObject, idOf, recordAttributes, requiredObject, requiredText } from './record-fields.js';
 import { SkipLog } from './skip-log.js';
 
 /**
@@ -60,30 +60,19 @@ export async function loadMedpixCaptions(options: LoadMedpixOptions): Promise<Da
     split: location.split,
     ...resolved,
     caption,
-    attributes: medpixAttributes(record),
+    attributes: recordAttributes(record, attributePaths),
     source: value,
   }));
 }
 
-/** The fields of a MedPix record that {@link CaptionSample.attributes} / ClassificationSample carry, and where each lives. */
-const attributePaths: Readonly<Record<string, readonly [string, string?]>> = {
+/** The attributes of a MedPix sample and where each lives in the record. */
+const attributePaths = {
   Type: ['Type'],
   Modality: ['Description', 'Modality'],
   Plane: ['Description', 'Plane'],
   Location: ['Location'],
   'Location Category': ['Location Category'],
-};
-
-/** A record's non-empty string attributes (`Type`, `Modality`, `Plane`, `Location`, `Location Category`), trimmed. */
-function medpixAttributes(record: Readonly<Record<string, unknown>>): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const [name, [outer, inner]] of Object.entries(attributePaths)) {
-    const holder = inner === undefined ? record : record[outer];
-    const value = inner === undefined ? record[outer] : holder !== null && typeof holder === 'object' ? (holder as Record<string, unknown>)[inner] : undefined;
-    if (typeof value === 'string' && value.trim() !== '') attributes[name] = value.trim();
-  }
-  return attributes;
-}
+} as const;
 
 /**
  * Loads MedPix 2.0 as image-text classification: the caption is the text, `labelField` the class (default
@@ -103,7 +92,7 @@ export async function loadMedpixClassification(options: LoadMedpixClassification
       ...resolved,
       text: caption,
       label,
-      attributes: medpixAttributes(record),
+      attributes: recordAttributes(record, attributePaths),
       source: value,
     };
   });

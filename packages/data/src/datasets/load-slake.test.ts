@@ -44,6 +44,7 @@ describe('loadSlake', () => {
       ['0', 'yes', 'closed', 'xmlab1/source'],
       ['2', 'mri', 'open', 'xmlab2/source'],
     ]);
+    expect(load.splits['train']?.[0]?.attributes).toEqual({ modality: 'MRI', location: 'Abdomen', content_type: 'Organ' });
     expect(load.filtered).toEqual([
       { split: 'train', count: 1, reason: "q_lang is not 'en'" },
       { split: 'validate', count: 1, reason: "q_lang is not 'en'" },

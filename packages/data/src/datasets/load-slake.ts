@@ -9,7 +9,7 @@ import { checkChoice, onErrorChoices, type DatasetLoad, type DatasetLoadOptions,
 import { pathKind, requireDatasetRoot, requireExisting, requireRecords } from './dataset-files.js';
 import { ImageResolver } from './image-resolver.js';
 import { readJsonArray } from './read-json.js';
-import { asObject, idOf, requiredText } from './record-fields.js';
+import { asObject, idOf, recordAttributes, requiredText } from './record-fields.js';
 import { SkipLog } from './skip-log.js';
 
 /** SLAKE question language (`q_lang`): English, Chinese, or both. */
@@ -64,7 +64,8 @@ export async function loadSlake(options: LoadSlakeOptions): Promise<DatasetLoad<
         const answerType = parseAnswerType(record['answer_type'], 'answer_type', location);
         const { image, imageId } = await resolver.resolve(requiredText(record, 'img_name', location), location, 'img_name');
         const id = requiredText(record, 'qid', location);
-        return { task: 'vqa' as const, id, dataset, split, image, imageId, question, answer, answerType, source: value };
+        const attributes = recordAttributes(record, { modality: ['modality'], location: ['location'], content_type: ['content_type'] });
+        return { task: 'vqa' as const, id, dataset, split, image, imageId, question, answer, answerType, attributes, source: value };
       },
     );
     if (otherLanguage > 0) filtered.push({ split, count: otherLanguage, reason: `q_lang is not '${language}'` });

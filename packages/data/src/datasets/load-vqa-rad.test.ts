@@ -59,6 +59,7 @@ describe('loadVqaRad (MEVF split, the default)', () => {
       question: 'Question 2?',
     });
     expect(train[1]?.source).toEqual(question(2, { answer: 4, answer_type: 'OPEN', image_name: 'synpic2.jpg' }));
+    expect(train[0]?.attributes).toEqual({ image_organ: 'HEAD', question_type: 'PRES' });
     expect(load.splits['test']).toHaveLength(1);
   });
 

@@ -7,7 +7,7 @@ import { checkChoice, onErrorChoices, type DatasetLoad, type DatasetLoadOptions 
 import { firstExisting, requireDatasetRoot, requireExisting, requireRecords } from './dataset-files.js';
 import { ImageResolver } from './image-resolver.js';
 import { readJsonArray } from './read-json.js';
-import { asObject, idOf, requiredText } from './record-fields.js';
+import { asObject, idOf, recordAttributes, requiredText } from './record-fields.js';
 import { SkipLog } from './skip-log.js';
 
 /**
@@ -57,7 +57,8 @@ export async function loadVqaRad(options: LoadVqaRadOptions): Promise<DatasetLoa
     const answerType = parseAnswerType(record['answer_type'], 'answer_type', location);
     const { image, imageId } = await resolver.resolve(requiredText(record, 'image_name', location), location, 'image_name');
     const id = requiredText(record, 'qid', location);
-    return { task: 'vqa', id, dataset, split: location.split, image, imageId, question, answer, answerType, source: value };
+    const attributes = recordAttributes(record, { image_organ: ['image_organ'], question_type: ['question_type'] });
+    return { task: 'vqa', id, dataset, split: location.split, image, imageId, question, answer, answerType, attributes, source: value };
   };
 
   if (scheme === 'mevf') {

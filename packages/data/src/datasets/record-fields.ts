@@ -53,6 +53,21 @@ export function optionalText(record: Readonly<Record<string, unknown>>, field: s
   return value;
 }
 
+/**
+ * A sample's `attributes`: for each name, the string at its path in the record (`['Description', 'Plane']` is nested),
+ * trimmed; a path that is absent, null, empty or not a string is left out (attributes are optional facts, never a
+ * reason to skip a record).
+ */
+export function recordAttributes(record: Readonly<Record<string, unknown>>, paths: Readonly<Record<string, readonly string[]>>): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [name, path] of Object.entries(paths)) {
+    let value: unknown = record;
+    for (const key of path) value = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+    if (typeof value === 'string' && value.trim() !== '') attributes[name] = value.trim();
+  }
+  return attributes;
+}
+
 /** The record's id for messages, when the field is a string or number; never throws. */
 export function idOf(record: unknown, field: string): string | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
