@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, randomTaskBatch } from './__fixtures__/phantom-fixtures.js';
 import { finetuneStep } from './finetune-step.js';
+import { poolUnimodal } from './pool-unimodal.js';
 import { retrievalLosses } from './retrieval-losses.js';
+import { scoreRetrieval } from './score-retrieval.js';
 import { batchTensors } from './task-batch.js';
 import { attributeClasses, attributeTargets } from './task-samples.js';
 import type { TaskSpec } from './task-spec.js';
@@ -135,5 +137,35 @@ describe('attribute targets', () => {
     tf.dispose([loss, ...Object.values(terms)]);
     batch.images.dispose();
     dispose();
+  });
+
+  it('retrieval.attributeAgreement adds λ · Σ_f P(shared value) to the first-stage cosine; it needs attribute heads', async () => {
+    const batch = randomTaskBatch(new SeededRandom(6), { batchSize: 5, length: 6, vocabSize });
+    const texts = { tokenIds: { data: batch.tokenIds, shape: [5, 6] }, attentionMask: { data: Int32Array.from(batch.attentionMask), shape: [5, 6] } };
+    const scoreWith = async (agreement: number) => {
+      const { tuning, dispose } = setUp({ fields: ['Type', 'Plane'], classes }, { attributeAgreement: agreement });
+      const scored = await scoreRetrieval(tuning, batch.images, texts, { topK: 1 });
+      // The agreement by hand, from the same embeddings.
+      const expected = tf.tidy(() => {
+        tuning.model.eval();
+        const mask = tf.tensor2d(batch.attentionMask, [5, 6]);
+        const embeddings = tuning.heads.retrieval!.forward(
+          poolUnimodal(tuning.model.vision.forward(batch.images) as tf.Tensor3D, 'cls'),
+          poolUnimodal(tuning.model.text.forward(tf.tensor2d(batch.tokenIds, [5, 6], 'int32'), { attentionMask: mask }) as tf.Tensor3D, 'cls', mask),
+        );
+        const [image, text] = [tuning.heads.attributes!.forward(embeddings.image), tuning.heads.attributes!.forward(embeddings.text)];
+        return image
+          .map((logits, f) => tf.matMul(tf.softmax(logits), tf.softmax(text[f]!), false, true))
+          .reduce((a, b) => tf.add(a, b))
+          .dataSync();
+      });
+      dispose();
+      return { similarity: scored.similarity, agreement: Float32Array.from(expected) };
+    };
+    const [plain, weighted] = [await scoreWith(0), await scoreWith(0.7)];
+    plain.similarity.forEach((cosine, k) => expect(weighted.similarity[k]).toBeCloseTo(cosine + 0.7 * weighted.agreement[k]!, 4));
+    expect(Math.max(...weighted.agreement)).toBeLessThanOrEqual(2 + 1e-5); // at most one per field
+    expect(() => setUp(undefined, { attributeAgreement: 0.5 })).toThrow(/attributeAgreement/);
+    batch.images.dispose();
   });
 });

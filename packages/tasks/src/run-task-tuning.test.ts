@@ -147,7 +147,7 @@ describe('runTaskTuning (phantom, micro model)', () => {
     const types = ['CT', 'MR', 'CT', 'MR'];
     const withAttributes = (samples: typeof captions.train) =>
       samples.map((sample, i) => ({ ...sample, attributes: { Type: types[i % 4]!, ...(i % 2 ? {} : { Plane: i % 4 ? 'Axial' : 'Sagittal' }) } }));
-    const run = await runTaskTuning({
+    const retrievalRun: RunTaskTuningOptions = {
       pooling: 'mean',
       task: { kind: 'retrieval' },
       train: withAttributes(captions.train),
@@ -162,7 +162,8 @@ describe('runTaskTuning (phantom, micro model)', () => {
       retrieval: { projectionDim: 8, itmWeight: 0 },
       attributes: { fields: ['Type', 'Plane'], weight: 0.5 },
       topK: 1,
-    });
+    };
+    const run = await runTaskTuning(retrievalRun);
     expect(Object.keys((await readLines(run.metricsPath))[0]!)).toContain('attributes');
     const stored = (await readCheckpoint(run.bestCheckpoint!)).metadata.config as { attributes: unknown };
     expect(stored.attributes).toEqual({ fields: ['Type', 'Plane'], weight: 0.5, classes: { Type: ['CT', 'MR'], Plane: ['Axial', 'Sagittal'] } });
@@ -175,6 +176,20 @@ describe('runTaskTuning (phantom, micro model)', () => {
       false,
     );
     (await loadModelBundle(bundleDir)).dispose();
+    // Ranking with the attribute agreement: the bundle keeps the heads and their classes, and ranks as evaluation did.
+    const agreeing = await runTaskTuning({
+      ...retrievalRun,
+      outDir: path.join(root, 'retrieval-agreement'),
+      retrieval: { projectionDim: 8, itmWeight: 0, attributeAgreement: 0.5 },
+    });
+    const agreeingDir = path.join(root, 'retrieval-agreement-bundle');
+    await exportModelBundle({ checkpoint: agreeing.bestCheckpoint!, tokenizer, to: agreeingDir, card: { title: 'test' } });
+    const weights = Object.keys((await readCheckpoint(path.join(agreeingDir, 'model.safetensors'))).weights);
+    expect(weights.filter((name) => name.startsWith('heads.attributes.'))).toHaveLength(4);
+    const bundle = await loadModelBundle(agreeingDir);
+    expect(bundle.tuning.retrieval.attributeAgreement).toBe(0.5);
+    expect(bundle.tuning.attributes.classes).toEqual({ Type: ['CT', 'MR'], Plane: ['Axial', 'Sagittal'] });
+    bundle.dispose();
     await expect(
       runTaskTuning({
         task: { kind: 'retrieval' },

@@ -33,7 +33,7 @@ export interface RetrievalScores {
    * re-ranked candidate always ranks above a pair the first stage dropped.
    */
   readonly scores: Float32Array;
-  /** [nImages, nTexts] row-major first-stage cosine of every pair. */
+  /** [nImages, nTexts] row-major first-stage score of every pair: the cosine (+ λ · attribute agreement, see `retrieval.attributeAgreement`). */
   readonly similarity: Float32Array;
   readonly nImages: number;
   readonly nTexts: number;
@@ -67,6 +67,9 @@ export async function scoreRetrieval(
 ): Promise<RetrievalScores> {
   const { model, heads } = tuning;
   if (!heads.itm || !heads.retrieval) throw new InvalidConfigError('task.kind', tuning.task.kind, "'retrieval'");
+  if (tuning.retrieval.attributeAgreement > 0 && !heads.attributes) {
+    throw new InvalidConfigError('retrieval.attributeAgreement', tuning.retrieval.attributeAgreement, '0 for a model without attribute heads');
+  }
   const topK = options.topK ?? 20;
   const batchSize = options.batchSize ?? 32;
   if (!(Number.isInteger(topK) && topK >= 1)) throw new InvalidConfigError('topK', topK, 'an integer ≥ 1');
@@ -110,7 +113,16 @@ export async function scoreRetrieval(
     owned.push(vision, text);
     tf.dispose(visionParts);
     tf.dispose(textParts);
-    const cosine = tf.tidy(() => tf.matMul(tf.concat(imageEmbeddings, 0), tf.concat(textEmbeddings, 0), false, true)); // [N, M]
+    const agreement = tuning.retrieval.attributeAgreement;
+    const cosine = tf.tidy(() => {
+      const [image, text] = [tf.concat(imageEmbeddings, 0) as tf.Tensor2D, tf.concat(textEmbeddings, 0) as tf.Tensor2D];
+      const score = tf.matMul(image, text, false, true); // [N, M]
+      if (!(agreement > 0 && heads.attributes)) return score;
+      // + λ Σ_f P(image has value c of f) · P(caption has c): [N, K_f] × [K_f, M] per field.
+      const [imageLogits, textLogits] = [heads.attributes.forward(image), heads.attributes.forward(text)];
+      const shared = imageLogits.map((logits, f) => tf.matMul(tf.softmax(logits), tf.softmax(textLogits[f]!), false, true));
+      return tf.add(score, tf.mul(tf.addN(shared), agreement));
+    });
     tf.dispose([...imageEmbeddings, ...textEmbeddings]);
     const similarity = Float32Array.from(await cosine.data());
     cosine.dispose();

@@ -40,6 +40,12 @@ export interface RetrievalTuningOptions {
   readonly contrastiveWeight?: number;
   /** Weight of the ITM term. Default 1. */
   readonly itmWeight?: number;
+  /**
+   * λ of the attribute agreement in the first-stage score: cosine + λ · Σ_f softmax(h_f(image)) · softmax(h_f(caption)),
+   * h_f the attribute heads (needs `attributes.fields`): the probability that image and caption share field f's
+   * value, summed over fields. Used in validation, evaluation and bundles alike. Default 0 (the cosine alone).
+   */
+  readonly attributeAgreement?: number;
 }
 
 /**
@@ -119,6 +125,9 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
     return model.heads.register<M>(name, head);
   };
   if (task.kind === 'retrieval') {
+    if (retrieval.attributeAgreement > 0 && attributes.fields.length === 0) {
+      throw new InvalidConfigError('retrieval.attributeAgreement', retrieval.attributeAgreement, '0 without attribute targets (attributes.fields)');
+    }
     const heads: TaskHeads = {
       itm: register('itm', new ItmHead(pooledDim, random)),
       retrieval: register('retrieval', new RetrievalProjection(model.config.vision.dim, model.config.text.dim, retrieval.projectionDim, random)),
@@ -146,6 +155,7 @@ function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Required
     hardNegatives: options.hardNegatives ?? true,
     contrastiveWeight: options.contrastiveWeight ?? 1,
     itmWeight: options.itmWeight ?? 1,
+    attributeAgreement: options.attributeAgreement ?? 0,
   };
   if (!(Number.isInteger(resolved.projectionDim) && resolved.projectionDim > 0)) {
     throw new InvalidConfigError('retrieval.projectionDim', resolved.projectionDim, 'a positive integer');
@@ -153,7 +163,7 @@ function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Required
   if (!(resolved.temperature > 0 && Number.isFinite(resolved.temperature))) {
     throw new InvalidConfigError('retrieval.temperature', resolved.temperature, 'a finite number > 0');
   }
-  for (const key of ['contrastiveWeight', 'itmWeight'] as const) {
+  for (const key of ['contrastiveWeight', 'itmWeight', 'attributeAgreement'] as const) {
     if (!(resolved[key] >= 0 && Number.isFinite(resolved[key]))) throw new InvalidConfigError(`retrieval.${key}`, resolved[key], 'a finite number ≥ 0');
   }
   return resolved;

@@ -343,6 +343,11 @@ const finetuneSchema = z
         hardNegatives: z.boolean().optional().describe('draw the ITM negatives by first-stage similarity, not uniformly (default true, ALBEF)'),
         contrastiveWeight: nonNegative().optional().describe('weight of the InfoNCE term (default 1)'),
         itmWeight: nonNegative().optional().describe('weight of the fused ITM term (default 1)'),
+        attributeAgreement: nonNegative()
+          .optional()
+          .describe(
+            'λ: the first-stage score becomes cosine + λ · Σ over attribute fields of P(image and caption share the value), from the attribute heads (needs `attributes`; default 0)',
+          ),
         topK: positiveInt().optional().describe('candidates the fused ITM head re-ranks in validation and evaluation (default 20)'),
       })
       .optional()

@@ -71,8 +71,8 @@ function learningRateOf(finetune: PipelineConfig['finetune']): TaskLearningRate 
 }
 
 function retrievalOf(retrieval: NonNullable<PipelineConfig['finetune']['retrieval']>): NonNullable<TaskTuningSettings['retrieval']> {
-  const { projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight } = retrieval;
-  return withoutUndefined({ projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight });
+  const { projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight, attributeAgreement } = retrieval;
+  return withoutUndefined({ projectionDim, temperature, hardNegatives, contrastiveWeight, itmWeight, attributeAgreement });
 }
 
 function gmCoordOf(gmCoord: PipelineConfig['finetune']['gmCoord']): GmCoordOptions {

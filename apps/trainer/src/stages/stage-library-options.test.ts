@@ -70,7 +70,7 @@ describe('the stages pass every configured knob to the library call', () => {
       weightDecay: 0.05,
       labelSmoothing: 0.1,
       weightAverage: { decay: 0.99 },
-      retrieval: { temperature: 0.1, hardNegatives: false, topK: 5 },
+      retrieval: { temperature: 0.1, hardNegatives: false, topK: 5, attributeAgreement: 0.5 },
       attributes: { fields: ['Type', 'Plane'], weight: 0.5 },
       pooling: 'mean',
       augment: { crop: 'random-resized', scale: [0.8, 1] },
@@ -106,7 +106,7 @@ describe('the stages pass every configured knob to the library call', () => {
     expect(options).toMatchObject({ labelSmoothing: 0.1, pooling: 'mean', gmCoord: { strategy: 'ogm-ge', alpha: 0.5, emaDecay: 0.5, stopStep: 40 } });
     expect(options).toMatchObject({
       weightAverage: { decay: 0.99 },
-      retrieval: { temperature: 0.1, hardNegatives: false },
+      retrieval: { temperature: 0.1, hardNegatives: false, attributeAgreement: 0.5 },
       topK: 5,
     });
     expect(options.attributes).toStrictEqual({ fields: ['Type', 'Plane'], weight: 0.5 });

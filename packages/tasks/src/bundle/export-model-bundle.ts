@@ -71,11 +71,12 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       weightsDtype: options.float16 ? 'float16' : 'float32',
     };
     await mkdir(dir, { recursive: true });
-    // The weights the model needs and nothing else (no optimizer, no TD-Calib heads, no attribute heads: they only
-    // train), readable by loadTaskTuning.
+    // The weights the model needs and nothing else (no optimizer, no TD-Calib heads, no attribute heads unless the
+    // retrieval ranking reads them), readable by loadTaskTuning.
+    const ranksWithAttributes = tuning.task.kind === 'retrieval' && tuning.retrieval.attributeAgreement > 0;
     await saveCheckpoint(path.join(dir, modelBundleFiles.weights), {
       float16: options.float16 === true,
-      weights: new Map([...model.parameterMap()].filter(([name]) => !name.startsWith('heads.attributes.'))),
+      weights: new Map([...model.parameterMap()].filter(([name]) => ranksWithAttributes || !name.startsWith('heads.attributes.'))),
       metadata: {
         step: metadata.step,
         config: {
@@ -85,6 +86,7 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
           imageNormalization: normalization,
           ...(config.hiddenMultiplier ? { hiddenMultiplier: config.hiddenMultiplier } : {}),
           ...(config.retrieval ? { retrieval: config.retrieval } : {}),
+          ...(ranksWithAttributes ? { attributes: tuning.attributes } : {}),
         },
       },
     });
