@@ -190,20 +190,9 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(bundle.tuning.retrieval.attributeAgreement).toBe(0.5);
     expect(bundle.tuning.attributes.classes).toEqual({ Type: ['CT', 'MR'], Plane: ['Axial', 'Sagittal'] });
     bundle.dispose();
+    // Samples without the attribute: a clear error before any training.
     await expect(
-      runTaskTuning({
-        task: { kind: 'retrieval' },
-        train: captions.train,
-        validation: captions.validate,
-        tokenizer,
-        modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
-        batchSize: 4,
-        steps: 1,
-        learningRate: { base: 1e-3 },
-        seed: 5,
-        outDir: path.join(root, 'retrieval-no-attributes'),
-        attributes: { fields: ['Type'] },
-      }),
+      runTaskTuning({ ...retrievalRun, train: captions.train, outDir: path.join(root, 'retrieval-no-attributes'), attributes: { fields: ['Type'] } }),
     ).rejects.toThrow(/at least 2 values among the training samples/);
   });
 
