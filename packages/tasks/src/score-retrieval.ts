@@ -114,7 +114,7 @@ export async function scoreRetrieval(
     tf.dispose(visionParts);
     tf.dispose(textParts);
     const agreement = tuning.retrieval.attributeAgreement;
-    const cosine = tf.tidy(() => {
+    const firstStage = tf.tidy(() => {
       const [image, text] = [tf.concat(imageEmbeddings, 0) as tf.Tensor2D, tf.concat(textEmbeddings, 0) as tf.Tensor2D];
       const score = tf.matMul(image, text, false, true); // [N, M]
       if (!(agreement > 0 && heads.attributes)) return score;
@@ -124,8 +124,8 @@ export async function scoreRetrieval(
       return tf.add(score, tf.mul(tf.addN(shared), agreement));
     });
     tf.dispose([...imageEmbeddings, ...textEmbeddings]);
-    const similarity = Float32Array.from(await cosine.data());
-    cosine.dispose();
+    const similarity = Float32Array.from(await firstStage.data());
+    firstStage.dispose();
     const pairs = candidatePairs(similarity, N, M, topK);
     const firstStageMs = performance.now() - started;
 

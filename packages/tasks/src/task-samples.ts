@@ -78,7 +78,7 @@ export function attributeClasses(fields: readonly string[], samples: readonly Ta
       const names = [...new Set(samples.flatMap((sample) => (sample.attributes?.[field] === undefined ? [] : [sample.attributes[field]])))].sort();
       if (names.length < 2) {
         throw new InvalidConfigError(
-          `retrieval.attributes.fields`,
+          'attributes.fields',
           field,
           `a field with at least 2 values among the training samples' attributes (found ${names.length})`,
         );
