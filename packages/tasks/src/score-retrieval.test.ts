@@ -114,5 +114,9 @@ describe('candidatePairs and combineScores', () => {
     expect(scores[2]).toBe(-1.5);
     for (const k of [0, 1, 3]) expect(scores[k]).toBeLessThan(-1.5);
     expect(scores[0]! > scores[3]! && scores[3]! > scores[1]!).toBe(true);
+    // First-stage scores above 1 (cosine + attribute agreement) still land below every fused score.
+    const wide = combineScores(Float32Array.from([2.4, 0.3, 1.7]), Int32Array.from([1]), Float32Array.from([0.2]));
+    expect(wide[0]).toBeLessThan(0.2);
+    expect(wide[2]).toBeLessThan(wide[0]!);
   });
 });

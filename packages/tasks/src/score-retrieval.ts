@@ -200,12 +200,13 @@ export function candidatePairs(similarity: Float32Array, nImages: number, nTexts
 }
 
 /**
- * Fused scores where re-ranked, first-stage cosine (in [−1, 1]) shifted to lie strictly below the lowest fused score
- * elsewhere. Pure.
+ * Fused scores where re-ranked, first-stage scores elsewhere shifted to lie strictly below the lowest fused score (by
+ * at least 1, whatever their range: the cosine in [−1, 1], or more with the attribute agreement). Pure.
  */
 export function combineScores(similarity: Float32Array, pairs: Int32Array, fused: Float32Array): Float32Array {
   const lowest = fused.reduce((min, value) => Math.min(min, value), Infinity);
-  const offset = (Number.isFinite(lowest) ? lowest : 0) - 3; // cosine + offset ∈ [lowest − 4, lowest − 2]
+  const highest = similarity.reduce((max, value) => Math.max(max, value), -Infinity);
+  const offset = (Number.isFinite(lowest) ? lowest : 0) - 1 - (Number.isFinite(highest) ? highest : 0); // every shifted score ≤ lowest − 1
   const scores = Float32Array.from(similarity, (value) => value + offset);
   pairs.forEach((pair, k) => (scores[pair] = fused[k]!));
   return scores;
