@@ -108,10 +108,13 @@ describe('runTaskTuning (phantom, micro model)', () => {
     expect(tf.memory().numTensors).toBe(startTensors);
   });
 
-  it.each(['cls', 'mean'] as const)('tunes retrieval (ITM + InfoNCE) and selects by mean recall, first stage on %s features', async (pooling) => {
-    const captions = phantomSplits('caption', { train: 8, validate: 4 });
-    const run = await runTaskTuning({
-      pooling,
+  /** A short retrieval tuning run on phantom captions (the two retrieval tests below override what they vary). */
+  function retrievalOptions(
+    captions: ReturnType<typeof phantomSplits<'caption'>>,
+    name: string,
+    overrides: Partial<RunTaskTuningOptions>,
+  ): RunTaskTuningOptions {
+    return {
       task: { kind: 'retrieval' },
       train: captions.train,
       validation: captions.validate,
@@ -121,10 +124,14 @@ describe('runTaskTuning (phantom, micro model)', () => {
       steps: 3,
       learningRate: { base: 1e-3 },
       seed: 5,
-      outDir: path.join(root, `retrieval-${pooling}`),
-      retrieval: { projectionDim: 8 },
-      topK: 2,
-    });
+      outDir: path.join(root, name),
+      ...overrides,
+    };
+  }
+
+  it.each(['cls', 'mean'] as const)('tunes retrieval (ITM + InfoNCE) and selects by mean recall, first stage on %s features', async (pooling) => {
+    const captions = phantomSplits('caption', { train: 8, validate: 4 });
+    const run = await runTaskTuning(retrievalOptions(captions, `retrieval-${pooling}`, { pooling, retrieval: { projectionDim: 8 }, topK: 2 }));
     const metrics = await readLines(run.metricsPath);
     expect(Object.keys(metrics[0]!).sort()).toEqual(['contrastive', 'epoch', 'itm', 'loss', 'lr', 'ms', 'step']);
     const best = run.best!;
@@ -147,22 +154,14 @@ describe('runTaskTuning (phantom, micro model)', () => {
     const types = ['CT', 'MR', 'CT', 'MR'];
     const withAttributes = (samples: typeof captions.train) =>
       samples.map((sample, i) => ({ ...sample, attributes: { Type: types[i % 4]!, ...(i % 2 ? {} : { Plane: i % 4 ? 'Axial' : 'Sagittal' }) } }));
-    const retrievalRun: RunTaskTuningOptions = {
+    const retrievalRun = retrievalOptions(captions, 'retrieval-attributes', {
       pooling: 'mean',
-      task: { kind: 'retrieval' },
       train: withAttributes(captions.train),
-      validation: captions.validate,
-      tokenizer,
-      modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
-      batchSize: 4,
       steps: 2,
-      learningRate: { base: 1e-3 },
-      seed: 5,
-      outDir: path.join(root, 'retrieval-attributes'),
       retrieval: { projectionDim: 8, itmWeight: 0 },
       attributes: { fields: ['Type', 'Plane'], weight: 0.5 },
       topK: 1,
-    };
+    });
     const run = await runTaskTuning(retrievalRun);
     expect(Object.keys((await readLines(run.metricsPath))[0]!)).toContain('attributes');
     const stored = (await readCheckpoint(run.bestCheckpoint!)).metadata.config as { attributes: unknown };

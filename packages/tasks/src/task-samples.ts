@@ -40,15 +40,19 @@ export function taskTargets(task: TaskSpec, samples: readonly TaskSample[]): Int
 
 const indexCache = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
 
-/** Class name → index of a task (cached per class list). */
-export function classIndex(task: TaskSpec): ReadonlyMap<string, number> {
-  const classes = taskClasses(task);
-  let index = indexCache.get(classes);
+/** Name → index in `names` (cached per list: targets are looked up every batch). */
+function nameIndex(names: readonly string[]): ReadonlyMap<string, number> {
+  let index = indexCache.get(names);
   if (!index) {
-    index = new Map(classes.map((name, i) => [name, i]));
-    indexCache.set(classes, index);
+    index = new Map(names.map((name, i) => [name, i]));
+    indexCache.set(names, index);
   }
   return index;
+}
+
+/** Class name → index of a task (cached per class list). */
+export function classIndex(task: TaskSpec): ReadonlyMap<string, number> {
+  return nameIndex(taskClasses(task));
 }
 
 /**
@@ -60,7 +64,7 @@ export function attributeTargets(classes: Readonly<Record<string, readonly strin
   if (fields.length === 0) return undefined;
   return Object.fromEntries(
     fields.map((field) => {
-      const index = new Map(classes[field]!.map((name, i) => [name, i]));
+      const index = nameIndex(classes[field]!);
       return [field, Int32Array.from(samples, (sample) => index.get(sample.attributes?.[field] ?? '') ?? -1)];
     }),
   );
