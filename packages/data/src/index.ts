@@ -82,6 +82,9 @@ export type { TokenizerJson, WordPieceTokenizerJsonOptions } from './text/word-p
 export { defaultCacheDir } from './text/default-cache-dir.js';
 export { TokenizerFileError } from './text/tokenizer-file-error.js';
 export { TokenizerTrainingError } from './text/tokenizer-training-error.js';
+export { readWordVectors } from './text/read-word-vectors.js';
+export type { ReadWordVectorsOptions, WordVectors } from './text/read-word-vectors.js';
+export { WordVectorFileError } from './text/word-vector-file-error.js';
 
 // Batching: seeded, resumable, prefetching loader; plain typed arrays; tensors on request.
 export { BatchLoader, createBatchLoader } from './batching/batch-loader.js';

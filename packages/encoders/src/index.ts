@@ -24,3 +24,5 @@ export { importHuggingFaceWeights } from './weight-import/import-hugging-face-we
 export type { HuggingFaceWeights, ImportReport } from './weight-import/import-hugging-face-weights.js';
 export { bertNameMap, clipVisionNameMap } from './weight-import/hugging-face-name-map.js';
 export type { NameMap, NameMapEntry, WeightTransform } from './weight-import/hugging-face-name-map.js';
+export { initWordEmbeddings } from './word-vector-init.js';
+export type { WordEmbeddingInit } from './word-vector-init.js';

@@ -13,8 +13,15 @@ import {
   type RunTrainingOptions,
   type TrainEvent,
 } from '@umd/core';
-import { createBatchLoader, createImagePipeline, type ImageNormalization, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
-import type { FusionPooling, UmdModel, UmdModelConfig } from '@umd/encoders';
+import {
+  createBatchLoader,
+  createImagePipeline,
+  type ImageNormalization,
+  type ImagePipelineConfig,
+  type WordPieceTokenizer,
+  type WordVectors,
+} from '@umd/data';
+import { initWordEmbeddings, type FusionPooling, type UmdModel, type UmdModelConfig } from '@umd/encoders';
 import { createCoordinator, strategyKinds, type Coordinator, type CoordinatorState, type StrategyConfig } from '@umd/gm-coord';
 
 import { classBalanceWeights } from './class-balance-weights.js';
@@ -76,6 +83,11 @@ export interface RunTaskTuningOptions {
   /** MR pre-training or TD-Calib checkpoint to start from; absent: from scratch with `modelConfig`. */
   readonly checkpoint?: string;
   readonly modelConfig?: UmdModelConfig;
+  /**
+   * Pre-trained word vectors (GloVe; `readWordVectors` in @umd/data) the word embedding rows of the tokenizer's whole-word
+   * tokens start from (`initWordEmbeddings` in @umd/encoders). From scratch only (with `modelConfig`, not `checkpoint`).
+   */
+  readonly wordVectors?: WordVectors;
   /** Samples per step (every batch is full: the last partial batch of an epoch is dropped). */
   readonly batchSize: number;
   /** Epochs of the training set; give this or `steps`. */
@@ -272,6 +284,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
     if (tokenizer.vocabSize > modelConfig.text.vocabSize) {
       throw new InvalidConfigError('tokenizer', tokenizer.vocabSize, `a vocabulary of at most model.text.vocabSize = ${modelConfig.text.vocabSize}`);
     }
+    const wordEmbeddings = options.wordVectors ? startWordEmbeddings(model, tokenizer, options.wordVectors) : undefined;
     const random = new SeededRandom(`tasks:${seed}`);
     const tuning = createTaskTuning({
       model,
@@ -319,7 +332,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
         if (coordinator && saved.coordinator) coordinator.restore(saved.coordinator);
       },
     };
-    const config = storedConfig(options, tuning, normalization, totalSteps);
+    const config = { ...storedConfig(options, tuning, normalization, totalSteps), ...(wordEmbeddings ? { wordVectors: wordEmbeddings } : {}) };
 
     const evaluateWeights = async (step: number, epoch: number): Promise<void> => {
       const evaluation: TaskEvaluation = await evaluateTuning(tuning, options.validation, {
@@ -407,6 +420,15 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
   }
 }
 
+/** Starts the word embeddings of the tokenizer's whole-word tokens from `vectors`; what to record in checkpoints. */
+function startWordEmbeddings(model: UmdModel, tokenizer: WordPieceTokenizer, vectors: WordVectors) {
+  const init = initWordEmbeddings(model.text.wordEmbeddings, (id) => {
+    const word = tokenizer.wordOf(id);
+    return word === undefined ? undefined : vectors.get(word);
+  });
+  return { source: path.basename(vectors.source), dimensions: vectors.dimensions, ...init };
+}
+
 /** Tuning's learning rate over a run of `totalSteps`: linear warm-up (10% by default), then a linear (M3AE) or cosine decay. */
 function tuningSchedule(learningRate: TaskLearningRate, totalSteps: number): NonNullable<RunTrainingOptions['schedule']> {
   const warmupSteps = learningRate.warmupSteps ?? Math.round((learningRate.warmupFraction ?? 0.1) * totalSteps);
@@ -453,6 +475,13 @@ function validateOptions(options: RunTaskTuningOptions): void {
   checkTaskSamples(task, options.train, 'train');
   checkTaskSamples(task, options.validation, 'validation');
   if (options.validation.length === 0) throw new InvalidConfigError('validation', 0, 'at least one sample (model selection uses validation only)');
+  if (options.wordVectors && options.checkpoint) {
+    throw new InvalidConfigError(
+      'wordVectors',
+      options.wordVectors.source,
+      'absent when tuning starts from a checkpoint (word vectors start a model from scratch)',
+    );
+  }
   if (!(Number.isInteger(batchSize) && batchSize >= 2)) throw new InvalidConfigError('batchSize', batchSize, 'an integer ≥ 2');
   if (options.train.length < batchSize) throw new InvalidConfigError('train', options.train.length, `at least batchSize = ${batchSize} samples`);
   if ((epochs === undefined) === (steps === undefined)) throw new InvalidConfigError('epochs, steps', { epochs, steps }, 'exactly one of them');

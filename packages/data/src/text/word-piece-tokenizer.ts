@@ -122,6 +122,16 @@ export class WordPieceTokenizer {
   }
 
   /**
+   * The whole word a token id stands for (`"brain"`), or `undefined` for continuation pieces (`##ing`), bracketed special
+   * tokens (`[CLS]`, `[unused3]`) and ids out of range. Pre-trained word vectors attach to these ids.
+   */
+  wordOf(id: number): string | undefined {
+    const token = this.idToToken(id);
+    if (token === undefined || token.startsWith(this.continuationPrefix) || /^\[[^\]]+\]$/.test(token)) return undefined;
+    return token;
+  }
+
+  /**
    * Encodes one text as `[CLS] pieces... [SEP]`, cut to `maxLength`.
    *
    * @throws InvalidConfigError when `maxLength` < 2
