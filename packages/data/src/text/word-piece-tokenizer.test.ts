@@ -35,6 +35,14 @@ describe('loadWordPieceTokenizer (bert-base-uncased)', () => {
     expect(again.specialIds).toEqual({ pad: 0, unk: 100, cls: 101, sep: 102, mask: 103 });
   });
 
+  it('tells whole-word tokens (what word vectors attach to) from pieces and special tokens', () => {
+    expect(tokenizer.wordOf(tokenizer.tokenToId('brain')!)).toBe('brain');
+    expect(tokenizer.wordOf(tokenizer.tokenToId('##ion')!)).toBeUndefined();
+    expect(tokenizer.wordOf(tokenizer.specialIds.cls)).toBeUndefined();
+    expect(tokenizer.wordOf(1)).toBeUndefined(); // [unused0]
+    expect(tokenizer.wordOf(tokenizer.vocabSize)).toBeUndefined();
+  });
+
   it('matches known bert-base-uncased tokenisations', () => {
     const question = tokenizer.encode('Is there a lesion?');
     expect(question.tokens.join(' ')).toBe('[CLS] is there a les ##ion ? [SEP]');
