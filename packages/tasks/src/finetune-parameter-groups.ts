@@ -9,6 +9,8 @@ export interface FinetuneMultipliers {
   readonly vision?: number;
   /** `text.*` only, overriding `encoders`. */
   readonly text?: number;
+  /** `text.embeddings.word` only, overriding `text` (e.g. 0: keep word vectors as they were loaded). */
+  readonly wordEmbeddings?: number;
   /** `fusion.*`. Default 5. */
   readonly fusion?: number;
   /** `heads.*`. Default 50. */
@@ -25,12 +27,14 @@ export const defaultFinetuneMultipliers = { encoders: 1, fusion: 5, heads: 50 } 
  * pre-trained encoders, as in M3AE. Pass them as `new AdamW(model.parameters(), { learningRate, groups })`; the
  * optimizer's rate is the encoders' base rate times `encoders`.
  *
- * @returns groups for `heads.`, `fusion.`, `vision.` and `text.` (only prefixes some parameter of `model` has)
+ * @returns groups for `heads.`, `fusion.`, `vision.`, `text.embeddings.word` and `text.` (only prefixes some parameter of
+ *   `model` has; the first matching prefix wins)
  * @throws InvalidConfigError for a multiplier that is not a finite number ≥ 0
  */
 export function finetuneParameterGroups(model: UmdModel, multipliers: FinetuneMultipliers = {}): AdamWParameterGroup[] {
   const merged = { ...defaultFinetuneMultipliers, ...multipliers };
-  const resolved = { ...merged, vision: merged.vision ?? merged.encoders, text: merged.text ?? merged.encoders };
+  const text = merged.text ?? merged.encoders;
+  const resolved = { ...merged, vision: merged.vision ?? merged.encoders, text, wordEmbeddings: merged.wordEmbeddings ?? text };
   for (const [key, value] of Object.entries(resolved)) {
     if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw new InvalidConfigError(`multipliers.${key}`, value, 'a finite number ≥ 0');
   }
@@ -39,6 +43,7 @@ export function finetuneParameterGroups(model: UmdModel, multipliers: FinetuneMu
     { prefix: 'heads.', learningRateMultiplier: resolved.heads },
     { prefix: 'fusion.', learningRateMultiplier: resolved.fusion },
     { prefix: 'vision.', learningRateMultiplier: resolved.vision },
+    { prefix: 'text.embeddings.word', learningRateMultiplier: resolved.wordEmbeddings },
     { prefix: 'text.', learningRateMultiplier: resolved.text },
   ];
   return groups.filter((group) => names.some((name) => name.startsWith(group.prefix)));

@@ -115,6 +115,17 @@ describe('finetuneStep', () => {
     expect(largestStep('text.') / lr).toBeCloseTo(1, 3);
     batch.images.dispose();
     optimizer.dispose();
+    // wordEmbeddings: its own rate for the word table only (0 keeps loaded word vectors), the rest of text.* unchanged
+    const frozen = new AdamW(model.parameters(), { learningRate: lr, weightDecay: 0, groups: finetuneParameterGroups(model, { wordEmbeddings: 0 }) });
+    const words = Float32Array.from(model.text.wordEmbeddings.dataSync());
+    const blocks = [...model.parameterMap()].find(([name]) => name.startsWith('text.blocks.'))![1];
+    const blocksBefore = Float32Array.from(blocks.dataSync());
+    const next = randomTaskBatch(random, { batchSize: 4, length: 6, vocabSize, classes: 4 });
+    read(finetuneStep(tuning, frozen, next));
+    expect(Array.from(model.text.wordEmbeddings.dataSync())).toEqual(Array.from(words));
+    expect(Array.from(blocks.dataSync())).not.toEqual(Array.from(blocksBefore));
+    next.images.dispose();
+    frozen.dispose();
     model.dispose();
   });
 

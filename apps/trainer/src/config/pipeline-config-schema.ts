@@ -299,6 +299,9 @@ const finetuneSchema = z
         heads: z.number().min(0).default(defaultFinetuneMultipliers.heads).describe('× learningRate for the new task head (`heads.`)'),
         vision: nonNegative().optional().describe('× learningRate for `vision.` parameters, instead of `encoders`'),
         text: nonNegative().optional().describe('× learningRate for `text.` parameters, instead of `encoders`'),
+        wordEmbeddings: nonNegative()
+          .optional()
+          .describe('× learningRate for the word embedding table (`text.embeddings.word`), instead of `text` (0 keeps `model.wordVectors` as loaded)'),
       })
       .prefault({})
       .describe('per-part learning rates (M3AE: 1, 5, 50)'),
