@@ -38,13 +38,13 @@ describe('initWordEmbeddings', () => {
   it('writes the matched rows, keeps the others, and keeps which words lie near which (d > D: principal components)', () => {
     const vectors = clusteredVectors(40, 12, 'vectors');
     const table = tf.variable(tf.randomNormal([50, 8], 0, 0.02, 'float32', 7));
-    const before = table.arraySync();
+    const before = table.arraySync() as number[][];
     // ids 5..44 get vectors; the rest (0..4, 45..49) have none
     const result = initWordEmbeddings(table, (id) => (id >= 5 && id < 45 ? vectors[id - 5] : undefined));
     expect(result).toMatchObject({ matched: 40, rows: 50 });
     expect(result.explainedVariance).toBeGreaterThan(0.5);
     expect(result.explainedVariance).toBeLessThan(1);
-    const after = table.arraySync();
+    const after = table.arraySync() as number[][];
     for (const id of [0, 4, 45, 49]) expect(after[id]).toEqual(before[id]);
     expect(after[5]).not.toEqual(before[5]);
     // same cluster: near; other cluster: far (the clusters are the dominant direction, kept by the projection)
@@ -61,7 +61,7 @@ describe('initWordEmbeddings', () => {
     const table = tf.variable(tf.randomNormal([10, 6], 0, 0.02, 'float32', 3));
     const result = initWordEmbeddings(table, (id) => vectors[id]);
     expect(result.explainedVariance).toBeCloseTo(1, 6);
-    const after = table.arraySync();
+    const after = table.arraySync() as number[][];
     for (const row of after) expect(row.slice(4)).toEqual([0, 0]);
     table.dispose();
   });
@@ -70,7 +70,7 @@ describe('initWordEmbeddings', () => {
     const vectors = clusteredVectors(20, 10, 'again');
     const tables = [0, 1].map(() => tf.variable(tf.randomNormal([24, 8], 0, 0.02, 'float32', 5)));
     for (const table of tables) initWordEmbeddings(table, (id) => vectors[id]);
-    expect(tables[0]!.arraySync()).toEqual(tables[1]!.arraySync());
+    expect(tables[0]!.arraySync() as number[][]).toEqual(tables[1]!.arraySync() as number[][]);
     for (const table of tables) table.dispose();
   });
 
