@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, phantomSplits, textTokenizer } from './__fixtures__/phantom-fixtures.js';
 import { evaluateTask, loadTaskTuning } from './evaluate-task.js';
-import { predictTask } from './predict-task.js';
+import { predictTask, taskLogits } from './predict-task.js';
 import { createTaskCollate } from './task-collate.js';
 import { createTaskTuning } from './task-tuning.js';
 
@@ -68,6 +68,28 @@ describe('evaluateTask', () => {
     expect(result.predictions.map((p) => p.kind === 'vqa' && p.prediction)).toEqual(
       vqa.map((sample) => (sample.question === vqa[0]!.question ? answers[other] : 'ct')),
     );
+    model.dispose();
+  });
+
+  it('VQA with answer choices: a question offering two named classes answers among them, every other keeps its argmax', async () => {
+    const random = new SeededRandom(1);
+    const model = new UmdModel(config, random);
+    const answers = ['no', 'yes', 'ct', 'mri'];
+    const tuning = createTaskTuning({ model, task: { kind: 'vqa', answers }, random });
+    const samples = vqa.map((sample, i) => (i === 0 ? { ...sample, question: 'Is this a CT or an MRI?' } : sample));
+    const collate = createTaskCollate({ pipeline: createImagePipeline({ size: 32, channels: 1 }), tokenizer, maxLength: tuning.model.text.maxLength });
+    const batch = await collate(samples);
+    const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
+    const logits = taskLogits(tuning, { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data });
+    const rows = logits.arraySync();
+    tf.dispose([images, logits]);
+    const plain = await predictAll(tuning, samples);
+    const before = tf.memory().numTensors;
+    const result = await evaluateTask({ tuning, samples, tokenizer, batchSize: 4, answerChoices: true });
+    expect(tf.memory().numTensors).toBe(before);
+    const predictions = result.predictions.map((p) => p.kind === 'vqa' && p.prediction);
+    expect(predictions[0]).toBe(rows[0]![2]! > rows[0]![3]! ? 'ct' : 'mri');
+    expect(predictions.slice(1)).toEqual(Array.from(plain.slice(1), (k) => answers[k]));
     model.dispose();
   });
 

@@ -21,6 +21,7 @@ import {
 import { loadVisionStem, UmdModel } from '@umd/encoders';
 import { classificationMetrics, retrievalRecall, vqaAccuracy, type Accuracy, type ClassificationMetrics, type RetrievalRecall } from '@umd/evaluation';
 
+import { offeredAnswerClasses, offeredArgMax } from './answer-choices.js';
 import { gatedArgMax, type AnswerTypeGate } from './answer-type-gate.js';
 import { checkpointModelConfig, checkpointNormalization } from './load-pretrained-model.js';
 import { predictTask, taskLogits } from './predict-task.js';
@@ -94,6 +95,8 @@ export interface EvaluationInputs {
   readonly topK?: number;
   /** VQA: answer among the classes of the question's predicted type only ({@link fitAnswerTypeGate}). */
   readonly answerTypeGate?: AnswerTypeGate;
+  /** VQA: a question that offers its answers ("X or Y?") is answered among the classes it names ({@link offeredAnswerClasses}). */
+  readonly answerChoices?: boolean;
 }
 
 /** Options of {@link evaluateTask}. */
@@ -117,6 +120,8 @@ export interface EvaluateTaskOptions {
   readonly topK?: number;
   /** VQA: answer among the classes of the question's predicted type only (fit it on the training split). */
   readonly answerTypeGate?: AnswerTypeGate;
+  /** VQA: a question that offers its answers ("X or Y?") is answered among the classes it names. Default false. */
+  readonly answerChoices?: boolean;
 }
 
 /**
@@ -151,6 +156,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
       ...(options.blindImage ? { blindImage: true } : {}),
       ...(options.topK === undefined ? {} : { topK: options.topK }),
       ...(options.answerTypeGate ? { answerTypeGate: options.answerTypeGate } : {}),
+      ...(options.answerChoices ? { answerChoices: true } : {}),
     });
   } finally {
     loaded?.tuning.model.dispose();
@@ -252,12 +258,12 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
   const collate = createTaskCollate<TaskSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
   const loader = createBatchLoader({ samples, batchSize: inputs.batchSize, seed: 0, shuffle: false, collate });
   let offset = 0;
-  const gate = task.kind === 'vqa' ? inputs.answerTypeGate : undefined;
+  const classes = taskClasses(task);
+  const answering = task.kind === 'vqa' ? { gate: inputs.answerTypeGate, choices: inputs.answerChoices ? classes : undefined } : {};
   for await (const batch of loader.epoch()) {
-    predicted.set(predictBatch(tuning, batch, gate), offset);
+    predicted.set(predictBatch(tuning, batch, answering), offset);
     offset += batch.samples.length;
   }
-  const classes = taskClasses(task);
   const targets = taskTargets(task, samples)!;
   if (task.kind === 'vqa') {
     const records = samples.map((sample, i) => {
@@ -296,16 +302,41 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
   };
 }
 
-function predictBatch(tuning: TaskTuning, batch: TaskSampleBatch, gate: AnswerTypeGate | undefined): Int32Array {
+/**
+ * Class indices [B] of a batch: the plain argmax, or for VQA through the answer-type gate and / or among the answers a
+ * question offers (the offered answers win where a question names two or more classes).
+ */
+function predictBatch(
+  tuning: TaskTuning,
+  batch: TaskSampleBatch,
+  answering: { readonly gate?: AnswerTypeGate | undefined; readonly choices?: readonly string[] | undefined },
+): Int32Array {
   const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
   const input = { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data };
   try {
-    if (!gate) return predictTask(tuning, input);
+    const { gate, choices } = answering;
+    if (!gate && !choices) return predictTask(tuning, input);
     const logits = taskLogits(tuning, input);
     const values = logits.dataSync() as Float32Array;
     logits.dispose();
-    const closed = batch.samples.map((sample) => gate.closedProbability((sample as Extract<TaskSample, { task: 'vqa' }>).question));
-    return gatedArgMax(values, tuning.numClasses, closed, gate);
+    const questions = batch.samples.map((sample) => (sample as Extract<TaskSample, { task: 'vqa' }>).question);
+    const numClasses = tuning.numClasses;
+    const everyClass = Array.from({ length: numClasses }, (_, k) => k);
+    const predicted = gate
+      ? gatedArgMax(
+          values,
+          numClasses,
+          questions.map((question) => gate.closedProbability(question)),
+          gate,
+        )
+      : Int32Array.from(questions, (_, row) => offeredArgMax(values, numClasses, row, everyClass));
+    if (choices) {
+      questions.forEach((question, row) => {
+        const offered = offeredAnswerClasses(question, choices);
+        if (offered.length > 0) predicted[row] = offeredArgMax(values, numClasses, row, offered);
+      });
+    }
+    return predicted;
   } finally {
     images.dispose();
   }

@@ -27,6 +27,7 @@ export { finetuneStep } from './finetune-step.js';
 export { classBalanceWeights } from './class-balance-weights.js';
 export type { AuxiliaryLoss, FinetuneStepOptions, FinetuneStepResult, StepCoordination } from './finetune-step.js';
 export { predictTask, taskLogits } from './predict-task.js';
+export { offeredAnswerClasses, offeredArgMax } from './answer-choices.js';
 export { fitAnswerTypeGate, gatedArgMax, questionFeatures } from './answer-type-gate.js';
 export type { AnswerTypeGate, FitAnswerTypeGateOptions } from './answer-type-gate.js';
 export { scoreRetrieval } from './score-retrieval.js';

@@ -433,6 +433,12 @@ const evaluateSchema = z
       .describe(
         'VQA: answer among the classes of the question’s type only (closed or open, from a logistic regression on the training questions’ words, as QCR’s type-conditional step; default false). Validation during tuning is not gated',
       ),
+    answerChoices: z
+      .boolean()
+      .optional()
+      .describe(
+        'VQA: a question that offers its answers (“left or right side?”, “CT or MRI?”: the word “or” and two or more answer classes, other than yes / no, whose words all appear in it) is answered among the classes it names (default false). Validation during tuning (model selection) does not use it',
+      ),
   })
   .prefault({})
   .describe('scoring the tuned model');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { writeFileAtomic } from '@umd/core';
-import { evaluateTask, fitAnswerTypeGate, type AnswerTypeGate } from '@umd/tasks';
+import { evaluateTask, fitAnswerTypeGate, offeredAnswerClasses, type AnswerTypeGate } from '@umd/tasks';
 
 import type { EvaluationSplit } from '../config/pipeline-config-schema.js';
 import type { TaskSample } from '../datasets.js';
@@ -48,6 +48,7 @@ export async function runEvaluateStage(context: StageContext): Promise<StageOutc
       notes.push(line);
       progress.log(`[evaluate] ${line}`);
     } else if (config.evaluate.answerTypeGate) notes.push(`answer-type gate: not used (a ${data.task.kind} task has no answer types)`);
+    if (config.evaluate.answerChoices && data.task.kind !== 'vqa') notes.push(`answer choices: not used (a ${data.task.kind} task has no questions)`);
     const splits: SplitScores[] = [];
     const wanted = config.evaluate.splits;
     progress.begin('evaluate', wanted.length);
@@ -57,6 +58,13 @@ export async function runEvaluateStage(context: StageContext): Promise<StageOutc
       if (!samples || samples.length === 0) {
         notes.push(`${split}: not in this copy of the dataset, not scored`);
         continue;
+      }
+      if (config.evaluate.answerChoices && data.task.kind === 'vqa') {
+        const answers = data.task.answers;
+        const offering = samples.filter((sample) => sample.task === 'vqa' && offeredAnswerClasses(sample.question, answers).length > 0).length;
+        const line = `answer choices: ${offering} of ${samples.length} ${split} questions name two or more answer classes and are answered among them`;
+        notes.push(line);
+        progress.log(`[evaluate] ${line}`);
       }
       splits.push(await scoreSplit(context, session.dir, checkpoint, split, samples, tokenizer, gate));
       progress.update(index + 1, { [split]: `${(100 * Object.values(splits.at(-1)!.metrics)[0]!.value).toFixed(1)}%` });
@@ -88,6 +96,7 @@ async function scoreSplit(
     ...(config.finetune.blindImage ? { blindImage: true } : {}),
     ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }), // as validation re-ranked
     ...(gate ? { answerTypeGate: gate } : {}),
+    ...(config.evaluate.answerChoices ? { answerChoices: true } : {}),
   });
   const file = path.join(dir, `predictions-${split}.jsonl`);
   await writeFileAtomic(file, evaluation.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + '\n');
