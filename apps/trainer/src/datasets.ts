@@ -85,7 +85,7 @@ export function resolveDatasetRoot(dataset: string, root: string, dataDir: strin
  * @throws DatasetNotFoundError naming the missing folder and pointing to the README
  */
 export async function loadTaskData(config: PipelineConfig, dataDir: string | undefined): Promise<TaskData> {
-  const { data, seed } = config;
+  const { data } = config;
   if (data.dataset === 'phantom') {
     const { task, seed: dataSeed, trainImages, validateImages, testImages, size } = data.phantom;
     const tasks = task === 'retrieval' ? (['caption'] as const) : ([task] as const);
@@ -107,43 +107,78 @@ export async function loadTaskData(config: PipelineConfig, dataDir: string | und
   }
 
   const root = resolveDatasetRoot(data.dataset, data.root ?? defaultRoots[data.dataset], dataDir);
-  switch (data.dataset) {
+  const own = await loadDatasetSplits(config, data.dataset, root);
+  if (!data.extraTraining) return finish(config, own);
+  const extra = await loadExtraTraining(data.extraTraining, dataDir, data.maxSkippedFraction);
+  return finish(config, { ...own, train: [...own.train, ...extra.train], notes: [...own.notes, extra.note] });
+}
+
+/** A real dataset's splits mapped to train / validation / test (VQA-RAD's validation carved with the config's seed). */
+async function loadDatasetSplits(config: PipelineConfig, dataset: Exclude<DatasetName, 'phantom'>, root: string): Promise<Splits> {
+  const { data, seed } = config;
+  switch (dataset) {
     case 'vqa-rad': {
       const load = await loadVqaRad({ root, scheme: 'mevf', onError: 'skip' });
       const by = data.validationCarve ?? 'image';
       const { train, validation } = carveValidation(split(load, 'train'), { fraction: data.validationFraction, seed, by });
       const note = `validation: ${validation.length} questions carved from MEVF train by ${by} (fraction ${data.validationFraction}, seed ${seed})`;
-      return finish(config, { root, train, validation, test: split(load, 'test'), ...skips(load), notes: [note] });
+      return { root, train, validation, test: split(load, 'test'), ...skips(load), notes: [note] };
     }
     case 'slake': {
       const load = await loadSlake({ root, language: 'en', onError: 'skip' });
       const test = load.splits['test'];
       const notes = test ? [] : ['test: this copy of SLAKE has no test.json; only validate is scored'];
-      return finish(config, { root, train: split(load, 'train'), validation: split(load, 'validate'), ...(test ? { test } : {}), ...skips(load), notes });
+      return { root, train: split(load, 'train'), validation: split(load, 'validate'), ...(test ? { test } : {}), ...skips(load), notes };
     }
     case 'medpix-classification': {
       const load = await loadMedpixClassification({ root, labelField: 'Location Category', onError: 'skip' });
-      return finish(config, {
+      return {
         root,
         train: split(load, 'train'),
         validation: split(load, 'dev'),
         test: split(load, 'test'),
         ...skips(load),
         notes: ['validation: MedPix 2.0 dev'],
-      });
+      };
     }
     case 'medpix-retrieval': {
       const load = await loadMedpixCaptions({ root, onError: 'skip' });
-      return finish(config, {
+      return {
         root,
         train: split(load, 'train'),
         validation: split(load, 'dev'),
         test: split(load, 'test'),
         ...skips(load),
         notes: ['validation: MedPix 2.0 dev'],
-      });
+      };
     }
   }
+}
+
+/**
+ * The training split of a second VQA dataset (`data.extraTraining`): every VQA-RAD (MEVF) training question or every
+ * SLAKE English training question, never its validation or test. Ids are prefixed with the dataset's name so they
+ * cannot collide with the downstream dataset's.
+ *
+ * @throws DatasetNotFoundError for a missing folder; the skipped-record guard as for the downstream dataset
+ */
+async function loadExtraTraining(
+  extra: NonNullable<PipelineConfig['data']['extraTraining']>,
+  dataDir: string | undefined,
+  maxSkippedFraction: number,
+): Promise<{ readonly train: readonly TaskSample[]; readonly note: string }> {
+  const root = resolveDatasetRoot(extra.dataset, extra.root ?? defaultRoots[extra.dataset], dataDir);
+  const load =
+    extra.dataset === 'vqa-rad' ? await loadVqaRad({ root, scheme: 'mevf', onError: 'skip' }) : await loadSlake({ root, language: 'en', onError: 'skip' });
+  const { skipped, records } = skips(load);
+  const trainSkipped = skipped.filter((record) => record.split === 'train');
+  checkSkippedFraction(extra.dataset, trainSkipped, { train: records['train'] ?? 0 }, maxSkippedFraction);
+  const train = split(load, 'train').map((sample) => ({ ...sample, id: `${extra.dataset}:${sample.id}` }));
+  const skippedNote = trainSkipped.length > 0 ? `; ${trainSkipped.length} skipped` : '';
+  return {
+    train,
+    note: `extra training: ${train.length} ${extra.dataset} training questions added to train (its validation and test are not read${skippedNote})`,
+  };
 }
 
 function split<S extends TaskSample>(load: DatasetLoad<S>, name: string): readonly S[] {

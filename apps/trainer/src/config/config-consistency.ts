@@ -15,7 +15,7 @@ import { resolveMrPretrainConfig } from './resolve-mr-pretrain-config.js';
  * layer, a teacher momentum that decreases), a smooth-L1 `beta` with the cosine feature loss, crop ranges without the
  * random crop, GM-Coord stopping before it starts, GM-Coord, label smoothing, patch dropout or class balance on retrieval (they need a class head), patch dropout on a blind model,
  * the reconstruction regularizer on retrieval (head names collide), TD-Calib without pre-training, word vectors with a
- * pre-trained start.
+ * pre-trained start, extra VQA training questions for a task that is not VQA or from the same dataset.
  *
  * @returns the problems found (empty when consistent)
  */
@@ -51,6 +51,15 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
     issues.push({
       path: 'model.wordVectors',
       message: 'only when tuning starts from scratch (no `pretrain` or `calibrate` stage): a pre-trained checkpoint brings its own word embeddings',
+    });
+  }
+  const extra = config.data.extraTraining;
+  if (extra && !(config.data.dataset === 'vqa-rad' || config.data.dataset === 'slake')) {
+    issues.push({ path: 'data.extraTraining', message: `only for a VQA dataset (vqa-rad or slake), not ${config.data.dataset}` });
+  } else if (extra && extra.dataset === config.data.dataset) {
+    issues.push({
+      path: 'data.extraTraining.dataset',
+      message: `expected another dataset than data.dataset (${config.data.dataset}): its training split is already in`,
     });
   }
   if (gmCoord.stopStep !== undefined && gmCoord.stopStep < (gmCoord.warmupSteps ?? 0)) {

@@ -171,6 +171,15 @@ const dataSchema = z
       .enum(['train', 'all'])
       .default('train')
       .describe('VQA answer classes from the training answers (`train`), or from every split as M3AE does (`all`: for comparison only)'),
+    extraTraining: z
+      .strictObject({
+        dataset: z.enum(['vqa-rad', 'slake']).describe('the second VQA dataset: `vqa-rad` (MEVF train) or `slake` (English train)'),
+        root: z.string().min(1).optional().describe('its folder, relative to `--data`/`UMD_DATA_DIR` (or absolute); default `vqa-rad`, `slake`'),
+      })
+      .optional()
+      .describe(
+        'VQA: the training questions of a second VQA dataset added to this one’s training split (its validation and test are never read; its answers join the answer classes); default none',
+      ),
     phantom: phantomSchema,
   })
   .prefault({})
