@@ -78,16 +78,20 @@ describe('results ledger', () => {
     expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
   });
 
-  it('renders the headline from runs of committed configs only (no probes), and replaces it between the markers', () => {
+  it('renders the headline from runs of committed configs only (no probes, the latest recipe of each config), and replaces it between the markers', () => {
     const records = [
+      { ...base, experiment: 'vqa-rad: configs/vqa-rad.yaml (an earlier recipe)', split: 'test', date: '2026-12-05T03:00:00.000Z', metrics: { overall: 11 } },
       { ...base, experiment: 'vqa-rad: configs/vqa-rad.yaml', split: 'test' },
       { ...base, experiment: 'vqa-rad: configs/vqa-rad.yaml', split: 'test', seed: 2, metrics: { overall: 54, open: 24, closed: 74 } },
+      { ...base, experiment: 'slake: configs/vqa-rad.yaml (another dataset, same file name)', dataset: 'slake', date: '2026-12-04T03:00:00.000Z' },
       { ...base, experiment: 'exploration/stem' },
       { ...base, experiment: 'vqa-rad: configs/ablations/vqa-rad-dropout.yaml (probe)' },
     ];
     const headline = renderLedgerHeadline(records, { source: 'docs/results/ledger.jsonl' });
     expect(headline).toMatch(/\| vqa-rad +\| configs\/vqa-rad\.yaml +\| test +\| 52\.0 ± 25\.4/);
     expect(headline).not.toContain('exploration');
+    expect(headline).not.toContain('an earlier recipe'); // superseded by a later experiment of the same config
+    expect(headline).toContain('another dataset, same file name');
     expect(headline).not.toContain('probe'); // probes are in the full results page only
     const readme = `# x\n${ledgerHeadlineMarkers.start}\nold\n${ledgerHeadlineMarkers.end}\nrest\n`;
     const replaced = replaceLedgerHeadline(readme, headline);

@@ -157,11 +157,20 @@ export const ledgerHeadlineMarkers = { start: '<!-- ledger-headline:start -->', 
 
 /**
  * The headline table: the experiments named `<dataset>: configs/…` (runs of committed configs), one row per
- * experiment and split, each metric as mean ± 95% t-interval over seeds. Probes (`… (probe…)`: one-seed checks on
- * validation) stay in the full results page only.
+ * experiment and split, each metric as mean ± 95% t-interval over seeds. Of the experiments of one config file
+ * (`<dataset>: configs/x.yaml (what changed)`), only the latest (by its last run's date) is shown: the config's current
+ * recipe; earlier recipes and probes (`… (probe…)`: one-seed checks on validation) stay in the full results page only.
  */
 export function renderLedgerHeadline(records: readonly LedgerRecord[], options: { readonly source?: string } = {}): string {
-  const rows = ledgerRows(records).filter((row) => /^[^:]+: configs\//.test(row.experiment) && !/\(probe\b/.test(row.experiment));
+  const committed = ledgerRows(records).filter((row) => /^[^:]+: configs\//.test(row.experiment) && !/\(probe\b/.test(row.experiment));
+  const configOf = (row: LedgerRow): string => `${row.dataset} ${row.experiment.replace(/ \(.*$/s, '')}`;
+  const lastRun = (row: LedgerRow): string => row.records.reduce((latest, record) => (record.date > latest ? record.date : latest), '');
+  const latest = new Map<string, { experiment: string; date: string }>();
+  for (const row of committed) {
+    const seen = latest.get(configOf(row));
+    if (!seen || lastRun(row) > seen.date) latest.set(configOf(row), { experiment: row.experiment, date: lastRun(row) });
+  }
+  const rows = committed.filter((row) => latest.get(configOf(row))!.experiment === row.experiment);
   if (rows.length === 0) return `_No runs of committed configs in the ledger yet._\n`;
   const metricNames = [...new Set(rows.flatMap((row) => Object.keys(row.cells)))];
   const table = markdownTable(
