@@ -15,7 +15,7 @@ import { resolveMrPretrainConfig } from './resolve-mr-pretrain-config.js';
  * layer, a teacher momentum that decreases), a smooth-L1 `beta` with the cosine feature loss, crop ranges without the
  * random crop, GM-Coord stopping before it starts, GM-Coord, label smoothing, patch dropout or class balance on retrieval (they need a class head), patch dropout on a blind model,
  * the reconstruction regularizer on retrieval (head names collide), TD-Calib without pre-training, word vectors with a
- * pre-trained start, extra VQA training questions for a task that is not VQA or from the same dataset.
+ * pre-trained start, an attribute agreement without attribute heads, extra VQA training questions for a task that is not VQA or from the same dataset.
  *
  * @returns the problems found (empty when consistent)
  */
@@ -51,6 +51,13 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
     issues.push({
       path: 'model.wordVectors',
       message: 'only when tuning starts from scratch (no `pretrain` or `calibrate` stage): a pre-trained checkpoint brings its own word embeddings',
+    });
+  }
+  const agreement = config.finetune.retrieval?.attributeAgreement;
+  if (agreement && !config.finetune.attributes) {
+    issues.push({
+      path: 'finetune.retrieval.attributeAgreement',
+      message: `expected 0 or none without finetune.attributes: the agreement is read from the attribute heads; got ${agreement}`,
     });
   }
   const extra = config.data.extraTraining;

