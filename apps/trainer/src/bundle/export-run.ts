@@ -34,6 +34,7 @@ export async function exportRun(options: {
     tokenizer,
     to: options.to,
     ...(options.float16 ? { float16: true } : {}),
+    ...(config.evaluate.answerChoices ? { answerChoices: true } : {}), // answers as the run's evaluation did
     card: { title: `UMD-TS ${config.name} (${config.data.dataset}, seed ${config.seed})`, sections: cardSections(state, run) },
   });
   // Synthetic data only: a few test scans to try the model on (real datasets' images stay with their datasets).

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { offeredAnswerClasses } from '../answer-choices.js';
 import { taskLogits } from '../predict-task.js';
 import { relevanceMap, type RelevanceMap } from '../relevance-map.js';
 import { taskClasses } from '../task-spec.js';
@@ -22,7 +23,7 @@ export interface BundleImageBatch {
 
 /** Options of {@link answerWithBundle}. */
 export interface AnswerOptions {
-  /** Classes per input, most probable first (default 5; all with `Infinity`). */
+  /** Classes per input, most probable first (default 5; all with `Infinity`); with the bundle's `answerChoices`, the classes a question offers come first. */
   readonly topK?: number;
   /** Also explain each top class with a {@link relevanceMap} (one more forward and a backward pass). */
   readonly relevance?: boolean;
@@ -81,9 +82,13 @@ export function answerWithBundle(bundle: OpenedModelBundle, images: BundleImageB
     softmax.dispose();
     const classes = taskClasses(config.task);
     const topK = Math.min(options.topK ?? 5, classes.length);
-    const orders = texts.map((_, row) => {
+    const orders = texts.map((text, row) => {
       const scores = probabilities.subarray(row * classes.length, (row + 1) * classes.length);
-      return Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
+      const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
+      if (!config.answerChoices || kind !== 'vqa') return order;
+      // A question that offers its answers ranks the classes it names first (their probabilities unchanged).
+      const offered = new Set(offeredAnswerClasses(text, classes));
+      return [...order.filter((index) => offered.has(index)), ...order.filter((index) => !offered.has(index))];
     });
     const ranked = orders.map((order, row) =>
       order.slice(0, topK).map((index) => ({ name: classes[index]!, probability: probabilities[row * classes.length + index]! })),

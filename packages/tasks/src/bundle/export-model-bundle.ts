@@ -28,6 +28,8 @@ export interface ExportModelBundleOptions {
   readonly card: { readonly title: string; readonly sections?: readonly ModelCardSection[] };
   /** Store the weights as float16: half the bytes, read back as float32 (answers move by about 1e-3). Default false. */
   readonly float16?: boolean;
+  /** VQA: answer questions that offer their answers among the classes they name, as the run's evaluation did. Default false. */
+  readonly answerChoices?: boolean;
 }
 
 /** What {@link exportModelBundle} wrote. */
@@ -69,6 +71,7 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
       maxTextLength: model.text.maxLength,
       source: { checkpoint: path.resolve(options.checkpoint), step: metadata.step, exportedAt: new Date().toISOString() },
       weightsDtype: options.float16 ? 'float16' : 'float32',
+      ...(options.answerChoices && tuning.task.kind === 'vqa' ? { answerChoices: true } : {}),
     };
     await mkdir(dir, { recursive: true });
     // The weights the model needs and nothing else (no optimizer, no TD-Calib heads, no attribute heads unless the

@@ -30,6 +30,8 @@ export interface ModelBundleConfig {
   readonly image: { readonly size: number; readonly channels: 1 | 3; readonly normalization: ImageNormalization };
   /** Longest token sequence the text encoder takes, [CLS] and [SEP] included. */
   readonly maxTextLength: number;
+  /** VQA: a question that offers its answers ("left or right side?") ranks the classes it names first, as the run's evaluation did (`offeredAnswerClasses`). Absent: off. */
+  readonly answerChoices?: boolean;
   /** How `model.safetensors` stores the float weights (they load as float32 either way). Absent in older bundles: float32. */
   readonly weightsDtype?: 'float32' | 'float16';
   /** Where the weights came from. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { microTaskConfig, phantomSplits, textTokenizer } from '../__fixtures__/phantom-fixtures.js';
 import { evaluateTask } from '../evaluate-task.js';
 import { runTaskTuning } from '../run-task-tuning.js';
+import { offeredAnswerClasses } from '../answer-choices.js';
 import { exportModelBundle } from './export-model-bundle.js';
 import { loadModelBundle } from './load-model-bundle.js';
 import { ModelBundleError } from './model-bundle-error.js';
@@ -137,6 +138,35 @@ describe('model bundles (phantom VQA, micro model)', () => {
       bundle.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("with answerChoices, ranks the classes a question offers first, as the run's evaluation answers", async () => {
+    const dir = path.join(root, 'choices');
+    const exported = await exportModelBundle({ checkpoint, tokenizer, to: dir, card: { title: 'choices' }, answerChoices: true });
+    expect(exported.config.answerChoices).toBe(true);
+    const answers = exported.config.task.kind === 'vqa' ? exported.config.task.answers : [];
+    const [a, b] = answers.filter((answer) => answer !== 'yes' && answer !== 'no' && /^[a-z]+$/.test(answer));
+    const question = `Is it ${a} or ${b}?`;
+    const offered = offeredAnswerClasses(question, answers).map((index) => answers[index]!);
+    expect(offered).toEqual(expect.arrayContaining([a, b]));
+    const inputs = [
+      { image: vqa.validate[0]!.image, text: question },
+      { image: vqa.validate[1]!.image, text: vqa.validate[1]!.question },
+    ];
+    const [plain, choosing] = [await loadModelBundle(bundleDir), await loadModelBundle(dir)];
+    try {
+      const [before, after] = [await predictWithBundle(plain, inputs, { topK: Infinity }), await predictWithBundle(choosing, inputs, { topK: Infinity })];
+      const names = (ranked: readonly { name: string }[]) => ranked.map((entry) => entry.name);
+      // the offered classes first, each group in the plain model's order; probabilities unchanged
+      const plainOrder = names(before[0]!.ranked);
+      expect(names(after[0]!.ranked)).toEqual([...plainOrder.filter((n) => offered.includes(n)), ...plainOrder.filter((n) => !offered.includes(n))]);
+      expect(after[0]!.ranked.find((entry) => entry.name === a)!.probability).toBe(before[0]!.ranked.find((entry) => entry.name === a)!.probability);
+      // a question without "or" is answered as by the plain bundle
+      expect(after[1]!.ranked).toEqual(before[1]!.ranked);
+    } finally {
+      plain.dispose();
+      choosing.dispose();
+    }
   });
 
   it('stores float16 weights on request: half the bytes, the same answers to within 1e-3', async () => {
