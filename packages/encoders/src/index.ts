@@ -3,7 +3,7 @@
  * size presets and Hugging Face weight import. Named exports only.
  */
 export { VisionTransformer } from './vision-transformer.js';
-export { loadVisionStem, loadedVisionStem, mobileNetV2Layers, visionStemSpec, VisionStemNotLoadedError } from './vision-stem.js';
+export { loadVisionStem, loadedVisionStem, maxTunedBlocks, mobileNetV2Layers, visionStemSpec, VisionStemNotLoadedError } from './vision-stem.js';
 export type { MobileNetV2Layer, VisionStem, VisionStemConfig, VisionStemSpec } from './vision-stem.js';
 export type { VitConfig, VitInputs } from './vision-transformer.js';
 export { TextTransformer } from './text-transformer.js';

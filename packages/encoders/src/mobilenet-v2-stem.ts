@@ -4,6 +4,9 @@ import { ShapeMismatchError, withoutTape } from '@umd/core';
 
 import { mobileNetV2Layers, type MobileNetV2Layer, type VisionStem, type VisionStemSpec } from './vision-stem.js';
 
+/** Where the frozen part ends when the last `n` blocks are tuned (block 13 changes width, so it has no residual add). */
+const frozenCut: Record<number, string> = { 1: 'block_15_add', 2: 'block_14_add', 3: 'block_13_project_BN' };
+
 /**
  * Maps the pipeline's ImageNet-normalised pixels n = (r − 0.449) / 0.226 (r in [0, 1], channel means of
  * `imageNormalizations.imagenet`) back to MobileNetV2's input range 2r − 1 ≈ 0.452·n − 0.102. With other
@@ -15,10 +18,11 @@ const inputShift = -0.102;
 
 /**
  * Loads nsfwjs' MobileNetV2 body (tfjs layers format, 8-bit quantised weights inside the package) and cuts it at
- * `layer`. Features are cached in memory by the content of each normalised input image (a 53-bit hash of its
- * float32 bytes), so a dataset's images pass through the network once per distinct crop.
+ * `layer`, or, with `tunedBlocks` n > 0, before the last n blocks, whose weights (and `Conv_1`'s) it returns folded
+ * for the model to tune. Frozen features are cached in memory by the content of each normalised input image (a 53-bit
+ * hash of its float32 bytes), so a dataset's images pass through the frozen part once per distinct crop.
  */
-export async function loadMobileNetV2Stem(layer: MobileNetV2Layer, cacheMiB: number): Promise<VisionStem> {
+export async function loadMobileNetV2Stem(layer: MobileNetV2Layer, cacheMiB: number, tunedBlocks = 0): Promise<VisionStem> {
   let definition: { modelJson: () => Promise<unknown>; weightBundles: readonly (() => Promise<unknown>)[] };
   try {
     ({ MobileNetV2Model: definition } = (await import('nsfwjs/models/mobilenet_v2')) as unknown as {
@@ -35,10 +39,40 @@ export async function loadMobileNetV2Stem(layer: MobileNetV2Layer, cacheMiB: num
   shards.reduce((offset, shard) => (weightData.set(shard, offset), offset + shard.length), 0);
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
   const full = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer }));
-  const body = tfl.model({ inputs: full.inputs, outputs: full.getLayer(layer).output as tfl.SymbolicTensor });
+  const cut = tunedBlocks > 0 ? frozenCut[tunedBlocks]! : layer;
+  const body = tfl.model({ inputs: full.inputs, outputs: full.getLayer(cut).output as tfl.SymbolicTensor });
   const { channels, stride } = mobileNetV2Layers[layer];
   const spec: VisionStemSpec = { inputSize: 224, channels, stride };
-  return new MobileNetV2Stem(body, full, spec, cacheMiB);
+  const tunedWeights = tunedBlocks > 0 ? foldTunedWeights(full, tunedBlocks) : new Map<string, tf.Tensor>();
+  return new MobileNetV2Stem(body, full, spec, cacheMiB, tunedWeights);
+}
+
+/**
+ * The last `n` blocks' and `Conv_1`'s convolutions with their inference batch norms folded in (w·γ/√(σ²+ε),
+ * β − μ·γ/√(σ²+ε)), named as `MobileNetV2Top` names its parameters: pointwise kernels [Cin, Cout], depthwise [3, 3, C].
+ */
+function foldTunedWeights(full: tfl.LayersModel, n: number): Map<string, tf.Tensor> {
+  const weights = new Map<string, tf.Tensor>();
+  const fold = (name: string, conv: string, bn: string, depthwise: boolean): void => {
+    const [kernel] = full.getLayer(conv).getWeights();
+    const [gamma, beta, mean, variance] = full.getLayer(bn).getWeights();
+    const epsilon = (full.getLayer(bn).getConfig() as { epsilon: number }).epsilon;
+    const [weight, bias] = tf.tidy(() => {
+      const scale = tf.div(gamma!, tf.sqrt(tf.add(variance!, epsilon))); // [Cout]
+      const [kh, kw, cin, cout] = kernel!.shape as [number, number, number, number];
+      const folded = depthwise ? tf.reshape(tf.mul(kernel!, tf.reshape(scale, [1, 1, -1, 1])), [kh, kw, cin]) : tf.reshape(tf.mul(kernel!, scale), [cin, cout]);
+      return [folded, tf.sub(beta!, tf.mul(mean!, scale))];
+    });
+    weights.set(`${name}Weight`, weight);
+    weights.set(`${name}Bias`, bias);
+  };
+  for (let block = 17 - n; block <= 16; block++) {
+    fold(`block${block}.expand`, `block_${block}_expand`, `block_${block}_expand_BN`, false);
+    fold(`block${block}.depthwise`, `block_${block}_depthwise`, `block_${block}_depthwise_BN`, true);
+    fold(`block${block}.project`, `block_${block}_project`, `block_${block}_project_BN`, false);
+  }
+  fold('conv1', 'Conv_1', 'Conv_1_bn', false);
+  return weights;
 }
 
 class MobileNetV2Stem implements VisionStem {
@@ -53,6 +87,7 @@ class MobileNetV2Stem implements VisionStem {
     private readonly full: tfl.LayersModel,
     readonly spec: VisionStemSpec,
     cacheMiB: number,
+    readonly tunedWeights: ReadonlyMap<string, tf.Tensor>,
   ) {
     this.maxCachedFloats = Math.floor((cacheMiB * 2 ** 20) / 4);
   }
@@ -62,7 +97,8 @@ class MobileNetV2Stem implements VisionStem {
     const S = this.spec.inputSize;
     if (H !== S || W !== S || (C !== 1 && C !== 3)) throw new ShapeMismatchError('vision stem (images)', ['B', S, S, '1 or 3'], images.shape);
     const g = S / this.spec.stride;
-    const featureSize = g * g * this.spec.channels;
+    const channels = (this.body.outputs[0]!.shape as number[])[3]!; // the frozen part's
+    const featureSize = g * g * channels;
     return withoutTape(() => {
       const pixels = images.dataSync() as Float32Array;
       const imageSize = H * W * C;
@@ -95,7 +131,7 @@ class MobileNetV2Stem implements VisionStem {
           this.remember(keys[b]!, row);
         });
       }
-      return tf.tensor4d(out, [B, g, g, this.spec.channels]);
+      return tf.tensor4d(out, [B, g, g, channels]);
     });
   }
 
@@ -105,6 +141,7 @@ class MobileNetV2Stem implements VisionStem {
 
   dispose(): void {
     this.full.dispose();
+    for (const weight of this.tunedWeights.values()) weight.dispose();
     this.cache.clear();
     this.cachedFloats = 0;
   }

@@ -112,6 +112,83 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
     model.dispose();
   }, 120_000);
 
+  describe('with its last blocks tuned (tunedBlocks)', () => {
+    const frozen: VisionStemConfig = { kind: 'mobilenet-v2' };
+    const tuned: VisionStemConfig = { kind: 'mobilenet-v2', tunedBlocks: 2 };
+    const withStem = (vision: VisionStemConfig): UmdModelConfig => ({ ...config, vision: { ...config.vision, stem: vision } });
+
+    beforeAll(async () => {
+      await loadVisionStem(frozen);
+      await loadVisionStem(tuned);
+    }, 120_000);
+
+    it('checks the count and the layer, and needs the stem loaded before the model is built', () => {
+      expect(() => visionStemSpec({ kind: 'mobilenet-v2', tunedBlocks: 4 })).toThrow(/vision.stem.tunedBlocks/);
+      expect(() => visionStemSpec({ kind: 'mobilenet-v2', tunedBlocks: 1.5 })).toThrow(InvalidConfigError);
+      expect(() => visionStemSpec({ kind: 'mobilenet-v2', layer: 'block_16_project_BN', tunedBlocks: 1 })).toThrow(/only layer with tunedBlocks/);
+      expect(visionStemSpec(tuned)).toEqual(visionStemSpec(frozen));
+      expect(() => new UmdModel(withStem({ kind: 'mobilenet-v2', tunedBlocks: 3 }), new SeededRandom(0))).toThrow(/await loadVisionStem/);
+    });
+
+    it('starts from the ImageNet weights: the same tokens as the frozen stem, from a smaller cached map', () => {
+      const x = images();
+      const a = new UmdModel(withStem(frozen), new SeededRandom(1));
+      const b = new UmdModel(withStem(tuned), new SeededRandom(1));
+      const cached = loadedVisionStem(tuned).extract(x);
+      expect(cached.shape).toEqual([2, 7, 7, 160]); // block_14_add: blocks 15 and 16 are tuned
+      const [reference, folded] = [a.vision.patchTokens(x), b.vision.patchTokens(x)];
+      expect(folded.shape).toEqual([2, 49, 1280]);
+      const error = tf.tidy(() => tf.max(tf.abs(tf.sub(reference, folded))).dataSync()[0]!);
+      const scale = tf.tidy(() => tf.max(tf.abs(reference)).dataSync()[0]!);
+      expect(scale).toBeGreaterThan(0.5);
+      expect(error).toBeLessThan(1e-3 * scale); // batch norms folded exactly, up to float32 rounding
+      expect(
+        b
+          .parameters()
+          .filter((parameter) => parameter.name.startsWith('vision.stemTop.'))
+          .map((parameter) => parameter.name),
+      ).toEqual([
+        'vision.stemTop.conv1Weight',
+        'vision.stemTop.conv1Bias',
+        ...[15, 16].flatMap((block) =>
+          ['expandWeight', 'expandBias', 'depthwiseWeight', 'depthwiseBias', 'projectWeight', 'projectBias'].map(
+            (name) => `vision.stemTop.block${block}.${name}`,
+          ),
+        ),
+      ]);
+      tf.dispose([x, cached, reference, folded]);
+      a.dispose();
+      b.dispose();
+    }, 120_000);
+
+    it('takes gradients into the tuned blocks and not into the frozen part, without leaking', async () => {
+      const model = new UmdModel(withStem(tuned), new SeededRandom(3));
+      const x = images();
+      const tokenIds = tf.tensor2d(
+        [
+          [101, 2054, 102],
+          [101, 2003, 102],
+        ],
+        [2, 3],
+        'int32',
+      );
+      model.forward({ images: x, tokenIds }).fusion.pooled.dispose(); // warm the cache
+      await expectNoTensorLeak(() => {
+        const { value, grads } = valueAndGrads(() => tf.mean(tf.square(model.forward({ images: x, tokenIds }).fusion.pooled)) as tf.Scalar, model.parameters());
+        for (const name of ['vision.stemTop.block15.expandWeight', 'vision.stemTop.block16.depthwiseWeight', 'vision.stemTop.conv1Bias']) {
+          expect(
+            tf.tidy(() => tf.sum(tf.abs(grads[name]!)).dataSync()[0]),
+            name,
+          ).toBeGreaterThan(0);
+        }
+        expect(grads['vision.stemTop.block15.depthwiseWeight']?.shape).toEqual([3, 3, 960]);
+        tf.dispose([value, grads]);
+      });
+      tf.dispose([x, tokenIds]);
+      model.dispose();
+    }, 120_000);
+  });
+
   it('hashes image contents, not positions', () => {
     const values = Float32Array.from({ length: 12 }, (_, i) => i % 6);
     expect(hashFloats(values, 0, 6)).toBe(hashFloats(values, 6, 6));

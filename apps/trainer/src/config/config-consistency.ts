@@ -101,7 +101,12 @@ function modelIssues(config: PipelineConfig): ConfigIssue[] {
   if (imageSize % patchSize !== 0) {
     issues.push({ path: 'model.overrides.vision.imageSize', message: `expected a multiple of the patch size ${patchSize}, got ${imageSize}` });
   }
-  if (overrides.stem) {
+  if (overrides.stem?.tunedBlocks && (overrides.stem.layer ?? 'out_relu') !== 'out_relu') {
+    issues.push({
+      path: 'model.overrides.vision.stem.layer',
+      message: `expected out_relu (or none) with tunedBlocks ${overrides.stem.tunedBlocks}, got ${overrides.stem.layer}`,
+    });
+  } else if (overrides.stem) {
     const spec = visionStemSpec(overrides.stem);
     const stem = `vision.stem ${overrides.stem.kind} (${overrides.stem.layer ?? 'out_relu'})`;
     const got = (key: 'imageSize' | 'patchSize' | 'channels', value: number): string =>

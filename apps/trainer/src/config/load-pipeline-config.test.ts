@@ -205,6 +205,17 @@ describe('parsePipelineConfig: the knobs', () => {
       'model.overrides.vision.patchSize: expected 16 with vision.stem mobilenet-v2 (block_13_expand_relu): one token per 16 px feature cell; got 32',
     ]);
     expect(() => parsePipelineConfig({ name: 'x', model: { overrides: { vision: block13(16) } } })).not.toThrow();
+    const tuned = (stem: object) => ({ imageSize: 224, patchSize: 32, channels: 3, stem: { kind: 'mobilenet-v2', ...stem } });
+    expect(issuesOf({ model: { overrides: { vision: tuned({ layer: 'block_13_expand_relu', tunedBlocks: 1 }) } } })).toEqual([
+      'model.overrides.vision.stem.layer: expected out_relu (or none) with tunedBlocks 1, got block_13_expand_relu',
+    ]);
+    expect(issuesOf({ model: { overrides: { vision: tuned({ tunedBlocks: 4 }) } } })).toEqual([
+      expect.stringMatching(/^model\.overrides\.vision\.stem\.tunedBlocks: /),
+    ]);
+    expect(parsePipelineConfig({ name: 'x', model: { overrides: { vision: tuned({ tunedBlocks: 2 }) } } }).model.overrides.vision.stem).toEqual({
+      kind: 'mobilenet-v2',
+      tunedBlocks: 2,
+    });
   });
 
   it('checks the MR-Pretrain overrides together, against the model', () => {

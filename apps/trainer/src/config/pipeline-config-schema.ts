@@ -1,5 +1,5 @@
 import { defaultMaxInputPixels } from '@umd/data';
-import { mobileNetV2Layers, type MobileNetV2Layer } from '@umd/encoders';
+import { maxTunedBlocks, mobileNetV2Layers, type MobileNetV2Layer } from '@umd/encoders';
 import { strategyKinds } from '@umd/gm-coord';
 import { mrPretrainPresets } from '@umd/mr-pretrain';
 import { defaultFinetuneMultipliers } from '@umd/tasks';
@@ -40,10 +40,20 @@ const visionStem = z
       .enum(stemLayers)
       .optional()
       .describe(`the feature map that becomes the tokens (default \`out_relu\`): ${stemLayers.map(describeStemLayer).join('; ')}`),
+    tunedBlocks: z
+      .number()
+      .int()
+      .min(0)
+      .max(maxTunedBlocks)
+      .optional()
+      .describe(
+        `how many of MobileNetV2's last blocks (16, 15, 14) are tuned with the model, with its final 1×1 convolution (default 0: the whole stem frozen; up to ${maxTunedBlocks}; only with \`layer: out_relu\`). ` +
+          'They start from the ImageNet weights (batch norms folded in) and train at the encoders’ learning rate; the frozen part’s 7×7×160 map is cached instead',
+      ),
   })
   .optional()
   .describe(
-    'a frozen pre-trained convolutional stem whose feature map replaces the pixel patches as tokens (patches stay maskable); ' +
+    'a pre-trained convolutional stem (frozen, or its last blocks tuned) whose feature map replaces the pixel patches as tokens (patches stay maskable); ' +
       'needs `imageSize: 224`, `patchSize` = the layer’s stride and `channels: 3`',
   );
 
