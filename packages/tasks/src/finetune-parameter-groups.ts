@@ -7,6 +7,8 @@ export interface FinetuneMultipliers {
   readonly encoders?: number;
   /** `vision.*` only, overriding `encoders` (e.g. a lower rate on a small image set that the image stream memorises). */
   readonly vision?: number;
+  /** `vision.stemTop.*` only (the tuned blocks of a pre-trained stem, `vision.stem.tunedBlocks`), overriding `vision`. */
+  readonly stem?: number;
   /** `text.*` only, overriding `encoders`. */
   readonly text?: number;
   /** `text.embeddings.word` only, overriding `text` (e.g. 0: keep word vectors as they were loaded). */
@@ -27,14 +29,15 @@ export const defaultFinetuneMultipliers = { encoders: 1, fusion: 5, heads: 50 } 
  * pre-trained encoders, as in M3AE. Pass them as `new AdamW(model.parameters(), { learningRate, groups })`; the
  * optimizer's rate is the encoders' base rate times `encoders`.
  *
- * @returns groups for `heads.`, `fusion.`, `vision.`, `text.embeddings.word` and `text.` (only prefixes some parameter of
+ * @returns groups for `heads.`, `fusion.`, `vision.stemTop.`, `vision.`, `text.embeddings.word` and `text.` (only prefixes some parameter of
  *   `model` has; the first matching prefix wins)
  * @throws InvalidConfigError for a multiplier that is not a finite number ≥ 0
  */
 export function finetuneParameterGroups(model: UmdModel, multipliers: FinetuneMultipliers = {}): AdamWParameterGroup[] {
   const merged = { ...defaultFinetuneMultipliers, ...multipliers };
   const text = merged.text ?? merged.encoders;
-  const resolved = { ...merged, vision: merged.vision ?? merged.encoders, text, wordEmbeddings: merged.wordEmbeddings ?? text };
+  const vision = merged.vision ?? merged.encoders;
+  const resolved = { ...merged, vision, stem: merged.stem ?? vision, text, wordEmbeddings: merged.wordEmbeddings ?? text };
   for (const [key, value] of Object.entries(resolved)) {
     if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw new InvalidConfigError(`multipliers.${key}`, value, 'a finite number ≥ 0');
   }
@@ -42,6 +45,7 @@ export function finetuneParameterGroups(model: UmdModel, multipliers: FinetuneMu
   const groups: AdamWParameterGroup[] = [
     { prefix: 'heads.', learningRateMultiplier: resolved.heads },
     { prefix: 'fusion.', learningRateMultiplier: resolved.fusion },
+    { prefix: 'vision.stemTop.', learningRateMultiplier: resolved.stem },
     { prefix: 'vision.', learningRateMultiplier: resolved.vision },
     { prefix: 'text.embeddings.word', learningRateMultiplier: resolved.wordEmbeddings },
     { prefix: 'text.', learningRateMultiplier: resolved.text },

@@ -317,6 +317,9 @@ const finetuneSchema = z
         fusion: z.number().min(0).default(defaultFinetuneMultipliers.fusion).describe('× learningRate for `fusion.` parameters'),
         heads: z.number().min(0).default(defaultFinetuneMultipliers.heads).describe('× learningRate for the new task head (`heads.`)'),
         vision: nonNegative().optional().describe('× learningRate for `vision.` parameters, instead of `encoders`'),
+        stem: nonNegative()
+          .optional()
+          .describe('× learningRate for the tuned blocks of the vision stem (`vision.stemTop.`, with `vision.stem.tunedBlocks`), instead of `vision`'),
         text: nonNegative().optional().describe('× learningRate for `text.` parameters, instead of `encoders`'),
         wordEmbeddings: nonNegative()
           .optional()
