@@ -2,7 +2,9 @@
  * Encoder workloads on the chosen backend: forward and forward+backward (+AdamW) per batch for the `tiny` and `small`
  * presets, and a proxy of one MR pre-training step for `tiny` (student on 25% visible patches and 15%-masked text
  * with backward; an unmasked teacher forward; an MLM projection of the masked tokens onto the tied word embeddings;
- * a linear pixel head). One JSON line per workload.
+ * a linear pixel head), and the ready recipes' tuning step (`tiny` on the MobileNetV2 stem at 224 px, batch 32, the
+ * stem's features cached) with the whole stem frozen and with its last 1–3 blocks tuned (`stem-tuned-0` … `-3`).
+ * One JSON line per workload.
  *
  *   pnpm --filter @umd/encoders bench [--backend wasm] [--runs 5] [--only tiny-forward,…]
  */
@@ -11,7 +13,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, initRuntime, Linear, SeededRandom, valueAndGrads, type BackendName } from '@umd/core';
 
-import { encoderPresets, UmdModel, type UmdModelConfig } from '@umd/encoders';
+import { encoderPresets, loadVisionStem, maxTunedBlocks, UmdModel, type UmdModelConfig } from '@umd/encoders';
 
 const { values: args } = parseArgs({
   options: { backend: { type: 'string', default: 'wasm' }, runs: { type: 'string', default: '5' }, only: { type: 'string' } },
@@ -115,6 +117,40 @@ for (const preset of ['tiny', 'small'] as const) {
     pixelHead.dispose();
     proxyOptimizer.dispose();
   }
+  optimizer.dispose();
+  model.dispose();
+  tf.dispose(data);
+}
+
+for (let tunedBlocks = 0; tunedBlocks <= maxTunedBlocks; tunedBlocks++) {
+  const workload = `stem-tuned-${tunedBlocks}`;
+  if (only && !only.includes(workload)) continue;
+  const stem = { kind: 'mobilenet-v2', tunedBlocks } as const;
+  const config: UmdModelConfig = {
+    ...encoderPresets.tiny,
+    vision: { ...encoderPresets.tiny.vision, imageSize: 224, patchSize: 32, channels: 3, stem },
+  };
+  await loadVisionStem(stem);
+  const random = new SeededRandom(0);
+  const model = new UmdModel(config, random);
+  const optimizer = new AdamW(model.parameters(), { learningRate: 1e-4 });
+  const data = inputs(config, 32, random);
+  const step = (): tf.Tensor =>
+    tf.tidy(() => {
+      const { value, grads } = valueAndGrads(() => tf.mean(tf.square(model.forward(data).fusion.pooled)), model.parameters());
+      optimizer.applyGradients(grads);
+      return value;
+    });
+  const base = {
+    preset: 'tiny',
+    stem: 'mobilenet-v2',
+    tunedBlocks,
+    batch: 32,
+    parameters: model.parameterCount(),
+    backend: runtime.backend,
+    threads: runtime.threads,
+  };
+  console.log(JSON.stringify({ workload, ...base, ...time(step) })); // the warm-up steps fill the stem's feature cache
   optimizer.dispose();
   model.dispose();
   tf.dispose(data);
