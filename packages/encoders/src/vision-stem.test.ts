@@ -30,6 +30,18 @@ function images(): tf.Tensor4D {
   return tf.tensor4d(data, [2, 224, 224, 3]);
 }
 
+/** Two short WordPiece sequences [2, 3] to pair with {@link images}. */
+function questionIds(): tf.Tensor2D {
+  return tf.tensor2d(
+    [
+      [101, 2054, 102],
+      [101, 2003, 102],
+    ],
+    [2, 3],
+    'int32',
+  );
+}
+
 describe('vision stem (MobileNetV2 from nsfwjs)', () => {
   beforeAll(async () => {
     await initRuntime({ backend: 'cpu' });
@@ -48,14 +60,7 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
     const other: UmdModelConfig = { ...config, vision: { ...config.vision, stem: { kind: 'mobilenet-v2', layer: 'out_relu' } } };
     const model = new UmdModel(other, new SeededRandom(0));
     const x = images();
-    const tokenIds = tf.tensor2d(
-      [
-        [101, 2054, 102],
-        [101, 2003, 102],
-      ],
-      [2, 3],
-      'int32',
-    );
+    const tokenIds = questionIds();
     let error: unknown;
     try {
       model.forward({ images: x, tokenIds });
@@ -89,14 +94,7 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
   it('trains the ViT on top while the stem stays frozen (no gradient, no tape memory, no leak)', async () => {
     const model = new UmdModel(config, new SeededRandom(3));
     const x = images();
-    const tokenIds = tf.tensor2d(
-      [
-        [101, 2054, 102],
-        [101, 2003, 102],
-      ],
-      [2, 3],
-      'int32',
-    );
+    const tokenIds = questionIds();
     model.forward({ images: x, tokenIds }).fusion.pooled.dispose(); // warm the cache and the sin-cos table
     await expectNoTensorLeak(() => {
       const { value, grads } = valueAndGrads(() => {
@@ -164,14 +162,7 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
     it('takes gradients into the tuned blocks and not into the frozen part, without leaking', async () => {
       const model = new UmdModel(withStem(tuned), new SeededRandom(3));
       const x = images();
-      const tokenIds = tf.tensor2d(
-        [
-          [101, 2054, 102],
-          [101, 2003, 102],
-        ],
-        [2, 3],
-        'int32',
-      );
+      const tokenIds = questionIds();
       model.forward({ images: x, tokenIds }).fusion.pooled.dispose(); // warm the cache
       await expectNoTensorLeak(() => {
         const { value, grads } = valueAndGrads(() => tf.mean(tf.square(model.forward({ images: x, tokenIds }).fusion.pooled)) as tf.Scalar, model.parameters());
