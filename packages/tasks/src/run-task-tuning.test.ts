@@ -285,6 +285,7 @@ describe('runTaskTuning (phantom, micro model)', () => {
   it('validates its options', async () => {
     const outDir = path.join(root, 'invalid');
     await expect(runTaskTuning(vqaOptions(outDir, { labelSmoothing: 1 }))).rejects.toThrow(/labelSmoothing/);
+    await expect(runTaskTuning(vqaOptions(outDir, { augmentViews: 4 }))).rejects.toThrow(/augmentViews.*random-resized/); // centre crop
     const captionSplits = phantomSplits('caption', { train: 8, validate: 2 });
     await expect(
       runTaskTuning({

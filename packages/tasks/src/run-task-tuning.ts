@@ -112,6 +112,12 @@ export interface RunTaskTuningOptions {
   readonly blindImage?: boolean;
   /** Image pipeline settings besides size and channels (from the model). Normalisation: the checkpoint's when it has one. */
   readonly image?: Omit<ImagePipelineConfig, 'size' | 'channels'>;
+  /**
+   * With `image.crop` random-resized: draw this many fixed crops per training image once and show crop e mod n in
+   * epoch e (see `createTaskCollate`), so a vision stem's feature cache serves every epoch after the first n.
+   * Default: a fresh crop at every load.
+   */
+  readonly augmentViews?: number;
   /** Also evaluate every this many steps (validation runs after every epoch and after the last step anyway). */
   readonly evaluateEvery?: number;
   /** Batch size of evaluation. Default 2 × batchSize. */
@@ -307,7 +313,13 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       batchSize,
       seed,
       dropLast: true, // full batches: retrieval draws in-batch negatives, and step times stay comparable
-      collate: createTaskCollate<TaskSample>({ pipeline, tokenizer, maxLength, blindImage: options.blindImage ?? false }),
+      collate: createTaskCollate<TaskSample>({
+        pipeline,
+        tokenizer,
+        maxLength,
+        blindImage: options.blindImage ?? false,
+        ...(options.augmentViews === undefined ? {} : { augmentViews: { count: options.augmentViews, seed } }),
+      }),
     });
     const stepsPerEpoch = loader.batchesPerEpoch;
     const totalSteps = options.steps ?? options.epochs! * stepsPerEpoch;
@@ -493,6 +505,11 @@ function validateOptions(options: RunTaskTuningOptions): void {
   if (fraction !== undefined && !(fraction >= 0 && fraction <= 1)) throw new InvalidConfigError('learningRate.warmupFraction', fraction, 'a number in [0, 1]');
   if (options.evaluateEvery !== undefined && !(Number.isInteger(options.evaluateEvery) && options.evaluateEvery >= 1)) {
     throw new InvalidConfigError('evaluateEvery', options.evaluateEvery, 'an integer ≥ 1');
+  }
+  const views = options.augmentViews;
+  if (views !== undefined && !(Number.isInteger(views) && views >= 1)) throw new InvalidConfigError('augmentViews', views, 'an integer ≥ 1 (crops per image)');
+  if (views !== undefined && options.image?.crop?.kind !== 'random-resized') {
+    throw new InvalidConfigError('augmentViews', views, "absent unless image.crop is 'random-resized' (a centre crop has one view)");
   }
   const smoothing = options.labelSmoothing;
   if (smoothing !== undefined && !(smoothing >= 0 && smoothing < 1)) throw new InvalidConfigError('labelSmoothing', smoothing, 'a number in [0, 1) (0 = none)');

@@ -1,4 +1,5 @@
-import { loadImageBatch, sampleText, type CollateContext, type ImagePipeline, type ShapedArray, type WordPieceTokenizer } from '@umd/data';
+import { InvalidConfigError, SeededRandom } from '@umd/core';
+import { loadImageBatch, sampleText, type CollateContext, type ImagePipeline, type RandomSource, type ShapedArray, type WordPieceTokenizer } from '@umd/data';
 
 import type { TaskSample } from './task-samples.js';
 
@@ -23,24 +24,40 @@ export interface TaskCollateOptions {
   readonly maxLength: number;
   /** Never load the images: every one is zeros ("question-only" / "caption-only" floor). */
   readonly blindImage?: boolean;
+  /**
+   * A fixed set of random crops per image: epoch e shows view e mod `count` of each image, drawn from (`seed`, image
+   * id, view) — the same box for every sample of that image (every question of a VQA image) and in every cycle. A
+   * finite set of crops is what lets a vision stem's feature cache (keyed by the crop's pixels) serve them after the
+   * first `count` epochs. Without it, each load draws a fresh crop from the context's randoms.
+   */
+  readonly augmentViews?: { readonly count: number; readonly seed: number };
 }
 
 /**
  * A collate function for `@umd/data`'s BatchLoader: loads the images through `pipeline` (random crops seeded per
- * sample from the context; none at all when `blindImage`) and tokenises the question, caption or text.
+ * sample from the context, or one of `augmentViews.count` fixed crops per image; none at all when `blindImage`) and
+ * tokenises the question, caption or text.
  */
 export function createTaskCollate<S extends TaskSample>(
   options: TaskCollateOptions,
 ): (samples: readonly S[], context?: CollateContext) => Promise<TaskSampleBatch<S>> {
-  const { pipeline, tokenizer, maxLength, blindImage = false } = options;
+  const { pipeline, tokenizer, maxLength, blindImage = false, augmentViews } = options;
+  if (augmentViews && !(Number.isInteger(augmentViews.count) && augmentViews.count >= 1)) {
+    throw new InvalidConfigError('augmentViews.count', augmentViews.count, 'a positive integer (crops per image)');
+  }
   const [H, W, C] = pipeline.outputShape;
+  const randomsOf = (samples: readonly S[], context: CollateContext): readonly RandomSource[] => {
+    if (!augmentViews) return context.randoms;
+    const view = context.epoch % augmentViews.count;
+    return samples.map((sample) => new SeededRandom(`umd-task-collate:view:${augmentViews.seed}:${sample.imageId}:${view}`));
+  };
   return async (samples, context) => {
     const images = blindImage
       ? { data: new Float32Array(samples.length * H * W * C), shape: [samples.length, H, W, C] }
       : await loadImageBatch(
           pipeline,
           samples.map((sample) => sample.image),
-          context ? { randoms: context.randoms } : {},
+          context ? { randoms: randomsOf(samples, context) } : {},
         );
     const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(samples.map(sampleText), { maxLength });
     return { samples, images, inputIds, attentionMask, wordIds };

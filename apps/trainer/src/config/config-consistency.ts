@@ -77,6 +77,9 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
       if (augment[key] === undefined) continue;
       issues.push({ path: `finetune.augment.${key}`, message: "only with crop: 'random-resized' (a centre crop has no range to draw from)" });
     }
+    if (augment.views !== undefined) {
+      issues.push({ path: 'finetune.augment.views', message: "only with crop: 'random-resized' (a centre crop is one view)" });
+    }
   }
   if (retrieval && config.calibrate.regularizer.enabled && config.stages.includes('calibrate')) {
     issues.push({

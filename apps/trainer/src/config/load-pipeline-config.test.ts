@@ -238,9 +238,10 @@ describe('parsePipelineConfig: the knobs', () => {
     expect(issuesOf({ finetune: { warmupSteps: 10, warmupFraction: 0.1 } })).toEqual([
       'finetune.warmupSteps: give `warmupSteps` or `warmupFraction`, not both, got 10',
     ]);
-    expect(issuesOf({ finetune: { augment: { crop: 'centre', scale: [0.5, 1], ratio: [1, 1] } } })).toEqual([
+    expect(issuesOf({ finetune: { augment: { crop: 'centre', scale: [0.5, 1], ratio: [1, 1], views: 4 } } })).toEqual([
       "finetune.augment.scale: only with crop: 'random-resized' (a centre crop has no range to draw from)",
       "finetune.augment.ratio: only with crop: 'random-resized' (a centre crop has no range to draw from)",
+      "finetune.augment.views: only with crop: 'random-resized' (a centre crop is one view)",
     ]);
     expect(issuesOf({ finetune: { gmCoord: { warmupSteps: 20, stopStep: 10 } } })).toEqual([
       'finetune.gmCoord.stopStep: expected a step ≥ warmupSteps (20), got 10',

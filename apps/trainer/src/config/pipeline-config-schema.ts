@@ -408,10 +408,15 @@ const finetuneSchema = z
         ratio: range(positive)
           .optional()
           .describe('[lo, hi]: the box’s aspect ratio, width / height, drawn log-uniformly (default [0.75, 1.333]; only with `random-resized`)'),
+        views: positiveInt()
+          .optional()
+          .describe(
+            'a fixed set of this many crops per training image, drawn once from the seed: epoch e shows crop e mod views (every question of an image the same one), so the stem’s feature cache serves every epoch after the first `views` (default: a fresh crop at every load; only with `random-resized`)',
+          ),
       })
       .optional()
       .describe(
-        'training-image augmentation (validation and test always use centre crops; never a horizontal flip: questions ask about sides). With a frozen stem every crop recomputes it: MedPix tuning took 40 min instead of 15',
+        'training-image augmentation (validation and test always use centre crops; never a horizontal flip: questions ask about sides). With a stem every fresh crop recomputes it (MedPix tuning took 40 min instead of 15): `views` bounds that to the first `views` epochs',
       ),
     gmCoord: z
       .strictObject({

@@ -23,13 +23,14 @@ export type TaskTuningSettings = Pick<
   | 'attributes'
   | 'topK'
   | 'image'
+  | 'augmentViews'
 >;
 
 /**
  * The `runTaskTuning` options of a `finetune` section: batch size, epochs, the learning rate (base, per-group
  * multipliers, warm-up, decay, final rate, weight decay), GM-Coord with every coordinator option when enabled, the
  * blind-image floor, pooling, head width, extra validation passes, label smoothing, patch dropout, class balance, weight averaging, the retrieval losses and re-ranking, attribute targets, and the training images' crop
- * (`augment`) on top of `image` (the stage's shared pipeline settings). Keys the section leaves out are left out, so
+ * and its fixed views (`augment`) on top of `image` (the stage's shared pipeline settings). Keys the section leaves out are left out, so
  * the library's defaults apply and a config without them runs as it did before they existed.
  */
 export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: Omit<ImagePipelineConfig, 'size' | 'channels'>): TaskTuningSettings {
@@ -53,6 +54,7 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
     ...(finetune.retrieval ? { retrieval: retrievalOf(finetune.retrieval) } : {}),
     ...(finetune.attributes ? { attributes: withoutUndefined({ fields: finetune.attributes.fields, weight: finetune.attributes.weight }) } : {}),
     image: { ...image, ...(crop ? { crop } : {}) },
+    ...(finetune.augment?.views === undefined ? {} : { augmentViews: finetune.augment.views }),
   };
 }
 

@@ -60,7 +60,7 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       tuning.imageTokenDrop ? `patch dropout ${tuning.imageTokenDrop}` : '',
       tuning.classBalance ? `class balance ${tuning.classBalance}` : '',
       tuning.weightAverage ? `weight average ${tuning.weightAverage.decay}` : '',
-      tuning.image?.crop?.kind === 'random-resized' ? 'random-resized crops' : '',
+      tuning.image?.crop?.kind === 'random-resized' ? `random-resized crops${tuning.augmentViews ? ` (${tuning.augmentViews} per image)` : ''}` : '',
     ].filter((extra) => extra !== '');
     progress.log(
       `[finetune] ${data.task.kind} on ${data.train.length} training / ${data.validation.length} validation samples, from ${source.start}` +
