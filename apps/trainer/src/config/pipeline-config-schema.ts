@@ -344,7 +344,7 @@ const finetuneSchema = z
       .lt(1)
       .optional()
       .describe(
-        'patch dropout: the share of image tokens each training sample leaves out, drawn afresh every step; validation and test see every token (default 0; VQA and classification, not retrieval; works with the stem’s feature cache, unlike `augment`)',
+        'patch dropout: the share of image tokens each training sample leaves out, drawn afresh every step; validation and test see every token (default 0; VQA and classification, not retrieval; works with the stem’s feature cache, as `augment` does only with `views`)',
       ),
     classBalance: z
       .number()
