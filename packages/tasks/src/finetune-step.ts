@@ -142,6 +142,10 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
           : softmaxCrossEntropy(logits, { classes: targets! }, options.labelSmoothing ? { smoothing: options.labelSmoothing } : {});
         add(task.kind, loss, 1);
         if (tuning.heads.attributes) add('attributes', tuning.heads.attributes.loss([out.fusion.pooled], batch.attributes), tuning.attributes.weight);
+        if (tuning.heads.imageAttributes) {
+          const image = tf.mean(out.vision, 1) as tf.Tensor2D; // [B, Dv]: the image stream alone
+          add('imageAttributes', tuning.heads.imageAttributes.loss([image], batch.attributes), tuning.attributes.weight);
+        }
       }
       const extra = auxiliary?.compute(batch, step);
       if (extra) add(auxiliary!.name, extra, 1);

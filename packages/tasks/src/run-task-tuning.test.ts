@@ -195,6 +195,45 @@ describe('runTaskTuning (phantom, micro model)', () => {
     ).rejects.toThrow(/at least 2 values among the training samples/);
   });
 
+  it('VQA with attribute heads on the image stream too: a second term, stored, rebuilt by evaluation, left out of bundles', async () => {
+    const organs = ['liver', 'lung', 'liver', 'heart'];
+    const withAttributes = (samples: typeof vqa.train) => samples.map((sample, i) => ({ ...sample, attributes: { organ: organs[i % 4]! } }));
+    const options = vqaOptions(path.join(root, 'vqa-image-attributes'), {
+      train: withAttributes(vqa.train),
+      epochs: 1,
+      attributes: { fields: ['organ'], imageHeads: true },
+    });
+    const run = await runTaskTuning(options);
+    const first = (await readLines(run.metricsPath))[0]! as Record<string, number>;
+    expect(first['imageAttributes']).toBeGreaterThan(0); // a cross-entropy over 3 classes
+    expect(first['imageAttributes']).not.toBe(first['attributes']);
+    const checkpoint = await readCheckpoint(run.bestCheckpoint!);
+    expect((checkpoint.metadata.config as { attributes: unknown }).attributes).toEqual({
+      fields: ['organ'],
+      weight: 1,
+      classes: { organ: ['heart', 'liver', 'lung'] },
+      imageHeads: true,
+    });
+    expect(Object.keys(checkpoint.weights).filter((name) => name.startsWith('heads.imageAttributes.'))).toHaveLength(2); // W, b
+    const again = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: vqa.validate, tokenizer, batchSize: 16 });
+    expect(again.metric).toBe(run.best!.metric);
+    const bundleDir = path.join(root, 'vqa-image-attributes-bundle');
+    await exportModelBundle({ checkpoint: run.bestCheckpoint!, tokenizer, to: bundleDir, card: { title: 'test' } });
+    const bundled = Object.keys((await readCheckpoint(path.join(bundleDir, 'model.safetensors'))).weights);
+    expect(bundled.some((name) => name.startsWith('heads.imageAttributes.') || name.startsWith('heads.attributes.'))).toBe(false);
+    (await loadModelBundle(bundleDir)).dispose();
+    // Retrieval refuses it: its heads already read the image embedding.
+    const captions = phantomSplits('caption', { train: 8, validate: 4 });
+    await expect(
+      runTaskTuning(
+        retrievalOptions(captions, 'retrieval-image-attributes', {
+          steps: 1,
+          attributes: { fields: ['Type'], classes: { Type: ['CT', 'MR'] }, imageHeads: true },
+        }),
+      ),
+    ).rejects.toThrow(/imageHeads/);
+  });
+
   /**
    * One tuning step with `option` beside one plain step (run once, shared by the tests below): the option's checkpoint
    * config, the plain one's, and the first step's VQA loss of each (the same model and batch, so they differ only by it).

@@ -23,6 +23,11 @@ export interface TaskHeads {
    * or on the pooled pair (VQA, classification).
    */
   readonly attributes?: AttributeHeads;
+  /**
+   * `heads.imageAttributes`: the same fields predicted from the image encoder's mean-pooled tokens alone (with
+   * `attributes.imageHeads`; VQA and classification), so the image stream learns them without the text.
+   */
+  readonly imageAttributes?: AttributeHeads;
 }
 
 /** Retrieval settings: the losses that train the two stages and how negatives are drawn. */
@@ -65,7 +70,17 @@ export interface AttributeTargetOptions {
    * (evaluation, resume) reads it from the stored config, so the head's shape never depends on other data.
    */
   readonly classes?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * VQA and classification: also predict every field from the image encoder's tokens alone (their mean, through a
+   * second set of heads, `heads.imageAttributes`), added to the attribute term with the same weight. The pooled pair
+   * can lean on the text and let the image stream idle; this term asks the image stream itself for the attributes.
+   * Retrieval refuses it (its heads already read the image embedding). Default false.
+   */
+  readonly imageHeads?: boolean;
 }
+
+/** {@link AttributeTargetOptions} with every default filled in (`imageHeads` present only when true). */
+export type ResolvedAttributeTargets = Required<Omit<AttributeTargetOptions, 'imageHeads'>> & { readonly imageHeads?: true };
 
 /** Options of {@link createTaskTuning}. */
 export interface TaskTuningOptions {
@@ -100,7 +115,7 @@ export interface TaskTuning {
   /** The resolved retrieval settings (defaults filled in; unused by the other tasks). */
   readonly retrieval: Required<RetrievalTuningOptions>;
   /** The resolved attribute targets (`fields` empty: none). */
-  readonly attributes: Required<AttributeTargetOptions>;
+  readonly attributes: ResolvedAttributeTargets;
   /** How `fusion.pooled` is formed in every forward pass of the tuning. */
   readonly pooling: FusionPooling;
 }
@@ -125,6 +140,9 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
     return model.heads.register<M>(name, head);
   };
   if (task.kind === 'retrieval') {
+    if (attributes.imageHeads) {
+      throw new InvalidConfigError('attributes.imageHeads', true, 'false for retrieval (its attribute heads already read the image embedding)');
+    }
     if (retrieval.attributeAgreement > 0 && attributes.fields.length === 0) {
       throw new InvalidConfigError('retrieval.attributeAgreement', retrieval.attributeAgreement, '0 without attribute targets (attributes.fields)');
     }
@@ -144,6 +162,9 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
   const heads: TaskHeads = {
     ...(task.kind === 'vqa' ? { vqa: head } : { classifier: head }),
     ...(attributes.fields.length > 0 ? { attributes: register('attributes', new AttributeHeads(pooledDim, attributes.classes, 1, random)) } : {}),
+    ...(attributes.fields.length > 0 && attributes.imageHeads
+      ? { imageAttributes: register('imageAttributes', new AttributeHeads(model.config.vision.dim, attributes.classes, 1, random)) }
+      : {}),
   };
   return { model, task, heads, random, numClasses, classify: (pooled) => head.forward(pooled), retrieval, attributes, pooling };
 }
@@ -169,7 +190,7 @@ function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Required
   return resolved;
 }
 
-function resolveAttributes(options: AttributeTargetOptions = {}): Required<AttributeTargetOptions> {
+function resolveAttributes(options: AttributeTargetOptions = {}): ResolvedAttributeTargets {
   const fields = [...(options.fields ?? [])];
   const weight = options.weight ?? 1;
   const classes = options.classes ?? {};
@@ -185,6 +206,11 @@ function resolveAttributes(options: AttributeTargetOptions = {}): Required<Attri
       'the class names of every field (runTaskTuning fills them from the training samples)',
     );
   }
+  if (options.imageHeads !== undefined && typeof options.imageHeads !== 'boolean') {
+    throw new InvalidConfigError('attributes.imageHeads', options.imageHeads, 'true or false');
+  }
+  if (options.imageHeads && fields.length === 0) throw new InvalidConfigError('attributes.imageHeads', true, 'false without attribute fields');
   // Only the listed fields, in their order: the head's shape follows `fields`.
-  return { fields, weight, classes: Object.fromEntries(fields.map((field) => [field, [...classes[field]!]])) };
+  const resolved = { fields, weight, classes: Object.fromEntries(fields.map((field) => [field, [...classes[field]!]])) };
+  return options.imageHeads ? { ...resolved, imageHeads: true } : resolved;
 }

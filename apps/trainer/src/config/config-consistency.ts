@@ -35,6 +35,12 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
       message: `expected 0 or none for retrieval: it smooths a class head’s targets, which retrieval has not; got ${labelSmoothing}`,
     });
   }
+  if (retrieval && config.finetune.attributes?.imageHeads) {
+    issues.push({
+      path: 'finetune.attributes.imageHeads',
+      message: 'expected false or none for retrieval: its attribute heads already read the image embedding',
+    });
+  }
   if (retrieval && classBalance) {
     issues.push({
       path: 'finetune.classBalance',

@@ -246,6 +246,9 @@ describe('parsePipelineConfig: the knobs', () => {
     expect(issuesOf({ finetune: { gmCoord: { warmupSteps: 20, stopStep: 10 } } })).toEqual([
       'finetune.gmCoord.stopStep: expected a step ≥ warmupSteps (20), got 10',
     ]);
+    expect(issuesOf({ data: { dataset: 'medpix-retrieval' }, finetune: { attributes: { fields: ['Type'], imageHeads: true } } })).toEqual([
+      'finetune.attributes.imageHeads: expected false or none for retrieval: its attribute heads already read the image embedding',
+    ]);
     expect(issuesOf({ data: { dataset: 'medpix-retrieval' }, finetune: { labelSmoothing: 0.1 } })).toEqual([
       'finetune.labelSmoothing: expected 0 or none for retrieval: it smooths a class head’s targets, which retrieval has not; got 0.1',
     ]);

@@ -363,6 +363,12 @@ const finetuneSchema = z
             "the samples' attribute fields to predict (MedPix: 'Type', 'Modality', 'Plane', 'Location', 'Location Category'); classes come from the training samples",
           ),
         weight: nonNegative().optional().describe('weight of the attribute term (default 1)'),
+        imageHeads: z
+          .boolean()
+          .optional()
+          .describe(
+            'VQA and classification: also predict every field from the image encoder’s mean-pooled tokens alone (a second set of heads, same weight), so the image stream learns the attributes without the text (default false; not for retrieval)',
+          ),
       })
       .optional()
       .describe(

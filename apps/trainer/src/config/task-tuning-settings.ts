@@ -52,7 +52,7 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
       topK: finetune.retrieval?.topK,
     }),
     ...(finetune.retrieval ? { retrieval: retrievalOf(finetune.retrieval) } : {}),
-    ...(finetune.attributes ? { attributes: withoutUndefined({ fields: finetune.attributes.fields, weight: finetune.attributes.weight }) } : {}),
+    ...(finetune.attributes ? { attributes: withoutUndefined({ ...finetune.attributes }) } : {}),
     image: { ...image, ...(crop ? { crop } : {}) },
     ...(finetune.augment?.views === undefined ? {} : { augmentViews: finetune.augment.views }),
   };

@@ -60,6 +60,9 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       tuning.imageTokenDrop ? `patch dropout ${tuning.imageTokenDrop}` : '',
       tuning.classBalance ? `class balance ${tuning.classBalance}` : '',
       tuning.weightAverage ? `weight average ${tuning.weightAverage.decay}` : '',
+      tuning.attributes?.fields?.length
+        ? `attribute targets ${tuning.attributes.fields.join(', ')}${tuning.attributes.imageHeads ? ' (also from the image alone)' : ''}`
+        : '',
       tuning.image?.crop?.kind === 'random-resized' ? `random-resized crops${tuning.augmentViews ? ` (${tuning.augmentViews} per image)` : ''}` : '',
     ].filter((extra) => extra !== '');
     progress.log(

@@ -71,7 +71,7 @@ describe('the stages pass every configured knob to the library call', () => {
       labelSmoothing: 0.1,
       weightAverage: { decay: 0.99 },
       retrieval: { temperature: 0.1, hardNegatives: false, topK: 5, attributeAgreement: 0.5 },
-      attributes: { fields: ['Type', 'Plane'], weight: 0.5 },
+      attributes: { fields: ['Type', 'Plane'], weight: 0.5, imageHeads: true },
       pooling: 'mean',
       augment: { crop: 'random-resized', scale: [0.8, 1], views: 3 },
       gmCoord: { enabled: true, emaDecay: 0.5, stopStep: 40 },
@@ -109,7 +109,7 @@ describe('the stages pass every configured knob to the library call', () => {
       retrieval: { temperature: 0.1, hardNegatives: false, attributeAgreement: 0.5 },
       topK: 5,
     });
-    expect(options.attributes).toStrictEqual({ fields: ['Type', 'Plane'], weight: 0.5 });
+    expect(options.attributes).toStrictEqual({ fields: ['Type', 'Plane'], weight: 0.5, imageHeads: true });
     expect(options.image).toStrictEqual({ memoryCacheMiB: 256, maxInputPixels: 300_000_000, crop: { kind: 'random-resized', scale: [0.8, 1] } });
     expect(options.augmentViews).toBe(3);
   });

@@ -79,7 +79,11 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
     const ranksWithAttributes = tuning.task.kind === 'retrieval' && tuning.retrieval.attributeAgreement > 0;
     await saveCheckpoint(path.join(dir, modelBundleFiles.weights), {
       float16: options.float16 === true,
-      weights: new Map([...model.parameterMap()].filter(([name]) => ranksWithAttributes || !name.startsWith('heads.attributes.'))),
+      weights: new Map(
+        [...model.parameterMap()].filter(
+          ([name]) => !name.startsWith('heads.imageAttributes.') && (ranksWithAttributes || !name.startsWith('heads.attributes.')),
+        ),
+      ),
       metadata: {
         step: metadata.step,
         config: {
