@@ -10,7 +10,7 @@ import { UmdModel } from '@umd/encoders';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, phantomSplits, textTokenizer } from './__fixtures__/phantom-fixtures.js';
-import { evaluateTask, loadTaskTuning } from './evaluate-task.js';
+import { evaluateTask, evaluateTuning, evaluationViewCrops, loadTaskTuning } from './evaluate-task.js';
 import { predictTask, taskLogits } from './predict-task.js';
 import { createTaskCollate } from './task-collate.js';
 import { createTaskTuning } from './task-tuning.js';
@@ -106,6 +106,48 @@ describe('evaluateTask', () => {
     expect(result.metrics.outsideLabels).toBe(classification.filter((s) => !labels.includes(s.label)).length);
     expect(result.metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(classification.length - result.metrics.outsideLabels);
     expect(Number.isFinite(result.metrics.macroF1)).toBe(true);
+    model.dispose();
+  });
+
+  it('with more views, predicts the argmax of the class probabilities averaged over the views', async () => {
+    const random = new SeededRandom(3);
+    const model = new UmdModel(config, random);
+    const labels = ['normal', 'liver', 'heart', 'spleen', 'left lung'];
+    const tuning = createTaskTuning({ model, task: { kind: 'classification', labels }, random });
+    // Two views that differ in every pixel: the same crop, two normalisations.
+    const views = [createImagePipeline({ size: 32, channels: 1 }), createImagePipeline({ size: 32, channels: 1, normalization: { mean: [0], std: [0.002] } })];
+    const probabilities = await Promise.all(
+      views.map(async (pipeline) => {
+        const batch = await createTaskCollate({ pipeline, tokenizer, maxLength: model.text.maxLength })(classification);
+        const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
+        const logits = taskLogits(tuning, { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data });
+        const rows = tf.tidy(() => tf.softmax(logits).arraySync());
+        tf.dispose([images, logits]);
+        return rows;
+      }),
+    );
+    const expected = classification.map((_, i) => {
+      const mean = labels.map((_, k) => (probabilities[0]![i]![k]! + probabilities[1]![i]![k]!) / 2);
+      return labels[mean.indexOf(Math.max(...mean))];
+    });
+    expect(probabilities[1], 'the views differ').not.toEqual(probabilities[0]);
+    const before = tf.memory().numTensors;
+    const result = await evaluateTuning(tuning, classification, { pipeline: views[0]!, views: [views[1]!], tokenizer, batchSize: 5 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(result.predictions.map((p) => p.kind === 'classification' && p.prediction)).toEqual(expected);
+    // Every view is read (every sample at least once).
+    let loads = 0;
+    const counted = createImagePipeline({ size: 32, channels: 1 });
+    const load = counted.load.bind(counted);
+    counted.load = (source, options) => ((loads += 1), load(source, options));
+    await evaluateTuning(tuning, classification, { pipeline: views[0]!, views: [counted], tokenizer, batchSize: 5 });
+    expect(loads).toBeGreaterThanOrEqual(classification.length);
+    // Square images: the three crops of `views: 3` are one crop, so the predictions are those of the centre crop alone.
+    const three = await evaluateTask({ tuning, samples: classification, tokenizer, batchSize: 5, views: 3 });
+    const one = await evaluateTask({ tuning, samples: classification, tokenizer, batchSize: 5 });
+    expect(three.predictions).toEqual(one.predictions);
+    expect(evaluationViewCrops(3)).toEqual([{ kind: 'centre' }, { kind: 'window', position: 0 }, { kind: 'window', position: 1 }]);
+    expect(() => evaluationViewCrops(2 as 3)).toThrow(InvalidConfigError);
     model.dispose();
   });
 

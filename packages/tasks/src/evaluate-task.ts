@@ -13,6 +13,7 @@ import {
   createBatchLoader,
   createImagePipeline,
   type CaptionSample,
+  type ImageCrop,
   type ImageNormalization,
   type ImagePipeline,
   type ImagePipelineConfig,
@@ -26,6 +27,7 @@ import { gatedArgMax, type AnswerTypeGate } from './answer-type-gate.js';
 import { checkpointModelConfig, checkpointNormalization } from './load-pretrained-model.js';
 import { predictTask, taskLogits } from './predict-task.js';
 import { scoreRetrieval } from './score-retrieval.js';
+import type { TaskBatch } from './task-batch.js';
 import { createTaskCollate, type TaskSampleBatch } from './task-collate.js';
 import { checkTaskSamples, taskTargets, type TaskSample } from './task-samples.js';
 import { taskClasses, validateTaskSpec, type TaskSpec } from './task-spec.js';
@@ -97,6 +99,12 @@ export interface EvaluationInputs {
   readonly answerTypeGate?: AnswerTypeGate;
   /** VQA: a question that offers its answers ("X or Y?") is answered among the classes it names ({@link offeredAnswerClasses}). */
   readonly answerChoices?: boolean;
+  /**
+   * More views of every image (pipelines with other crops, e.g. {@link evaluationViewCrops}): the prediction is the
+   * mean over `pipeline` and these of the class probabilities (VQA, classification) or of the projected image
+   * embeddings (retrieval). Default none: `pipeline` alone.
+   */
+  readonly views?: readonly ImagePipeline[];
 }
 
 /** Options of {@link evaluateTask}. */
@@ -122,6 +130,21 @@ export interface EvaluateTaskOptions {
   readonly answerTypeGate?: AnswerTypeGate;
   /** VQA: a question that offers its answers ("X or Y?") is answered among the classes it names. Default false. */
   readonly answerChoices?: boolean;
+  /** Image views averaged per prediction ({@link evaluationViewCrops}): 1 = the centre crop (default), 3 = also both ends. */
+  readonly views?: EvaluationViewCount;
+}
+
+/** How many crops of each image an evaluation averages over. */
+export type EvaluationViewCount = 1 | 3;
+
+/**
+ * The crops of an evaluation with `views` views: the centre crop (what tuning validates with), and for 3 also the
+ * windows at both ends of the longer side (top and bottom of a tall image, left and right of a wide one), so nothing
+ * of a 2:1 image is left out. Square images give the same crop three times.
+ */
+export function evaluationViewCrops(views: EvaluationViewCount): readonly ImageCrop[] {
+  if (views !== 1 && views !== 3) throw new InvalidConfigError('views', views, '1 (the centre crop) or 3 (also both ends of the longer side)');
+  return views === 1 ? [{ kind: 'centre' }] : [{ kind: 'centre' }, { kind: 'window', position: 0 }, { kind: 'window', position: 1 }];
 }
 
 /**
@@ -142,15 +165,12 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
   try {
     const { imageSize, channels } = tuning.model.config.vision;
     const normalization = options.imageNormalization ?? loaded?.imageNormalization;
-    const pipeline = createImagePipeline({
-      ...options.image,
-      size: imageSize,
-      channels,
-      crop: { kind: 'centre' },
-      ...(normalization ? { normalization } : {}),
-    });
+    const [pipeline, ...views] = evaluationViewCrops(options.views ?? 1).map((crop) =>
+      createImagePipeline({ ...options.image, size: imageSize, channels, crop, ...(normalization ? { normalization } : {}) }),
+    );
     return await evaluateTuning(tuning, options.samples, {
-      pipeline,
+      pipeline: pipeline!,
+      ...(views.length ? { views } : {}),
       tokenizer: options.tokenizer,
       batchSize: options.batchSize ?? 32,
       ...(options.blindImage ? { blindImage: true } : {}),
@@ -254,15 +274,17 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
     const result = await evaluateRetrieval(tuning, samples as readonly CaptionSample[], inputs);
     return { ...result, samples: samples.length, ms: performance.now() - started };
   }
-  const predicted = new Int32Array(samples.length);
-  const collate = createTaskCollate<TaskSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
-  const loader = createBatchLoader({ samples, batchSize: inputs.batchSize, seed: 0, shuffle: false, collate });
-  let offset = 0;
   const classes = taskClasses(task);
   const answering = task.kind === 'vqa' ? { gate: inputs.answerTypeGate, choices: inputs.answerChoices ? classes : undefined } : {};
-  for await (const batch of loader.epoch()) {
-    predicted.set(predictBatch(tuning, batch, answering), offset);
-    offset += batch.samples.length;
+  const predicted = inputs.views?.length ? await predictFromViews(tuning, samples, inputs, answering) : new Int32Array(samples.length);
+  if (!inputs.views?.length) {
+    const collate = createTaskCollate<TaskSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
+    const loader = createBatchLoader({ samples, batchSize: inputs.batchSize, seed: 0, shuffle: false, collate });
+    let offset = 0;
+    for await (const batch of loader.epoch()) {
+      predicted.set(predictBatch(tuning, batch, answering), offset);
+      offset += batch.samples.length;
+    }
   }
   const targets = taskTargets(task, samples)!;
   if (task.kind === 'vqa') {
@@ -302,44 +324,77 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
   };
 }
 
+type Answering = { readonly gate?: AnswerTypeGate | undefined; readonly choices?: readonly string[] | undefined };
+
 /**
  * Class indices [B] of a batch: the plain argmax, or for VQA through the answer-type gate and / or among the answers a
  * question offers (the offered answers win where a question names two or more classes).
  */
-function predictBatch(
-  tuning: TaskTuning,
-  batch: TaskSampleBatch,
-  answering: { readonly gate?: AnswerTypeGate | undefined; readonly choices?: readonly string[] | undefined },
-): Int32Array {
-  const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
-  const input = { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data };
+function predictBatch(tuning: TaskTuning, batch: TaskSampleBatch, answering: Answering): Int32Array {
+  const input = batchInput(batch);
   try {
-    const { gate, choices } = answering;
-    if (!gate && !choices) return predictTask(tuning, input);
+    if (!answering.gate && !answering.choices) return predictTask(tuning, input);
     const logits = taskLogits(tuning, input);
     const values = logits.dataSync() as Float32Array;
     logits.dispose();
-    const questions = batch.samples.map((sample) => (sample as Extract<TaskSample, { task: 'vqa' }>).question);
-    const numClasses = tuning.numClasses;
-    const everyClass = Array.from({ length: numClasses }, (_, k) => k);
-    const predicted = gate
-      ? gatedArgMax(
-          values,
-          numClasses,
-          questions.map((question) => gate.closedProbability(question)),
-          gate,
-        )
-      : Int32Array.from(questions, (_, row) => offeredArgMax(values, numClasses, row, everyClass));
-    if (choices) {
-      questions.forEach((question, row) => {
-        const offered = offeredAnswerClasses(question, choices);
-        if (offered.length > 0) predicted[row] = offeredArgMax(values, numClasses, row, offered);
-      });
-    }
-    return predicted;
+    return decide(values, tuning.numClasses, batch.samples, answering);
   } finally {
-    images.dispose();
+    input.images.dispose();
   }
+}
+
+/**
+ * Class indices [N] from the class probabilities averaged over the image views (`inputs.pipeline`, then
+ * `inputs.views`): each view is one pass over the samples; the answer-type gate and offered answers apply to the mean.
+ */
+async function predictFromViews(tuning: TaskTuning, samples: readonly TaskSample[], inputs: EvaluationInputs, answering: Answering): Promise<Int32Array> {
+  const K = tuning.numClasses;
+  const pipelines = [inputs.pipeline, ...(inputs.views ?? [])];
+  const mean = new Float32Array(samples.length * K); // [N, K]
+  for (const pipeline of pipelines) {
+    const collate = createTaskCollate<TaskSample>({ ...inputs, pipeline, maxLength: tuning.model.text.maxLength });
+    const loader = createBatchLoader({ samples, batchSize: inputs.batchSize, seed: 0, shuffle: false, collate });
+    let offset = 0;
+    for await (const batch of loader.epoch()) {
+      const input = batchInput(batch);
+      const probabilities = tf.tidy(() => tf.softmax(taskLogits(tuning, input)));
+      input.images.dispose();
+      const values = probabilities.dataSync() as Float32Array;
+      probabilities.dispose();
+      for (let i = 0; i < values.length; i++) mean[offset * K + i]! += values[i]! / pipelines.length;
+      offset += batch.samples.length;
+    }
+  }
+  return decide(mean, K, samples, answering);
+}
+
+/** A collated batch as `taskLogits` takes it; the caller disposes `images`. */
+function batchInput(batch: TaskSampleBatch): TaskBatch & { readonly images: tf.Tensor4D } {
+  const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
+  return { images, tokenIds: batch.inputIds.data, attentionMask: batch.attentionMask.data, wordIds: batch.wordIds.data };
+}
+
+/** Argmax per row of [rows, numClasses] scores (logits or probabilities), through the VQA gate and offered answers. */
+function decide(values: Float32Array, numClasses: number, samples: readonly TaskSample[], answering: Answering): Int32Array {
+  const { gate, choices } = answering;
+  const everyClass = Array.from({ length: numClasses }, (_, k) => k);
+  if (!gate && !choices) return Int32Array.from(samples, (_, row) => offeredArgMax(values, numClasses, row, everyClass));
+  const questions = samples.map((sample) => (sample as Extract<TaskSample, { task: 'vqa' }>).question);
+  const predicted = gate
+    ? gatedArgMax(
+        values,
+        numClasses,
+        questions.map((question) => gate.closedProbability(question)),
+        gate,
+      )
+    : Int32Array.from(questions, (_, row) => offeredArgMax(values, numClasses, row, everyClass));
+  if (choices) {
+    questions.forEach((question, row) => {
+      const offered = offeredAnswerClasses(question, choices);
+      if (offered.length > 0) predicted[row] = offeredArgMax(values, numClasses, row, offered);
+    });
+  }
+  return predicted;
 }
 
 /** Every distinct image (by `imageId`) against every caption; recall with each caption's own image as the match. */
@@ -367,11 +422,22 @@ async function evaluateRetrieval(
   );
   const topK = inputs.topK ?? 20;
   const imageTensor = tf.tensor4d(images.images.data, images.images.shape as [number, number, number, number]);
+  const views: tf.Tensor4D[] = [];
   let scored;
   try {
-    scored = await scoreRetrieval(tuning, imageTensor, { tokenIds: texts.inputIds, attentionMask: texts.attentionMask }, { topK, batchSize: inputs.batchSize });
+    for (const pipeline of inputs.views ?? []) {
+      const view = await createTaskCollate<CaptionSample>({ ...inputs, pipeline, maxLength: tuning.model.text.maxLength })(imageSamples);
+      views.push(tf.tensor4d(view.images.data, view.images.shape as [number, number, number, number]));
+    }
+    scored = await scoreRetrieval(
+      tuning,
+      imageTensor,
+      { tokenIds: texts.inputIds, attentionMask: texts.attentionMask },
+      { topK, batchSize: inputs.batchSize, ...(views.length ? { views } : {}) },
+    );
   } finally {
     imageTensor.dispose();
+    tf.dispose(views);
   }
   const N = imageSamples.length;
   const M = samples.length;

@@ -46,8 +46,8 @@ export type {
   TaskTuningEvent,
   TaskTuningRun,
 } from './run-task-tuning.js';
-export { evaluateTask, loadTaskTuning, tuningFromCheckpoint } from './evaluate-task.js';
-export type { EvaluateTaskOptions, TaskEvaluation, TaskMetrics, TaskPrediction } from './evaluate-task.js';
+export { evaluateTask, evaluationViewCrops, loadTaskTuning, tuningFromCheckpoint } from './evaluate-task.js';
+export type { EvaluateTaskOptions, EvaluationViewCount, TaskEvaluation, TaskMetrics, TaskPrediction } from './evaluate-task.js';
 export { attributeClasses, attributeTargets } from './task-samples.js';
 export type { TaskSample } from './task-samples.js';
 

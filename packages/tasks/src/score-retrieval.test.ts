@@ -85,6 +85,28 @@ describe('scoreRetrieval', () => {
     }
   });
 
+  it('with views, ranks by the mean of each image’s view embeddings: a view identical to the image changes nothing', async () => {
+    const plain = await scoreRetrieval(tuning, images, texts(), { topK: 2 });
+    const same = await scoreRetrieval(tuning, images, texts(), { topK: 2, views: [images] });
+    same.similarity.forEach((value, pair) => expect(value, `pair ${pair}`).toBeCloseTo(plain.similarity[pair]!, 5));
+    const other = tf.tidy(() => tf.reverse(images, 1)); // another view of the same images
+    const mixed = await scoreRetrieval(tuning, images, texts(), { topK: 2, views: [other] });
+    const flipped = await scoreRetrieval(tuning, other, texts(), { topK: 2 });
+    // normalise(a + b) · t = (a · t + b · t) / |a + b|: per image, one factor |a + b| ∈ (0, 2] links the three.
+    for (let i = 0; i < N; i++) {
+      const factors = Array.from({ length: M }, (_, j) => (plain.similarity[i * M + j]! + flipped.similarity[i * M + j]!) / mixed.similarity[i * M + j]!);
+      for (const factor of factors) expect(factor, `image ${i}`).toBeCloseTo(factors[0]!, 3);
+      expect(factors[0]).toBeGreaterThan(0);
+      expect(factors[0]).toBeLessThanOrEqual(2 + 1e-5);
+    }
+    expect(Array.from(mixed.similarity)).not.toEqual(Array.from(plain.similarity));
+    const short = tf.slice(other, 0, 2);
+    await expect(scoreRetrieval(tuning, images, texts(), { views: [short] })).rejects.toThrow(/views/);
+    short.dispose();
+    await expectNoTensorLeak(() => scoreRetrieval(tuning, images, texts(), { topK: 2, views: [other] }).then(() => undefined));
+    tf.dispose(other);
+  });
+
   it('leaves no tensor behind and restores training mode', async () => {
     tuning.model.train();
     await scoreRetrieval(tuning, images, texts(), { topK: 3 }); // warm-up: the ViT caches its sin-cos table once

@@ -23,6 +23,12 @@ export interface ScoreRetrievalOptions {
   readonly topK?: number;
   /** Images, captions or pairs per forward pass. Default 32. */
   readonly batchSize?: number;
+  /**
+   * More views of the same N images ([N, H, W, C] each, e.g. other crops): the first stage's image embedding is the
+   * L2-normalised mean of the projected embeddings of `images` and these views; the fused re-ranking reads `images`.
+   * Default none.
+   */
+  readonly views?: readonly tf.Tensor[];
 }
 
 /** The score of every image-caption pair and what it cost. */
@@ -92,11 +98,24 @@ export async function scoreRetrieval(
     // Stage 1: each image and caption encoded once; their CLS (or mean, by `tuning.pooling`) projected; cosine of every pair.
     const visionParts: tf.Tensor[] = [];
     const imageEmbeddings: tf.Tensor[] = [];
+    const views = options.views ?? [];
+    for (const view of views) {
+      if (view.rank !== 4 || view.shape[0] !== N) throw new ShapeMismatchError('scoreRetrieval(views)', [N, 'H', 'W', 'C'], view.shape);
+    }
+    const embed = (vision: tf.Tensor, n: number): tf.Tensor2D =>
+      heads.retrieval!.forward(poolUnimodal(vision as tf.Tensor3D, tuning.pooling), tf.zeros([n, Dt])).image;
     for (let start = 0; start < N; start += batchSize) {
       const n = Math.min(batchSize, N - start);
       const vision = tf.tidy(() => model.vision.forward(tf.slice(images, [start, 0, 0, 0], [n, -1, -1, -1]))); // [n, 1 + L, Dv]
       visionParts.push(vision);
-      imageEmbeddings.push(tf.tidy(() => heads.retrieval!.forward(poolUnimodal(vision as tf.Tensor3D, tuning.pooling), tf.zeros([n, Dt])).image));
+      imageEmbeddings.push(
+        tf.tidy(() => {
+          if (views.length === 0) return embed(vision, n);
+          const each = [vision, ...views.map((view) => model.vision.forward(tf.slice(view, [start, 0, 0, 0], [n, -1, -1, -1])))].map((v) => embed(v, n));
+          const sum = tf.addN(each); // [n, P]; the mean's direction
+          return tf.div(sum, tf.maximum(tf.norm(sum, 'euclidean', 1, true), 1e-12));
+        }),
+      );
     }
     const textParts: tf.Tensor[] = [];
     const textEmbeddings: tf.Tensor[] = [];

@@ -92,6 +92,12 @@ describe('parsePipelineConfig: the knobs', () => {
   const issuesOf = (extra: Record<string, unknown>): string[] =>
     configError(() => parsePipelineConfig({ name: 'x', ...extra })).issues.map((issue) => `${issue.path}: ${issue.message}`);
 
+  it('takes one or three evaluation views, and nothing else', () => {
+    expect(parsePipelineConfig({ name: 'x' }).evaluate.views).toBeUndefined();
+    expect(parsePipelineConfig({ name: 'x', evaluate: { views: 3 } }).evaluate.views).toBe(3);
+    expect(issuesOf({ evaluate: { views: 2 } })).toEqual([expect.stringMatching(/^evaluate\.views: /)]);
+  });
+
   it('accepts every knob and leaves the ones not given out of the resolved config', () => {
     const config = parsePipelineConfig({
       name: 'x',

@@ -472,6 +472,12 @@ const evaluateSchema = z
       .describe(
         'VQA: a question that offers its answers (“left or right side?”, “CT or MRI?”: the word “or” and two or more answer classes, other than yes / no, whose words all appear in it) is answered among the classes it names (default false). Validation during tuning (model selection) does not use it',
       ),
+    views: z
+      .union([z.literal(1), z.literal(3)])
+      .optional()
+      .describe(
+        'image views per prediction: 1 = the centre crop (default); 3 = also the squares at both ends of the longer side (top and bottom of a tall image, left and right of a wide one), class probabilities or retrieval image embeddings averaged. Validation during tuning (model selection) uses the centre crop',
+      ),
   })
   .prefault({})
   .describe('scoring the tuned model');

@@ -97,6 +97,7 @@ async function scoreSplit(
     ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }), // as validation re-ranked
     ...(gate ? { answerTypeGate: gate } : {}),
     ...(config.evaluate.answerChoices ? { answerChoices: true } : {}),
+    ...(config.evaluate.views ? { views: config.evaluate.views } : {}),
   });
   const file = path.join(dir, `predictions-${split}.jsonl`);
   await writeFileAtomic(file, evaluation.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + '\n');

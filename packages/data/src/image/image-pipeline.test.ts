@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ImageDecodeError } from './image-decode-error.js';
-import { createImagePipeline } from './image-pipeline.js';
+import { createImagePipeline, type ImageCrop } from './image-pipeline.js';
 
 let dir: string;
 let files: string[];
@@ -154,6 +154,32 @@ describe('ImagePipeline', () => {
       await expect(pipeline.load({ kind: 'file', path: broken })).rejects.toThrow(broken);
       await expect(pipeline.load({ kind: 'file', path: join(dir, 'missing.png') })).rejects.toThrow(/missing\.png.*missing/);
     }
+  });
+
+  it('cuts a window at either end of the longer side: top and bottom of a tall image, left and right of a wide one', async () => {
+    // Rows (tall) or columns (wide) numbered 0..31, so a crop's first and last values say where it was cut.
+    const tall = Uint8Array.from({ length: 16 * 32 }, (_, i) => Math.floor(i / 16));
+    const wide = Uint8Array.from({ length: 32 * 16 }, (_, i) => i % 32);
+    const sources = [
+      { kind: 'pixels', width: 16, height: 32, channels: 1, data: tall, key: 'tall' },
+      { kind: 'pixels', width: 32, height: 16, channels: 1, data: wide, key: 'wide' },
+    ] as const;
+    const identity = { mean: [0], std: [1 / 255] }; // output = the pixel value
+    const cut = async (crop: ImageCrop): Promise<number[][]> => {
+      const pipeline = createImagePipeline({ size: 16, channels: 1, crop, normalization: identity });
+      return Promise.all(sources.map(async (source) => Array.from((await pipeline.load(source)).data, Math.round)));
+    };
+    const [[top, left], [bottom, right], [centreTall, centreWide], [middleTall, middleWide]] = await Promise.all([
+      cut({ kind: 'window', position: 0 }),
+      cut({ kind: 'window', position: 1 }),
+      cut({ kind: 'centre' }),
+      cut({ kind: 'window', position: 0.5 }),
+    ]);
+    expect([top![0], top!.at(-1), bottom![0], bottom!.at(-1)]).toEqual([0, 15, 16, 31]);
+    expect([left![0], left![15], right![0], right![15]]).toEqual([0, 15, 16, 31]);
+    expect([centreTall![0], centreWide![0]]).toEqual([8, 8]);
+    expect([middleTall, middleWide]).toEqual([centreTall, centreWide]);
+    expect(() => createImagePipeline({ size: 16, crop: { kind: 'window', position: 1.5 } })).toThrow(/crop\.position/);
   });
 
   it('validates its config, naming the field', () => {

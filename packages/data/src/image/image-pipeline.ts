@@ -1,7 +1,7 @@
 import { InvalidConfigError } from '@umd/core';
 
 import type { ImageSource } from '../sample.js';
-import { centreCrop } from './centre-crop.js';
+import { centreCrop, cropRegion } from './centre-crop.js';
 import type { ReadDicomOptions } from '../dicom/read-dicom-image.js';
 import { decodeImage, decodeImageBytes, defaultMaxInputPixels, readImageFile } from './decode-image.js';
 import { ImageCache, contentHash, imageCacheKey } from './image-cache.js';
@@ -15,6 +15,12 @@ import type { NormalizedImage, RawImage } from './raw-image.js';
 export type ImageCrop =
   /** The central size × size region (evaluation, and training without augmentation). */
   | { readonly kind: 'centre' }
+  /**
+   * The size × size square at `position` along the longer side after the resize: 0 = the top (tall images) or the left
+   * (wide ones), 1 = the bottom or the right, 0.5 ≈ the centre crop. Square images give the whole image at any position.
+   * Evaluation views: what a centre crop of a tall or wide image leaves out (`evaluateTask`'s `views`).
+   */
+  | { readonly kind: 'window'; readonly position: number }
   /** A random box resized to size × size (training augmentation; needs a `random` per load). See `randomResizedCrop`. */
   | { readonly kind: 'random-resized'; readonly scale?: readonly [number, number]; readonly ratio?: readonly [number, number] };
 
@@ -115,8 +121,11 @@ export class ImagePipeline {
     if (!Number.isInteger(resizeTo) || resizeTo < size) {
       throw new InvalidConfigError('resizeTo', resizeTo, `an integer >= size (${size})`);
     }
-    if (crop.kind !== 'centre' && crop.kind !== 'random-resized') {
-      throw new InvalidConfigError('crop.kind', (crop as { kind: unknown }).kind, "'centre' or 'random-resized'");
+    if (crop.kind !== 'centre' && crop.kind !== 'window' && crop.kind !== 'random-resized') {
+      throw new InvalidConfigError('crop.kind', (crop as { kind: unknown }).kind, "'centre', 'window' or 'random-resized'");
+    }
+    if (crop.kind === 'window' && !(crop.position >= 0 && crop.position <= 1)) {
+      throw new InvalidConfigError('crop.position', crop.position, 'a number in [0, 1] (0 = top / left, 1 = bottom / right)');
     }
     if (!(maxInputPixels > 0)) throw new InvalidConfigError('maxInputPixels', maxInputPixels, 'a positive number of pixels');
     const memoryCacheMiB = config.memoryCacheMiB ?? 0;
@@ -213,6 +222,10 @@ export class ImagePipeline {
   /** The per-load stage: crops [H, W, C] uint8 to [size, size, C]. */
   cropImage(image: RawImage, random: RandomSource | undefined): RawImage {
     if (this.crop.kind === 'centre') return centreCrop(image, this.size);
+    if (this.crop.kind === 'window') {
+      const { position } = this.crop;
+      return cropRegion(image, Math.round((image.width - this.size) * position), Math.round((image.height - this.size) * position), this.size, this.size);
+    }
     if (random === undefined) {
       throw new InvalidConfigError(
         'random',
