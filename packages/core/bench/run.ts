@@ -4,6 +4,7 @@
  *
  *   pnpm --filter @umd/core bench [--backend wasm] [--runs 10] [--only block-train,matmul-1024] [--profile]
  *                                 [--reference]   # also run the PyTorch references (python3 + torch) and print ratios
+ *                                 [--only mr-pretrain-tiny,mr-pretrain-small]   # the MR pre-training steps (see below)
  *                                 [--paths selected]   # only the path initRuntime selected (default: all, A/B)
  *
  * On wasm the matMul and block workloads run with each kernel set, interleaved run by run (A/B in one process, so a
@@ -13,9 +14,12 @@
  * plain-layout matMul fix (tfjs' own kernels otherwise, AdamW op by op: UMD before the heap kernels); `-stock-matmul` (block-train only) is tfjs' own matMul
  * kernel everywhere (the 3.7 s baseline). `load` is the 1-minute load average when the workload ended.
  *
- * With --reference, `block-train` and `matmul-1024` are also run by bench/reference/block_train.py, and the tiny MR
- * pre-training step by packages/mr-pretrain/bench/run.ts (its own process) and bench/reference/mr_pretrain_tiny.py;
- * each comparison ends with a `…-vs-pytorch` line holding `ratio` = tfjs ms / PyTorch ms.
+ * With --reference, `block-train` and `matmul-1024` are also run by bench/reference/block_train.py, and the MR
+ * pre-training step of the `tiny` (batch 32) and `small` (batch 16) presets, `mr-pretrain-tiny` and `mr-pretrain-small`,
+ * by packages/mr-pretrain/bench/run.ts (its own process) and bench/reference/mr_pretrain.py at the same batch; each
+ * comparison ends with a `…-vs-pytorch` line holding `ratio` = tfjs ms / PyTorch ms. Without --reference the MR steps
+ * run only when --only names them. The references run with $UMD_BENCH_PYTHON, else the first of `python3` on PATH
+ * and /usr/bin/python3 that can import torch.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -294,51 +298,108 @@ if (wanted('embedding-train')) {
   ids.dispose();
 }
 
-if (args.reference) {
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const pytorch = (script: string, extra: string[]): Record<string, unknown> | undefined => {
-    const result = spawnSync(python, [path.join(here, 'reference', script), ...extra], { encoding: 'utf8' });
-    if (result.status !== 0) {
-      console.error(`[bench] PyTorch reference skipped (${script} ${extra.join(' ')}): ${(result.stderr || String(result.error)).trim().split('\n').pop()}`);
-      return undefined;
+/** Where the PyTorch references can run: `python` imports torch (version `torch`); `tried` lists every candidate. */
+interface PythonChoice {
+  readonly python?: string;
+  readonly torch?: string;
+  readonly tried: readonly string[];
+}
+let pythonChoice: PythonChoice | undefined;
+
+/**
+ * The Python of the PyTorch references: `UMD_BENCH_PYTHON` when set, otherwise the first of `python3` on PATH and
+ * /usr/bin/python3 that can import torch (a distribution's python3 may lack it while a pyenv or venv one has it).
+ * Checked once per bench run, by importing torch in each candidate.
+ */
+function referencePython(): PythonChoice {
+  if (pythonChoice) return pythonChoice;
+  const override = process.env['UMD_BENCH_PYTHON'];
+  const candidates = override ? [override] : ['python3', '/usr/bin/python3'];
+  const tried: string[] = [];
+  for (const candidate of candidates) {
+    const probe = spawnSync(candidate, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    const version = probe.status === 0 ? probe.stdout.trim().split('\n').pop() : undefined;
+    if (version) {
+      pythonChoice = { python: candidate, torch: version, tried };
+      console.error(`[bench] PyTorch references run with ${candidate} (torch ${version})`);
+      return pythonChoice;
     }
-    process.stdout.write(result.stdout);
-    return JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-  };
-  const compare = (workload: string, tfjs: number | undefined, reference: Record<string, unknown> | undefined): void => {
-    const torchMs = reference?.['ms_median'];
-    if (tfjs === undefined || typeof torchMs !== 'number') return;
-    emit({ workload: `${workload}-vs-pytorch`, tfjs_ms: tfjs, pytorch_ms: torchMs, ratio: +(tfjs / torchMs).toFixed(2) });
-  };
+    const why = probe.error ? String(probe.error) : (probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status}`);
+    tried.push(`${candidate}${override ? ' (UMD_BENCH_PYTHON)' : ''}: ${why}`);
+  }
+  pythonChoice = { tried };
+  console.error(`[bench] PyTorch references skipped: no Python that can import torch (tried ${tried.join('; ')}); set UMD_BENCH_PYTHON to a Python with torch`);
+  return pythonChoice;
+}
+
+/** Runs bench/reference/`script` and returns its last JSON line (also printed), or undefined when it cannot run. */
+function pytorch(script: string, extra: readonly string[]): Record<string, unknown> | undefined {
+  const { python, torch } = referencePython();
+  if (!python) return undefined;
+  const result = spawnSync(python, [path.join(here, 'reference', script), ...extra], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    console.error(
+      `[bench] PyTorch reference skipped (${python} ${script} ${extra.join(' ')}): ${(result.stderr || String(result.error)).trim().split('\n').pop()}`,
+    );
+    return undefined;
+  }
+  const line = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  console.log(JSON.stringify({ ...line, torch: line['torch'] ?? torch }));
+  return line;
+}
+
+/** Prints `<workload>-vs-pytorch` with `ratio` = tfjs ms / PyTorch ms, when both ran. */
+function compare(workload: string, tfjs: number | undefined, reference: Record<string, unknown> | undefined): void {
+  const torchMs = reference?.['ms_median'];
+  if (tfjs === undefined || typeof torchMs !== 'number') return;
+  emit({ workload: `${workload}-vs-pytorch`, tfjs_ms: tfjs, pytorch_ms: torchMs, ratio: +(tfjs / torchMs).toFixed(2) });
+}
+
+/** The batch of each preset's MR pre-training step, the same for tfjs and PyTorch (small: a 2-core CPU's worth). */
+const mrPretrainBatch = { tiny: 32, small: 16 } as const;
+
+/**
+ * `mr-pretrain-<preset>`: one MR pre-training step (config `full`) by packages/mr-pretrain/bench/run.ts in its own
+ * process (@umd/mr-pretrain sits above core), printed as this workload; with --reference also by
+ * bench/reference/mr_pretrain.py at the same preset and batch, and the ratio.
+ */
+function mrPretrainWorkload(preset: keyof typeof mrPretrainBatch): void {
+  const workload = `mr-pretrain-${preset}`;
+  const batch = String(mrPretrainBatch[preset]);
+  const script = path.resolve(here, '../../mr-pretrain/bench/run.ts');
+  let tfjs: number | undefined;
+  if (existsSync(script)) {
+    const result = spawnSync(
+      process.execPath,
+      [...process.execArgv, script, '--preset', preset, '--config', 'full', '--batch', batch, '--runs', String(Math.min(runs, 5))],
+      {
+        cwd: path.dirname(path.dirname(script)),
+        encoding: 'utf8',
+        env: { ...process.env, UMD_BACKEND: args.backend },
+      },
+    );
+    const line = result.stdout
+      .trim()
+      .split('\n')
+      .filter((text) => text.startsWith('{'))
+      .pop();
+    if (result.status === 0 && line) {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      console.log(JSON.stringify({ ...parsed, workload, load: +os.loadavg()[0]!.toFixed(2) }));
+      tfjs = typeof parsed['ms_median'] === 'number' ? parsed['ms_median'] : undefined;
+    } else {
+      console.error(`[bench] ${workload} skipped: ${(result.stderr || String(result.error)).trim().split('\n').pop()}`);
+    }
+  }
+  if (args.reference) compare(workload, tfjs, pytorch('mr_pretrain.py', ['--preset', preset, '--batch', batch, '--runs', String(runs)]));
+}
+
+if (args.reference) {
   if (wanted('block-train')) compare('block-train', tfjsMs['block-train'], pytorch('block_train.py', ['--workload', 'block-train']));
   if (wanted('matmul-1024')) pytorch('block_train.py', ['--workload', 'matmul-1024']);
-  if (wanted('mr-pretrain-tiny')) {
-    // The tiny MR pre-training step lives in @umd/mr-pretrain (above core): run its bench in its own process.
-    const script = path.resolve(here, '../../mr-pretrain/bench/run.ts');
-    let tfjs: number | undefined;
-    if (existsSync(script)) {
-      const result = spawnSync(
-        process.execPath,
-        [...process.execArgv, script, '--preset', 'tiny', '--config', 'full', '--batch', '32', '--runs', String(Math.min(runs, 5))],
-        {
-          cwd: path.dirname(path.dirname(script)),
-          encoding: 'utf8',
-          env: { ...process.env, UMD_BACKEND: args.backend },
-        },
-      );
-      const line = result.stdout
-        .trim()
-        .split('\n')
-        .filter((text) => text.startsWith('{'))
-        .pop();
-      if (result.status === 0 && line) {
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        console.log(JSON.stringify({ ...parsed, workload: 'mr-pretrain-tiny', load: +os.loadavg()[0]!.toFixed(2) }));
-        tfjs = typeof parsed['ms_median'] === 'number' ? parsed['ms_median'] : undefined;
-      } else {
-        console.error(`[bench] mr-pretrain step skipped: ${(result.stderr || String(result.error)).trim().split('\n').pop()}`);
-      }
-    }
-    compare('mr-pretrain-tiny', tfjs, pytorch('mr_pretrain_tiny.py', ['--batch', '32']));
-  }
+}
+// The MR steps take seconds to minutes: they run with --reference, or when --only names them.
+for (const preset of ['tiny', 'small'] as const) {
+  const workload = `mr-pretrain-${preset}`;
+  if (args.reference ? wanted(workload) : only?.includes(workload)) mrPretrainWorkload(preset);
 }
