@@ -13,6 +13,7 @@ import { heapSliceKernels } from './heap-slice-kernels.js';
 import { nativeBlasMatMulKernel } from './native-blas-mat-mul-kernel.js';
 import { nativeUnaryKernel } from './native-unary-kernel.js';
 import { plainLayoutMatMulKernel } from './plain-layout-mat-mul-kernel.js';
+import { shareSavedTensors } from './saved-tensors-by-reference.js';
 import { sharedIdentityKernels } from './shared-identity-kernels.js';
 import { stridedSumKernel } from './strided-sum-kernel.js';
 import { tileGradient } from './tile-gradient.js';
@@ -300,6 +301,10 @@ function installFixes(tfjsBackend: string): string[] {
   if (tfjsBackend === 'cpu') {
     if (tf.getKernel(adamWUpdateKernelName, 'cpu') === undefined) tf.registerKernel(adamWUpdateKernels().find((kernel) => kernel.backendName === 'cpu')!);
     fixes.push('fused AdamW update');
+  }
+  if (tfjsBackend === 'wasm' || tfjsBackend === 'cpu') {
+    shareSavedTensors(true);
+    fixes.push('gradient saves by reference');
   }
   return fixes;
 }
