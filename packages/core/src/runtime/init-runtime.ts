@@ -13,6 +13,7 @@ import { heapSliceKernels } from './heap-slice-kernels.js';
 import { nativeBlasMatMulKernel } from './native-blas-mat-mul-kernel.js';
 import { nativeUnaryKernel } from './native-unary-kernel.js';
 import { plainLayoutMatMulKernel } from './plain-layout-mat-mul-kernel.js';
+import { elementwiseGradients } from './elementwise-gradients.js';
 import { shareSavedTensors } from './saved-tensors-by-reference.js';
 import { sharedIdentityKernels } from './shared-identity-kernels.js';
 import { stridedSumKernel } from './strided-sum-kernel.js';
@@ -191,10 +192,11 @@ export function describeRuntime(info: RuntimeInfo): string {
 async function registerGradients(): Promise<void> {
   if (gradientsRegistered) return;
   // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers all of them into the shared
-  // (global) registry on import. Ours replace the matMul and tile ones afterwards.
+  // (global) registry on import. Ours replace the matMul, tile, add, sub and multiply ones afterwards.
   await import('@tensorflow/tfjs-layers');
   tf.registerGradient(batchMatMulGradient);
   tf.registerGradient(tileGradient);
+  for (const gradient of elementwiseGradients) tf.registerGradient(gradient);
   gradientsRegistered = true;
 }
 

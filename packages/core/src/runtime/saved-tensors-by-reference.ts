@@ -16,6 +16,17 @@ const sharingBackends = new Set(['cpu', 'wasm']);
 let original: EngineInternals['saveTensorsForBackwardMode'] | undefined;
 
 /**
+ * A new tensor object over `tensor`'s data (its own id, tracked in the current scope, disposed on its own), without a
+ * kernel dispatch on the cpu and wasm backends; elsewhere a reshape to the same shape, as tfjs' gradients do.
+ */
+export function tensorReference<T extends tf.Tensor>(tensor: T): T {
+  const engine = tf.engine() as unknown as EngineInternals;
+  if (!sharingBackends.has(engine.backendName) || tensor.dtype === 'string') return tf.reshape(tensor, tensor.shape) as T;
+  engine.backend.incRef(tensor.dataId);
+  return engine.makeTensorFromTensorInfo({ dataId: tensor.dataId, shape: tensor.shape, dtype: tensor.dtype }, engine.backend) as T;
+}
+
+/**
  * Makes the tensors a gradient needs (tfjs-core's `saveTensorsForBackwardMode`, every input or output a kernel's
  * gradient reads) new references to the same data instead of clones through the Identity kernel: tfjs runs one full
  * kernel dispatch per saved tensor (scope, profiler, a tape node of its own), about 10 µs each and 1,876 of the 5,916
@@ -38,10 +49,6 @@ export function shareSavedTensors(enabled: boolean): void {
   original = tfjs;
   engine.saveTensorsForBackwardMode = function (this: EngineInternals, tensors: tf.Tensor[]): tf.Tensor[] {
     if (this.state.gradientDepth !== 1 || !sharingBackends.has(this.backendName)) return tfjs.call(this, tensors);
-    return tensors.map((tensor) => {
-      if (tensor.dtype === 'string') return tfjs.call(this, [tensor])[0]!;
-      this.backend.incRef(tensor.dataId);
-      return this.keep(this.makeTensorFromTensorInfo({ dataId: tensor.dataId, shape: tensor.shape, dtype: tensor.dtype }, this.backend));
-    });
+    return tensors.map((tensor) => (tensor.dtype === 'string' ? tfjs.call(this, [tensor])[0]! : this.keep(tensorReference(tensor))));
   };
 }
