@@ -357,8 +357,12 @@ async function predictFromViews(tuning: TaskTuning, samples: readonly TaskSample
     let offset = 0;
     for await (const batch of loader.epoch()) {
       const input = batchInput(batch);
-      const probabilities = tf.tidy(() => tf.softmax(taskLogits(tuning, input)));
-      input.images.dispose();
+      let probabilities: tf.Tensor;
+      try {
+        probabilities = tf.tidy(() => tf.softmax(taskLogits(tuning, input)));
+      } finally {
+        input.images.dispose();
+      }
       const values = probabilities.dataSync() as Float32Array;
       probabilities.dispose();
       for (let i = 0; i < values.length; i++) mean[offset * K + i]! += values[i]! / pipelines.length;

@@ -60,19 +60,29 @@ def time_ms(fn, runs):
     return sorted(ts), round(statistics.median(cpu), 3), (None if b0 is None else round(max(0.0, (b1 - b0 - own) / wall), 2))
 
 
-def main():
-    a = parse_args()
-    if a.threads:
+def import_torch(script, threads):
+    """torch, with `threads` compute threads (None: torch's default); exits with code 3 when it cannot be imported.
+
+    The thread variables must be set before the import for OpenMP and the BLAS to read them.
+    """
+    if threads:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(a.threads)
+            os.environ[var] = str(threads)
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        import torch, torch.nn as nn, torch.nn.functional as F
+        import torch
     except Exception as e:  # ImportError, or OSError from a broken shared library
-        print(f"block_train.py: torch is not importable ({e!r}); skipping PyTorch reference", file=sys.stderr)
+        print(f"{script}: torch is not importable ({e!r}); skipping PyTorch reference", file=sys.stderr)
         sys.exit(3)
-    if a.threads:
-        torch.set_num_threads(a.threads)
+    if threads:
+        torch.set_num_threads(threads)
+    return torch
+
+
+def main():
+    a = parse_args()
+    torch = import_torch("block_train.py", a.threads)
+    nn, F = torch.nn, torch.nn.functional
     torch.manual_seed(0)
     info = {"impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default")}

@@ -35,7 +35,7 @@ Exits with code 3 (message on stderr) when torch cannot be imported.
 import argparse, json, math, os, statistics, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from block_train import blas_threads, time_ms  # noqa: E402  (shared timing helpers)
+from block_train import blas_threads, import_torch, time_ms  # noqa: E402  (shared timing helpers)
 
 BERT_VOCABULARY = {"vocab": 30522, "type_vocab": 2}
 # encoderPresets (packages/encoders/src/presets.ts). `positions`: the ViT's positionEmbedding; `eps`: LayerNorm epsilon.
@@ -78,17 +78,8 @@ def round_half_up(x):  # JavaScript's Math.round for x >= 0 (Python's round() ro
 
 def main():
     a = parse_args()
-    if a.threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(a.threads)
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    try:
-        import torch, torch.nn as nn, torch.nn.functional as F
-    except Exception as e:
-        print(f"mr_pretrain.py: torch is not importable ({e!r}); skipping PyTorch reference", file=sys.stderr)
-        sys.exit(3)
-    if a.threads:
-        torch.set_num_threads(a.threads)
+    torch = import_torch("mr_pretrain.py", a.threads)
+    nn, F = torch.nn, torch.nn.functional
     torch.manual_seed(0)
 
     preset = PRESETS[a.preset]
