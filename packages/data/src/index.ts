@@ -80,6 +80,7 @@ export { bertBaseUncasedVocabulary } from './text/bert-base-uncased-vocabulary.j
 export { wordPieceTokenizerJson } from './text/word-piece-tokenizer-json.js';
 export type { TokenizerJson, WordPieceTokenizerJsonOptions } from './text/word-piece-tokenizer-json.js';
 export { defaultCacheDir } from './text/default-cache-dir.js';
+export { dropSentences } from './text/drop-sentences.js';
 export { TokenizerFileError } from './text/tokenizer-file-error.js';
 export { TokenizerTrainingError } from './text/tokenizer-training-error.js';
 export { readWordVectors } from './text/read-word-vectors.js';

@@ -26,7 +26,7 @@ import { offeredAnswerClasses, offeredArgMax } from './answer-choices.js';
 import { gatedArgMax, type AnswerTypeGate } from './answer-type-gate.js';
 import { checkpointModelConfig, checkpointNormalization } from './load-pretrained-model.js';
 import { predictTask, taskLogits } from './predict-task.js';
-import { scoreRetrieval } from './score-retrieval.js';
+import { retrievalImageEmbeddings, retrievalTextEmbeddings, scoreRetrieval, type QueryBank } from './score-retrieval.js';
 import type { TaskBatch } from './task-batch.js';
 import { createTaskCollate, type TaskSampleBatch } from './task-collate.js';
 import { checkTaskSamples, taskTargets, type TaskSample } from './task-samples.js';
@@ -105,6 +105,18 @@ export interface EvaluationInputs {
    * embeddings (retrieval). Default none: `pipeline` alone.
    */
   readonly views?: readonly ImagePipeline[];
+  /** Retrieval: querybank normalisation against hubs ({@link RetrievalQueryBank}). Default none. */
+  readonly queryBank?: RetrievalQueryBank;
+}
+
+/**
+ * Retrieval: the query bank of `scoreRetrieval`'s inverted softmax (querybank normalisation): captions and images the
+ * evaluation does not score — the training split's, never the evaluated split's — encoded with the same pipeline.
+ */
+export interface RetrievalQueryBank {
+  readonly samples: readonly CaptionSample[];
+  /** Inverse temperature, > 0. */
+  readonly beta: number;
 }
 
 /** Options of {@link evaluateTask}. */
@@ -132,6 +144,8 @@ export interface EvaluateTaskOptions {
   readonly answerChoices?: boolean;
   /** Image views averaged per prediction ({@link evaluationViewCrops}): 1 = the centre crop (default), 3 = also both ends. */
   readonly views?: EvaluationViewCount;
+  /** Retrieval: querybank normalisation with these captions and images (e.g. the training split's). Default none. */
+  readonly queryBank?: RetrievalQueryBank;
 }
 
 /** How many crops of each image an evaluation averages over. */
@@ -177,6 +191,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
       ...(options.topK === undefined ? {} : { topK: options.topK }),
       ...(options.answerTypeGate ? { answerTypeGate: options.answerTypeGate } : {}),
       ...(options.answerChoices ? { answerChoices: true } : {}),
+      ...(options.queryBank ? { queryBank: options.queryBank } : {}),
     });
   } finally {
     loaded?.tuning.model.dispose();
@@ -427,21 +442,24 @@ async function evaluateRetrieval(
   const topK = inputs.topK ?? 20;
   const imageTensor = tf.tensor4d(images.images.data, images.images.shape as [number, number, number, number]);
   const views: tf.Tensor4D[] = [];
+  let bank: QueryBank | undefined;
   let scored;
   try {
     for (const pipeline of inputs.views ?? []) {
       const view = await createTaskCollate<CaptionSample>({ ...inputs, pipeline, maxLength: tuning.model.text.maxLength })(imageSamples);
       views.push(tf.tensor4d(view.images.data, view.images.shape as [number, number, number, number]));
     }
+    if (inputs.queryBank) bank = await queryBankEmbeddings(tuning, inputs.queryBank, inputs);
     scored = await scoreRetrieval(
       tuning,
       imageTensor,
       { tokenIds: texts.inputIds, attentionMask: texts.attentionMask },
-      { topK, batchSize: inputs.batchSize, ...(views.length ? { views } : {}) },
+      { topK, batchSize: inputs.batchSize, ...(views.length ? { views } : {}), ...(bank ? { queryBank: bank } : {}) },
     );
   } finally {
     imageTensor.dispose();
     tf.dispose(views);
+    if (bank) tf.dispose([bank.imageEmbeddings, bank.textEmbeddings]);
   }
   const N = imageSamples.length;
   const M = samples.length;
@@ -471,4 +489,39 @@ async function evaluateRetrieval(
     },
     predictions,
   };
+}
+
+/**
+ * The bank's distinct images (by `imageId`) and its captions, embedded as the evaluated ones are (`inputs.pipeline`,
+ * blanked with `blindImage`), images read in chunks so a large training split never sits in memory at once.
+ *
+ * @throws InvalidConfigError for an empty bank or a β that is not > 0
+ */
+async function queryBankEmbeddings(tuning: TaskTuning, bank: RetrievalQueryBank, inputs: EvaluationInputs): Promise<QueryBank> {
+  if (bank.samples.length === 0) throw new InvalidConfigError('queryBank.samples', 0, 'at least one caption and image');
+  if (!(Number.isFinite(bank.beta) && bank.beta > 0)) throw new InvalidConfigError('queryBank.beta', bank.beta, 'a number > 0');
+  const seen = new Set<string>();
+  const imageSamples = bank.samples.filter((sample) => !seen.has(sample.imageId) && seen.add(sample.imageId));
+  const collate = createTaskCollate<CaptionSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
+  const chunk = Math.max(inputs.batchSize, 64);
+  const parts: tf.Tensor[] = [];
+  try {
+    for (let start = 0; start < imageSamples.length; start += chunk) {
+      const batch = await collate(imageSamples.slice(start, start + chunk));
+      const images = tf.tensor4d(batch.images.data, batch.images.shape as [number, number, number, number]);
+      try {
+        parts.push(retrievalImageEmbeddings(tuning, images, { batchSize: inputs.batchSize }));
+      } finally {
+        images.dispose();
+      }
+    }
+    const texts = inputs.tokenizer.encodeBatch(
+      bank.samples.map((sample) => sample.caption),
+      { maxLength: tuning.model.text.maxLength },
+    );
+    const textEmbeddings = retrievalTextEmbeddings(tuning, { tokenIds: texts.inputIds, attentionMask: texts.attentionMask }, { batchSize: inputs.batchSize });
+    return { imageEmbeddings: tf.concat(parts, 0) as tf.Tensor2D, textEmbeddings, beta: bank.beta };
+  } finally {
+    tf.dispose(parts);
+  }
 }

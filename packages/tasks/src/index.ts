@@ -30,8 +30,8 @@ export { predictTask, taskLogits } from './predict-task.js';
 export { offeredAnswerClasses, offeredArgMax } from './answer-choices.js';
 export { fitAnswerTypeGate, gatedArgMax, questionFeatures } from './answer-type-gate.js';
 export type { AnswerTypeGate, FitAnswerTypeGateOptions } from './answer-type-gate.js';
-export { scoreRetrieval } from './score-retrieval.js';
-export type { RetrievalScores, RetrievalTexts, ScoreRetrievalOptions } from './score-retrieval.js';
+export { retrievalImageEmbeddings, retrievalTextEmbeddings, scoreRetrieval } from './score-retrieval.js';
+export type { QueryBank, RetrievalScores, RetrievalTexts, ScoreRetrievalOptions } from './score-retrieval.js';
 
 // Runs and evaluation.
 export { runTaskTuning } from './run-task-tuning.js';

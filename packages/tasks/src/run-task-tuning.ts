@@ -118,6 +118,12 @@ export interface RunTaskTuningOptions {
    * Default: a fresh crop at every load.
    */
   readonly augmentViews?: number;
+  /**
+   * Training-text augmentation: each sentence of a training caption or classification text is left out with this
+   * probability, at least one kept, drawn afresh per sample and epoch from the seed (see `createTaskCollate`);
+   * validation and test read whole texts. VQA questions are never cut. Default 0.
+   */
+  readonly sentenceDrop?: number;
   /** Also evaluate every this many steps (validation runs after every epoch and after the last step anyway). */
   readonly evaluateEvery?: number;
   /** Batch size of evaluation. Default 2 × batchSize. */
@@ -319,6 +325,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
         maxLength,
         blindImage: options.blindImage ?? false,
         ...(options.augmentViews === undefined ? {} : { augmentViews: { count: options.augmentViews, seed } }),
+        ...(options.sentenceDrop ? { sentenceDrop: { probability: options.sentenceDrop, seed } } : {}),
       }),
     });
     const stepsPerEpoch = loader.batchesPerEpoch;
@@ -503,6 +510,9 @@ function validateOptions(options: RunTaskTuningOptions): void {
     throw new InvalidConfigError('learningRate.base', learningRate.base, 'a finite number > 0');
   const fraction = learningRate.warmupFraction;
   if (fraction !== undefined && !(fraction >= 0 && fraction <= 1)) throw new InvalidConfigError('learningRate.warmupFraction', fraction, 'a number in [0, 1]');
+  if (options.sentenceDrop !== undefined && !(options.sentenceDrop >= 0 && options.sentenceDrop < 1)) {
+    throw new InvalidConfigError('sentenceDrop', options.sentenceDrop, 'a probability in [0, 1)');
+  }
   if (options.evaluateEvery !== undefined && !(Number.isInteger(options.evaluateEvery) && options.evaluateEvery >= 1)) {
     throw new InvalidConfigError('evaluateEvery', options.evaluateEvery, 'an integer ≥ 1');
   }

@@ -5,7 +5,7 @@ import { UmdModel } from '@umd/encoders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, randomTaskBatch } from './__fixtures__/phantom-fixtures.js';
-import { candidatePairs, combineScores, scoreRetrieval } from './score-retrieval.js';
+import { candidatePairs, combineScores, retrievalImageEmbeddings, retrievalTextEmbeddings, scoreRetrieval } from './score-retrieval.js';
 import { createTaskTuning, type TaskTuning } from './task-tuning.js';
 
 const vocabSize = 40;
@@ -105,6 +105,42 @@ describe('scoreRetrieval', () => {
     short.dispose();
     await expectNoTensorLeak(() => scoreRetrieval(tuning, images, texts(), { topK: 2, views: [other] }).then(() => undefined));
     tf.dispose(other);
+  });
+
+  it('exports the first stage’s embeddings: their products are its cosines', async () => {
+    const plain = await scoreRetrieval(tuning, images, texts(), { topK: 1 });
+    const [image, text] = [retrievalImageEmbeddings(tuning, images, { batchSize: 2 }), retrievalTextEmbeddings(tuning, texts(), { batchSize: 4 })];
+    expect(image.shape).toEqual([N, 8]);
+    expect(text.shape).toEqual([M, 8]);
+    const cosine = tf.matMul(image, text, false, true);
+    Array.from(cosine.dataSync()).forEach((value, pair) => expect(value, `pair ${pair}`).toBeCloseTo(plain.similarity[pair]!, 5));
+    tf.dispose([image, text, cosine]);
+    await expectNoTensorLeak(() => tf.dispose([retrievalImageEmbeddings(tuning, images), retrievalTextEmbeddings(tuning, texts())]));
+  });
+
+  it('with a query bank, subtracts each image’s and each caption’s inverted-softmax term over the bank', async () => {
+    const plain = await scoreRetrieval(tuning, images, texts(), { topK: 1 });
+    // A bank of 3 images (the first three, reversed along H) and 4 captions (the last four).
+    const bankImages = tf.tidy(() => tf.reverse(tf.slice(images, 0, 3), 1));
+    const bankText = { tokenIds: { data: tokenIds.slice(2 * T), shape: [M - 2, T] }, attentionMask: { data: attentionMask.slice(2 * T), shape: [M - 2, T] } };
+    const bank = { imageEmbeddings: retrievalImageEmbeddings(tuning, bankImages), textEmbeddings: retrievalTextEmbeddings(tuning, bankText), beta: 7 };
+    const [image, text] = [retrievalImageEmbeddings(tuning, images), retrievalTextEmbeddings(tuning, texts())];
+    const dot = (a: tf.Tensor, b: tf.Tensor): number[][] => tf.matMul(a, b, false, true).arraySync() as number[][];
+    const [imageBankText, bankImageText] = [dot(image, bank.textEmbeddings), dot(bank.imageEmbeddings, text)]; // [N, 4], [3, M]
+    const inverted = (scores: number[]): number => Math.log(scores.reduce((sum, score) => sum + Math.exp(7 * score), 0)) / 7;
+    const normalised = await scoreRetrieval(tuning, images, texts(), { topK: 1, queryBank: bank });
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < M; j++) {
+        const expected = plain.similarity[i * M + j]! - inverted(imageBankText[i]!) - inverted(bankImageText.map((row) => row[j]!));
+        expect(normalised.similarity[i * M + j], `pair ${i}, ${j}`).toBeCloseTo(expected, 4);
+      }
+    }
+    expect(Array.from(normalised.similarity)).not.toEqual(Array.from(plain.similarity));
+    await expectNoTensorLeak(() => scoreRetrieval(tuning, images, texts(), { topK: 2, queryBank: bank }).then(() => undefined));
+    await expect(scoreRetrieval(tuning, images, texts(), { queryBank: { ...bank, beta: 0 } })).rejects.toThrow(/beta/);
+    const narrow = tf.slice(image, [0, 0], [-1, 4]) as tf.Tensor2D; // P = 4, not 8
+    await expect(scoreRetrieval(tuning, images, texts(), { queryBank: { ...bank, textEmbeddings: narrow } })).rejects.toThrow(/textEmbeddings/);
+    tf.dispose([bankImages, bank.imageEmbeddings, bank.textEmbeddings, image, text, narrow]);
   });
 
   it('leaves no tensor behind and restores training mode', async () => {

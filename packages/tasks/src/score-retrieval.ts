@@ -29,6 +29,26 @@ export interface ScoreRetrievalOptions {
    * Default none.
    */
   readonly views?: readonly tf.Tensor[];
+  /**
+   * Querybank normalisation (Bogolin et al., CVPR 2022) with an inverted softmax, against hubs: an image that many
+   * captions rank high (or a caption many images rank high) is marked down. The bank is a set of queries the
+   * evaluation does not score, e.g. the training split: its captions and its images, encoded as the scored ones are
+   * ({@link retrievalImageEmbeddings}, {@link retrievalTextEmbeddings}). The first-stage score of image i and caption j becomes
+   * s(i, j) − (1/β) log Σ_b exp(β s(i, bankText_b)) − (1/β) log Σ_b exp(β s(bankImage_b, j)). For ranking the
+   * images of a caption only the image's term moves the order, and for the captions of an image only the caption's.
+   * Default none.
+   */
+  readonly queryBank?: QueryBank;
+}
+
+/** The projected, L2-normalised embeddings of a query bank and the inverted softmax's β. */
+export interface QueryBank {
+  /** [B_images, P] bank images, each row unit-length (what {@link retrievalImageEmbeddings} returns). Borrowed. */
+  readonly imageEmbeddings: tf.Tensor2D;
+  /** [B_texts, P] bank captions, each row unit-length. Borrowed. */
+  readonly textEmbeddings: tf.Tensor2D;
+  /** Inverse temperature of the inverted softmax, > 0 (e.g. 20: the bank's near neighbours weigh most). */
+  readonly beta: number;
 }
 
 /** The score of every image-caption pair and what it cost. */
@@ -81,12 +101,11 @@ export async function scoreRetrieval(
   if (!(Number.isInteger(topK) && topK >= 1)) throw new InvalidConfigError('topK', topK, 'an integer ≥ 1');
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidConfigError('batchSize', batchSize, 'an integer ≥ 1');
   if (images.rank !== 4) throw new ShapeMismatchError('scoreRetrieval(images)', ['N', 'H', 'W', 'C'], images.shape);
+  if (options.queryBank) checkQueryBank(options.queryBank, heads.retrieval.projectionDim);
   const N = images.shape[0]!;
   const [M, T] = shapeOf(texts.tokenIds);
   const maskShape = shapeOf(texts.attentionMask);
   if (maskShape[0] !== M || maskShape[1] !== T) throw new ShapeMismatchError('scoreRetrieval(texts.attentionMask)', [M, T], maskShape);
-  const Dv = model.config.vision.dim;
-  const Dt = model.config.text.dim;
 
   const wasTraining = model.training;
   model.eval();
@@ -102,16 +121,15 @@ export async function scoreRetrieval(
     for (const view of views) {
       if (view.rank !== 4 || view.shape[0] !== N) throw new ShapeMismatchError('scoreRetrieval(views)', [N, 'H', 'W', 'C'], view.shape);
     }
-    const embed = (vision: tf.Tensor, n: number): tf.Tensor2D =>
-      heads.retrieval!.forward(poolUnimodal(vision as tf.Tensor3D, tuning.pooling), tf.zeros([n, Dt])).image;
+    const embed = (vision: tf.Tensor): tf.Tensor2D => imageEmbedding(tuning, vision);
     for (let start = 0; start < N; start += batchSize) {
       const n = Math.min(batchSize, N - start);
       const vision = tf.tidy(() => model.vision.forward(tf.slice(images, [start, 0, 0, 0], [n, -1, -1, -1]))); // [n, 1 + L, Dv]
       visionParts.push(vision);
       imageEmbeddings.push(
         tf.tidy(() => {
-          if (views.length === 0) return embed(vision, n);
-          const each = [vision, ...views.map((view) => model.vision.forward(tf.slice(view, [start, 0, 0, 0], [n, -1, -1, -1])))].map((v) => embed(v, n));
+          if (views.length === 0) return embed(vision);
+          const each = [vision, ...views.map((view) => model.vision.forward(tf.slice(view, [start, 0, 0, 0], [n, -1, -1, -1])))].map(embed);
           const sum = tf.addN(each); // [n, P]; the mean's direction
           return tf.div(sum, tf.maximum(tf.norm(sum, 'euclidean', 1, true), 1e-12));
         }),
@@ -123,24 +141,23 @@ export async function scoreRetrieval(
       const m = Math.min(batchSize, M - start);
       const text = tf.tidy(() => model.text.forward(tf.slice(tokenIds, [start, 0], [m, T]), { attentionMask: tf.slice(mask, [start, 0], [m, T]) })); // [m, T, Dt]
       textParts.push(text);
-      textEmbeddings.push(
-        tf.tidy(() => heads.retrieval!.forward(tf.zeros([m, Dv]), poolUnimodal(text as tf.Tensor3D, tuning.pooling, tf.slice(mask, [start, 0], [m, T]))).text),
-      );
+      textEmbeddings.push(tf.tidy(() => textEmbedding(tuning, text, tf.slice(mask, [start, 0], [m, T]))));
     }
     const vision = tf.concat(visionParts, 0); // [N, 1 + L, Dv]
     const text = tf.concat(textParts, 0); // [M, T, Dt]
     owned.push(vision, text);
     tf.dispose(visionParts);
     tf.dispose(textParts);
-    const agreement = tuning.retrieval.attributeAgreement;
+    const bank = options.queryBank;
     const firstStage = tf.tidy(() => {
       const [image, text] = [tf.concat(imageEmbeddings, 0) as tf.Tensor2D, tf.concat(textEmbeddings, 0) as tf.Tensor2D];
-      const score = tf.matMul(image, text, false, true); // [N, M]
-      if (!(agreement > 0 && heads.attributes)) return score;
-      // + λ Σ_f P(image has value c of f) · P(caption has c): [N, K_f] × [K_f, M] per field.
-      const [imageLogits, textLogits] = [heads.attributes.forward(image), heads.attributes.forward(text)];
-      const shared = imageLogits.map((logits, f) => tf.matMul(tf.softmax(logits), tf.softmax(textLogits[f]!), false, true));
-      return tf.add(score, tf.mul(tf.addN(shared), agreement));
+      const score = pairScores(tuning, image, text); // [N, M]
+      if (!bank) return score;
+      // The inverted softmax over the bank: −(1/β) logsumexp of β·score, per image over the bank's captions [N, 1]
+      // and per caption over the bank's images [1, M].
+      const imageHub = tf.div(tf.logSumExp(tf.mul(pairScores(tuning, image, bank.textEmbeddings), bank.beta), 1, true), bank.beta);
+      const textHub = tf.div(tf.logSumExp(tf.mul(pairScores(tuning, bank.imageEmbeddings, text), bank.beta), 0, true), bank.beta);
+      return tf.sub(tf.sub(score, imageHub), textHub);
     });
     tf.dispose([...imageEmbeddings, ...textEmbeddings]);
     const similarity = Float32Array.from(await firstStage.data());
@@ -186,6 +203,124 @@ export async function scoreRetrieval(
   } finally {
     tf.dispose(owned);
     model.train(wasTraining);
+  }
+}
+
+/**
+ * The projected, L2-normalised image embeddings that {@link scoreRetrieval}'s first stage compares (the centre view
+ * only), e.g. a query bank's. The model runs in evaluation mode; the caller owns the result.
+ *
+ * @param images [N, H, W, C] normalised images (NHWC)
+ * @returns [N, P]
+ */
+export function retrievalImageEmbeddings(tuning: TaskTuning, images: tf.Tensor, options: { readonly batchSize?: number } = {}): tf.Tensor2D {
+  const batchSize = checkEmbeddingInputs(tuning, options);
+  if (images.rank !== 4) throw new ShapeMismatchError('retrievalImageEmbeddings(images)', ['N', 'H', 'W', 'C'], images.shape);
+  const N = images.shape[0]!;
+  return inEvaluationMode(tuning, () => {
+    const parts: tf.Tensor[] = [];
+    for (let start = 0; start < N; start += batchSize) {
+      const n = Math.min(batchSize, N - start);
+      parts.push(tf.tidy(() => imageEmbedding(tuning, tuning.model.vision.forward(tf.slice(images, [start, 0, 0, 0], [n, -1, -1, -1])))));
+    }
+    return joinRows(parts, tuning.heads.retrieval!.projectionDim);
+  });
+}
+
+/**
+ * The projected, L2-normalised caption embeddings that {@link scoreRetrieval}'s first stage compares, e.g. a query
+ * bank's. The model runs in evaluation mode; the caller owns the result.
+ *
+ * @returns [M, P]
+ */
+export function retrievalTextEmbeddings(tuning: TaskTuning, texts: RetrievalTexts, options: { readonly batchSize?: number } = {}): tf.Tensor2D {
+  const batchSize = checkEmbeddingInputs(tuning, options);
+  const [M, T] = shapeOf(texts.tokenIds);
+  const maskShape = shapeOf(texts.attentionMask);
+  if (maskShape[0] !== M || maskShape[1] !== T) throw new ShapeMismatchError('retrievalTextEmbeddings(texts.attentionMask)', [M, T], maskShape);
+  const owned: tf.Tensor[] = [];
+  try {
+    const tokenIds = toTensor(texts.tokenIds, 'int32', owned);
+    const mask = toTensor(texts.attentionMask, 'float32', owned);
+    return inEvaluationMode(tuning, () => {
+      const parts: tf.Tensor[] = [];
+      for (let start = 0; start < M; start += batchSize) {
+        const m = Math.min(batchSize, M - start);
+        parts.push(
+          tf.tidy(() => {
+            const textMask = tf.slice(mask, [start, 0], [m, T]);
+            return textEmbedding(tuning, tuning.model.text.forward(tf.slice(tokenIds, [start, 0], [m, T]), { attentionMask: textMask }), textMask);
+          }),
+        );
+      }
+      return joinRows(parts, tuning.heads.retrieval!.projectionDim);
+    });
+  } finally {
+    tf.dispose(owned);
+  }
+}
+
+function checkEmbeddingInputs(tuning: TaskTuning, options: { readonly batchSize?: number }): number {
+  if (!tuning.heads.retrieval) throw new InvalidConfigError('task.kind', tuning.task.kind, "'retrieval'");
+  const batchSize = options.batchSize ?? 32;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidConfigError('batchSize', batchSize, 'an integer ≥ 1');
+  return batchSize;
+}
+
+function inEvaluationMode<T>(tuning: TaskTuning, run: () => T): T {
+  const wasTraining = tuning.model.training;
+  tuning.model.eval();
+  try {
+    return run();
+  } finally {
+    tuning.model.train(wasTraining);
+  }
+}
+
+/** The rows of `parts` as one [Σ rows, P] tensor; the parts are disposed. */
+function joinRows(parts: tf.Tensor[], P: number): tf.Tensor2D {
+  try {
+    return (parts.length ? tf.concat(parts, 0) : tf.zeros([0, P])) as tf.Tensor2D;
+  } finally {
+    tf.dispose(parts);
+  }
+}
+
+/** [n, P] projected image embedding of encoder output [n, 1 + L, Dv]. */
+function imageEmbedding(tuning: TaskTuning, vision: tf.Tensor): tf.Tensor2D {
+  const n = vision.shape[0]!;
+  return tuning.heads.retrieval!.forward(poolUnimodal(vision as tf.Tensor3D, tuning.pooling), tf.zeros([n, tuning.model.config.text.dim])).image;
+}
+
+/** [m, P] projected caption embedding of encoder output [m, T, Dt] with its mask [m, T]. */
+function textEmbedding(tuning: TaskTuning, text: tf.Tensor, mask: tf.Tensor): tf.Tensor2D {
+  const m = text.shape[0]!;
+  return tuning.heads.retrieval!.forward(tf.zeros([m, tuning.model.config.vision.dim]), poolUnimodal(text as tf.Tensor3D, tuning.pooling, mask)).text;
+}
+
+/**
+ * [A, B] first-stage score of image embeddings [A, P] against caption embeddings [B, P]: the cosine, plus
+ * λ Σ_f P(image has value c of f) · P(caption has c) over the attribute fields when `retrieval.attributeAgreement` λ > 0.
+ */
+function pairScores(tuning: TaskTuning, image: tf.Tensor2D, text: tf.Tensor2D): tf.Tensor2D {
+  const score = tf.matMul(image, text, false, true) as tf.Tensor2D;
+  const agreement = tuning.retrieval.attributeAgreement;
+  const attributes = tuning.heads.attributes;
+  if (!(agreement > 0 && attributes)) return score;
+  const [imageLogits, textLogits] = [attributes.forward(image), attributes.forward(text)];
+  const shared = imageLogits.map((logits, f) => tf.matMul(tf.softmax(logits), tf.softmax(textLogits[f]!), false, true));
+  return tf.add(score, tf.mul(tf.addN(shared), agreement)) as tf.Tensor2D;
+}
+
+function checkQueryBank(bank: QueryBank, P: number): void {
+  if (!(Number.isFinite(bank.beta) && bank.beta > 0)) throw new InvalidConfigError('queryBank.beta', bank.beta, 'a number > 0');
+  for (const [field, embeddings] of [
+    ['queryBank.imageEmbeddings', bank.imageEmbeddings],
+    ['queryBank.textEmbeddings', bank.textEmbeddings],
+  ] as const) {
+    if (embeddings.rank !== 2 || embeddings.shape[1] !== P || embeddings.shape[0] === 0) {
+      throw new ShapeMismatchError(`scoreRetrieval(${field})`, ['B ≥ 1', P], embeddings.shape);
+    }
   }
 }
 

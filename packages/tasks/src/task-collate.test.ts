@@ -45,6 +45,37 @@ describe('createTaskCollate', () => {
     expect(third[0]).not.toEqual(first[0]);
   });
 
+  it('sentenceDrop: cuts training captions per sample and epoch, reproducibly; evaluation and VQA questions read whole texts', async () => {
+    const captionText = 'axial scan of the chest. a mass in the left lung. no effusion. the heart is normal.';
+    const captions = phantomSplits('caption', { train: 4, validate: 0 }).train.map((sample) => ({ ...sample, caption: captionText }));
+    const words = textTokenizer([captionText, ...samples.map((sample) => sample.question)]);
+    const centre = createImagePipeline({ size: 32, channels: 1 });
+    const collate = createTaskCollate({ pipeline: centre, tokenizer: words, maxLength: 32, sentenceDrop: { probability: 0.5, seed: 3 } });
+    const trainingContext = (epoch: number): CollateContext => ({
+      ...context(epoch),
+      indices: captions.map((_, i) => i),
+      randoms: captions.map(() => new SeededRandom(1)),
+    });
+    const lengths = async (epoch?: number): Promise<number[]> => {
+      const batch = await collate(captions, epoch === undefined ? undefined : trainingContext(epoch));
+      const T = batch.attentionMask.shape[1]!;
+      return captions.map((_, b) => batch.attentionMask.data.slice(b * T, (b + 1) * T).reduce((sum, flag) => sum + flag, 0));
+    };
+    const whole = await lengths();
+    expect(new Set(whole).size).toBe(1); // every caption whole without a context (evaluation)
+    const epochs = [await lengths(0), await lengths(1), await lengths(2)];
+    expect(await lengths(0)).toEqual(epochs[0]); // the same draw again
+    const cut = epochs.flat();
+    expect(cut.some((length) => length < whole[0]!)).toBe(true);
+    expect(cut.every((length) => length <= whole[0]! && length >= 5)).toBe(true); // at least one sentence and [CLS] [SEP]
+    expect(epochs[1]).not.toEqual(epochs[0]);
+    // VQA questions are never cut, even in training.
+    const questions = createTaskCollate({ pipeline: centre, tokenizer: words, maxLength: 32, sentenceDrop: { probability: 0.9, seed: 3 } });
+    const [trained, evaluated] = [await questions(samples, context(0)), await questions(samples)];
+    expect(trained.inputIds.data).toEqual(evaluated.inputIds.data);
+    expect(() => createTaskCollate({ pipeline, tokenizer, maxLength: 24, sentenceDrop: { probability: 1, seed: 1 } })).toThrow(InvalidConfigError);
+  });
+
   it('refuses a view count that is not a positive integer', () => {
     for (const count of [0, 1.5]) {
       expect(() => createTaskCollate({ pipeline, tokenizer, maxLength: 24, augmentViews: { count, seed: 1 } })).toThrow(InvalidConfigError);

@@ -1,5 +1,14 @@
 import { InvalidConfigError, SeededRandom } from '@umd/core';
-import { loadImageBatch, sampleText, type CollateContext, type ImagePipeline, type RandomSource, type ShapedArray, type WordPieceTokenizer } from '@umd/data';
+import {
+  dropSentences,
+  loadImageBatch,
+  sampleText,
+  type CollateContext,
+  type ImagePipeline,
+  type RandomSource,
+  type ShapedArray,
+  type WordPieceTokenizer,
+} from '@umd/data';
 
 import type { TaskSample } from './task-samples.js';
 
@@ -31,17 +40,31 @@ export interface TaskCollateOptions {
    * first `count` epochs. Without it, each load draws a fresh crop from the context's randoms.
    */
   readonly augmentViews?: { readonly count: number; readonly seed: number };
+  /**
+   * Training-text augmentation (with a context, i.e. in training): each sentence of a caption or classification text
+   * is left out with `probability`, at least one kept ({@link dropSentences}), drawn from (`seed`, sample id, epoch).
+   * VQA questions are never cut.
+   */
+  readonly sentenceDrop?: { readonly probability: number; readonly seed: number };
 }
 
 /**
  * A collate function for `@umd/data`'s BatchLoader: loads the images through `pipeline` (random crops seeded per
  * sample from the context, or one of `augmentViews.count` fixed crops per image; none at all when `blindImage`) and
- * tokenises the question, caption or text.
+ * tokenises the question, caption or text (captions and texts with sentences left out under `sentenceDrop`).
  */
 export function createTaskCollate<S extends TaskSample>(
   options: TaskCollateOptions,
 ): (samples: readonly S[], context?: CollateContext) => Promise<TaskSampleBatch<S>> {
-  const { pipeline, tokenizer, maxLength, blindImage = false, augmentViews } = options;
+  const { pipeline, tokenizer, maxLength, blindImage = false, augmentViews, sentenceDrop } = options;
+  if (sentenceDrop && !(sentenceDrop.probability >= 0 && sentenceDrop.probability < 1)) {
+    throw new InvalidConfigError('sentenceDrop.probability', sentenceDrop.probability, 'a probability in [0, 1)');
+  }
+  const textOf = (sample: S, context: CollateContext | undefined): string => {
+    const text = sampleText(sample);
+    if (!sentenceDrop || !context || sample.task === 'vqa') return text;
+    return dropSentences(text, sentenceDrop.probability, new SeededRandom(`umd-task-collate:text:${sentenceDrop.seed}:${sample.id}:${context.epoch}`));
+  };
   if (augmentViews && !(Number.isInteger(augmentViews.count) && augmentViews.count >= 1)) {
     throw new InvalidConfigError('augmentViews.count', augmentViews.count, 'a positive integer (crops per image)');
   }
@@ -59,7 +82,8 @@ export function createTaskCollate<S extends TaskSample>(
           samples.map((sample) => sample.image),
           context ? { randoms: randomsOf(samples, context) } : {},
         );
-    const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(samples.map(sampleText), { maxLength });
+    const texts = samples.map((sample) => textOf(sample, context));
+    const { inputIds, attentionMask, wordIds } = tokenizer.encodeBatch(texts, { maxLength });
     return { samples, images, inputIds, attentionMask, wordIds };
   };
 }

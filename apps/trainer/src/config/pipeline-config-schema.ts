@@ -346,6 +346,14 @@ const finetuneSchema = z
       .describe(
         'patch dropout: the share of image tokens each training sample leaves out, drawn afresh every step; validation and test see every token (default 0; VQA and classification, not retrieval; works with the stem’s feature cache, as `augment` does only with `views`)',
       ),
+    sentenceDrop: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .describe(
+        'sentence dropout: each sentence of a training caption or classification text is left out with this probability (at least one kept), drawn afresh per sample and epoch from the seed; validation and test read whole texts. Asks the model to look at the image when the text says less (default 0; captions and texts, never VQA questions)',
+      ),
     classBalance: z
       .number()
       .min(0)
@@ -477,6 +485,14 @@ const evaluateSchema = z
       .optional()
       .describe(
         'image views per prediction: 1 = the centre crop (default); 3 = also the squares at both ends of the longer side (top and bottom of a tall image, left and right of a wide one), class probabilities or retrieval image embeddings averaged. Validation during tuning (model selection) uses the centre crop',
+      ),
+    queryBank: z
+      .strictObject({
+        beta: z.number().positive().default(20).describe('inverse temperature of the inverted softmax (default 20)'),
+      })
+      .optional()
+      .describe(
+        'retrieval: querybank normalisation (Bogolin et al., CVPR 2022) against hubs, with the training split’s captions and images as the bank: each first-stage score loses (1/β)·logsumexp(β·score) of its image against the bank’s captions and of its caption against the bank’s images (default off). Validation during tuning (model selection) does not use it',
       ),
   })
   .prefault({})

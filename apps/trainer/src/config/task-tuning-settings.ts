@@ -17,6 +17,7 @@ export type TaskTuningSettings = Pick<
   | 'evaluateEvery'
   | 'labelSmoothing'
   | 'imageTokenDrop'
+  | 'sentenceDrop'
   | 'classBalance'
   | 'weightAverage'
   | 'retrieval'
@@ -29,7 +30,7 @@ export type TaskTuningSettings = Pick<
 /**
  * The `runTaskTuning` options of a `finetune` section: batch size, epochs, the learning rate (base, per-group
  * multipliers, warm-up, decay, final rate, weight decay), GM-Coord with every coordinator option when enabled, the
- * blind-image floor, pooling, head width, extra validation passes, label smoothing, patch dropout, class balance, weight averaging, the retrieval losses and re-ranking, attribute targets, and the training images' crop
+ * blind-image floor, pooling, head width, extra validation passes, label smoothing, patch dropout, sentence dropout, class balance, weight averaging, the retrieval losses and re-ranking, attribute targets, and the training images' crop
  * and its fixed views (`augment`) on top of `image` (the stage's shared pipeline settings). Keys the section leaves out are left out, so
  * the library's defaults apply and a config without them runs as it did before they existed.
  */
@@ -47,6 +48,7 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
       evaluateEvery: finetune.evaluateEvery,
       labelSmoothing: finetune.labelSmoothing,
       imageTokenDrop: finetune.imageTokenDrop,
+      sentenceDrop: finetune.sentenceDrop,
       classBalance: finetune.classBalance,
       weightAverage: finetune.weightAverage,
       topK: finetune.retrieval?.topK,

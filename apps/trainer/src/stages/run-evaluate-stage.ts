@@ -49,6 +49,12 @@ export async function runEvaluateStage(context: StageContext): Promise<StageOutc
       progress.log(`[evaluate] ${line}`);
     } else if (config.evaluate.answerTypeGate) notes.push(`answer-type gate: not used (a ${data.task.kind} task has no answer types)`);
     if (config.evaluate.answerChoices && data.task.kind !== 'vqa') notes.push(`answer choices: not used (a ${data.task.kind} task has no questions)`);
+    if (config.evaluate.queryBank && data.task.kind !== 'retrieval') notes.push(`query bank: not used (a ${data.task.kind} task ranks nothing)`);
+    if (config.evaluate.queryBank && data.task.kind === 'retrieval') {
+      const line = `query bank: ${data.train.length} training captions and their images (inverted softmax, β ${config.evaluate.queryBank.beta})`;
+      notes.push(line);
+      progress.log(`[evaluate] ${line}`);
+    }
     const splits: SplitScores[] = [];
     const wanted = config.evaluate.splits;
     progress.begin('evaluate', wanted.length);
@@ -98,6 +104,9 @@ async function scoreSplit(
     ...(gate ? { answerTypeGate: gate } : {}),
     ...(config.evaluate.answerChoices ? { answerChoices: true } : {}),
     ...(config.evaluate.views ? { views: config.evaluate.views } : {}),
+    ...(config.evaluate.queryBank && data.task.kind === 'retrieval'
+      ? { queryBank: { samples: data.train.filter((sample) => sample.task === 'caption'), beta: config.evaluate.queryBank.beta } }
+      : {}),
   });
   const file = path.join(dir, `predictions-${split}.jsonl`);
   await writeFileAtomic(file, evaluation.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + '\n');

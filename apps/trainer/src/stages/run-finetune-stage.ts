@@ -58,6 +58,7 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       regularizer ? 'reconstruction regularizer' : '',
       tuning.labelSmoothing ? `label smoothing ${tuning.labelSmoothing}` : '',
       tuning.imageTokenDrop ? `patch dropout ${tuning.imageTokenDrop}` : '',
+      tuning.sentenceDrop ? `sentence dropout ${tuning.sentenceDrop}` : '',
       tuning.classBalance ? `class balance ${tuning.classBalance}` : '',
       tuning.weightAverage ? `weight average ${tuning.weightAverage.decay}` : '',
       tuning.attributes?.fields?.length
