@@ -93,6 +93,8 @@ export interface EvaluationInputs {
   readonly batchSize: number;
   /** Every image replaced by zeros. */
   readonly blindImage?: boolean;
+  /** Every question, caption or text replaced by an empty one. */
+  readonly blindText?: boolean;
   /** Retrieval: candidates re-ranked per image and per caption. */
   readonly topK?: number;
   /** VQA: answer among the classes of the question's predicted type only ({@link fitAnswerTypeGate}). */
@@ -136,6 +138,8 @@ export interface EvaluateTaskOptions {
   readonly imageNormalization?: ImageNormalization;
   /** Evaluate the floor: every image replaced by zeros. */
   readonly blindImage?: boolean;
+  /** Evaluate the image-only floor: every question, caption or text replaced by an empty one. */
+  readonly blindText?: boolean;
   /** Retrieval: candidates re-ranked with the fused head per image and per caption. Default 20. */
   readonly topK?: number;
   /** VQA: answer among the classes of the question's predicted type only (fit it on the training split). */
@@ -188,6 +192,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
       tokenizer: options.tokenizer,
       batchSize: options.batchSize ?? 32,
       ...(options.blindImage ? { blindImage: true } : {}),
+      ...(options.blindText ? { blindText: true } : {}),
       ...(options.topK === undefined ? {} : { topK: options.topK }),
       ...(options.answerTypeGate ? { answerTypeGate: options.answerTypeGate } : {}),
       ...(options.answerChoices ? { answerChoices: true } : {}),

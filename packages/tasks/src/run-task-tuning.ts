@@ -110,6 +110,8 @@ export interface RunTaskTuningOptions {
   readonly auxiliary?: (model: UmdModel) => AuxiliaryLoss;
   /** The floor baseline: every image replaced by zeros, so the model never sees one ("question-only" / "caption-only"). */
   readonly blindImage?: boolean;
+  /** The image-only floor: every question, caption or text replaced by an empty one, so the model reads the image alone. */
+  readonly blindText?: boolean;
   /** Image pipeline settings besides size and channels (from the model). Normalisation: the checkpoint's when it has one. */
   readonly image?: Omit<ImagePipelineConfig, 'size' | 'channels'>;
   /**
@@ -324,6 +326,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
         tokenizer,
         maxLength,
         blindImage: options.blindImage ?? false,
+        ...(options.blindText ? { blindText: true } : {}),
         ...(options.augmentViews === undefined ? {} : { augmentViews: { count: options.augmentViews, seed } }),
         ...(options.sentenceDrop ? { sentenceDrop: { probability: options.sentenceDrop, seed } } : {}),
       }),
@@ -359,6 +362,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
         tokenizer,
         batchSize: options.evaluationBatchSize ?? 2 * batchSize,
         ...(options.blindImage ? { blindImage: true } : {}),
+        ...(options.blindText ? { blindText: true } : {}),
         ...(options.topK === undefined ? {} : { topK: options.topK }),
       });
       const { metric, metrics, predictions } = evaluation;
@@ -483,6 +487,7 @@ function storedConfig(options: RunTaskTuningOptions, tuning: TaskTuning, normali
     learningRate: options.learningRate,
     seed: options.seed,
     blindImage: options.blindImage ?? false,
+    ...(options.blindText ? { blindText: true } : {}),
     ...(gmCoord ? { gmCoord } : {}),
     ...(checkpoint ? { pretrained: checkpoint } : {}),
   };

@@ -76,6 +76,19 @@ describe('createTaskCollate', () => {
     expect(() => createTaskCollate({ pipeline, tokenizer, maxLength: 24, sentenceDrop: { probability: 1, seed: 1 } })).toThrow(InvalidConfigError);
   });
 
+  it('blindText: every text is empty ([CLS] [SEP]) while the images are read', async () => {
+    const centre = createImagePipeline({ size: 32, channels: 1 });
+    const [blind, seeing] = [
+      await createTaskCollate({ pipeline: centre, tokenizer, maxLength: 24, blindText: true })(samples),
+      await createTaskCollate({ pipeline: centre, tokenizer, maxLength: 24 })(samples),
+    ];
+    const T = blind.attentionMask.shape[1]!;
+    for (let b = 0; b < samples.length; b++) expect(blind.attentionMask.data.slice(b * T, (b + 1) * T).reduce((sum, flag) => sum + flag, 0)).toBe(2);
+    expect(blind.images.data).toEqual(seeing.images.data);
+    expect(blind.images.data.some((value) => value !== 0)).toBe(true);
+    expect(() => createTaskCollate({ pipeline: centre, tokenizer, maxLength: 24, blindText: true, blindImage: true })).toThrow(/blindText/);
+  });
+
   it('refuses a view count that is not a positive integer', () => {
     for (const count of [0, 1.5]) {
       expect(() => createTaskCollate({ pipeline, tokenizer, maxLength: 24, augmentViews: { count, seed: 1 } })).toThrow(InvalidConfigError);

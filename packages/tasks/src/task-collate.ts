@@ -33,6 +33,8 @@ export interface TaskCollateOptions {
   readonly maxLength: number;
   /** Never load the images: every one is zeros ("question-only" / "caption-only" floor). */
   readonly blindImage?: boolean;
+  /** Never read the texts: every question, caption or text is empty ([CLS] [SEP]), the "image-only" floor. */
+  readonly blindText?: boolean;
   /**
    * A fixed set of random crops per image: epoch e shows view e mod `count` of each image, drawn from (`seed`, image
    * id, view) — the same box for every sample of that image (every question of a VQA image) and in every cycle. A
@@ -56,11 +58,13 @@ export interface TaskCollateOptions {
 export function createTaskCollate<S extends TaskSample>(
   options: TaskCollateOptions,
 ): (samples: readonly S[], context?: CollateContext) => Promise<TaskSampleBatch<S>> {
-  const { pipeline, tokenizer, maxLength, blindImage = false, augmentViews, sentenceDrop } = options;
+  const { pipeline, tokenizer, maxLength, blindImage = false, blindText = false, augmentViews, sentenceDrop } = options;
+  if (blindImage && blindText) throw new InvalidConfigError('blindText', true, 'false with blindImage (a model blind to both has nothing to read)');
   if (sentenceDrop && !(sentenceDrop.probability >= 0 && sentenceDrop.probability < 1)) {
     throw new InvalidConfigError('sentenceDrop.probability', sentenceDrop.probability, 'a probability in [0, 1)');
   }
   const textOf = (sample: S, context: CollateContext | undefined): string => {
+    if (blindText) return '';
     const text = sampleText(sample);
     if (!sentenceDrop || !context || sample.task === 'vqa') return text;
     return dropSentences(text, sentenceDrop.probability, new SeededRandom(`umd-task-collate:text:${sentenceDrop.seed}:${sample.id}:${context.epoch}`));

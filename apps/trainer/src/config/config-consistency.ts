@@ -47,6 +47,14 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
       message: `expected 0 or none for retrieval: it weights class targets, which retrieval has not; got ${classBalance}`,
     });
   }
+  if (config.finetune.blindText && (retrieval || blindImage)) {
+    issues.push({
+      path: 'finetune.blindText',
+      message: retrieval
+        ? 'expected false or none for retrieval: a model without captions has nothing to rank against'
+        : 'expected false or none with blindImage: a model blind to both has nothing to read',
+    });
+  }
   if ((retrieval || blindImage) && imageTokenDrop) {
     issues.push({
       path: 'finetune.imageTokenDrop',

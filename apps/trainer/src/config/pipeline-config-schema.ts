@@ -451,6 +451,10 @@ const finetuneSchema = z
       .prefault({})
       .describe('gradient-guided modality coordination'),
     blindImage: z.boolean().default(false).describe('blank every image: the question-only (caption-only) floor'),
+    blindText: z
+      .boolean()
+      .optional()
+      .describe('empty every question, caption or text: the image-only floor (default false; VQA and classification, not retrieval; not with `blindImage`)'),
   })
   .refine((value) => !(value.warmupSteps !== undefined && value.warmupFraction !== undefined), {
     message: 'give `warmupSteps` or `warmupFraction`, not both',

@@ -12,6 +12,7 @@ export type TaskTuningSettings = Pick<
   | 'learningRate'
   | 'gmCoord'
   | 'blindImage'
+  | 'blindText'
   | 'pooling'
   | 'hiddenMultiplier'
   | 'evaluateEvery'
@@ -42,6 +43,7 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
     learningRate: learningRateOf(finetune),
     ...(finetune.gmCoord.enabled ? { gmCoord: gmCoordOf(finetune.gmCoord) } : {}),
     ...(finetune.blindImage ? { blindImage: true } : {}),
+    ...(finetune.blindText ? { blindText: true } : {}),
     ...withoutUndefined({
       pooling: finetune.pooling,
       hiddenMultiplier: finetune.hiddenMultiplier,

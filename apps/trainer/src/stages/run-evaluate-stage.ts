@@ -100,6 +100,7 @@ async function scoreSplit(
     batchSize: config.finetune.batchSize,
     image: context.image,
     ...(config.finetune.blindImage ? { blindImage: true } : {}),
+    ...(config.finetune.blindText ? { blindText: true } : {}),
     ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }), // as validation re-ranked
     ...(gate ? { answerTypeGate: gate } : {}),
     ...(config.evaluate.answerChoices ? { answerChoices: true } : {}),
