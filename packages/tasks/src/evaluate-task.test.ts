@@ -151,6 +151,29 @@ describe('evaluateTask', () => {
     model.dispose();
   });
 
+  it('rebuilds an image-only head from a checkpoint with its blend, and imageBlend replaces the blend at evaluation', async () => {
+    const random = new SeededRandom(5);
+    const model = new UmdModel(config, random);
+    const labels = ['normal', 'liver', 'heart', 'spleen', 'left lung'];
+    const task = { kind: 'classification', labels } as const;
+    const tuning = createTaskTuning({ model, task, random, imageHead: { weight: 1, blend: 0.4 } });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'umd-tasks-')), 'tuned.safetensors');
+    await saveCheckpoint(file, { weights: model.parameterMap(), metadata: { step: 1, config: { model: config, task, imageHead: tuning.imageHead } } });
+    const { tuning: loaded } = await loadTaskTuning(file);
+    expect(loaded.imageHead).toEqual({ weight: 1, blend: 0.4 });
+    expect(loaded.heads.imageClassifier).toBeDefined();
+    loaded.model.dispose();
+    for (const blend of [0, 0.4, 1]) {
+      const fromFile = await evaluateTask({ checkpoint: file, samples: classification, tokenizer, batchSize: 5, imageBlend: blend });
+      const inMemory = await predictAll({ ...tuning, imageHead: { weight: 1, blend } }, classification);
+      expect(fromFile.predictions.map((p) => p.kind === 'classification' && p.prediction)).toEqual(Array.from(inMemory, (k) => labels[k]));
+    }
+    const plain = createTaskTuning({ model: new UmdModel(config, new SeededRandom(6)), task, random: new SeededRandom(7) });
+    await expect(evaluateTask({ tuning: plain, samples: classification, tokenizer, imageBlend: 0.5 })).rejects.toThrow(/imageBlend/);
+    plain.model.dispose();
+    model.dispose();
+  });
+
   it('loadTaskTuning skips heads that only served during tuning (a reconstruction regularizer) and nothing else', async () => {
     const task = { kind: 'vqa', answers: ['yes', 'no'] } as const;
     const model = new UmdModel(config, new SeededRandom(1));

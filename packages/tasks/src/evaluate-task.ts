@@ -148,6 +148,11 @@ export interface EvaluateTaskOptions {
   readonly answerChoices?: boolean;
   /** Image views averaged per prediction ({@link evaluationViewCrops}): 1 = the centre crop (default), 3 = also both ends. */
   readonly views?: EvaluationViewCount;
+  /**
+   * A model with an image-only head: λ of its blend into the prediction, in place of the one it was tuned with (e.g.
+   * to choose λ on validation without tuning again). Default: the tuning's.
+   */
+  readonly imageBlend?: number;
   /** Retrieval: querybank normalisation with these captions and images (e.g. the training split's). Default none. */
   readonly queryBank?: RetrievalQueryBank;
 }
@@ -179,8 +184,9 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
     throw new InvalidConfigError('evaluateTask(tuning, checkpoint)', 'both or neither', 'exactly one of a TaskTuning and a tuned checkpoint path');
   }
   const loaded = options.checkpoint === undefined ? undefined : await loadTaskTuning(options.checkpoint);
-  const tuning = options.tuning ?? loaded!.tuning;
+  const tuned = options.tuning ?? loaded!.tuning;
   try {
+    const tuning = withImageBlend(tuned, options.imageBlend);
     const { imageSize, channels } = tuning.model.config.vision;
     const normalization = options.imageNormalization ?? loaded?.imageNormalization;
     const [pipeline, ...views] = evaluationViewCrops(options.views ?? 1).map((crop) =>
@@ -264,12 +270,14 @@ function headSettings(config: unknown): {
   attributes?: TaskTuning['attributes'];
   hiddenMultiplier?: number;
   pooling: TaskTuning['pooling'];
+  imageHead?: TaskTuning['imageHead'];
 } {
-  const { retrieval, attributes, hiddenMultiplier, pooling } = (config ?? {}) as {
+  const { retrieval, attributes, hiddenMultiplier, pooling, imageHead } = (config ?? {}) as {
     retrieval?: TaskTuning['retrieval'];
     attributes?: TaskTuning['attributes'];
     hiddenMultiplier?: number;
     pooling?: TaskTuning['pooling'];
+    imageHead?: TaskTuning['imageHead'];
   };
   // Checkpoints written before `pooling` existed were tuned with the CLS pair.
   return {
@@ -277,6 +285,7 @@ function headSettings(config: unknown): {
     ...(attributes ? { attributes } : {}),
     ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }),
     pooling: pooling ?? 'cls',
+    ...(imageHead ? { imageHead } : {}),
   };
 }
 
@@ -529,4 +538,12 @@ async function queryBankEmbeddings(tuning: TaskTuning, bank: RetrievalQueryBank,
   } finally {
     tf.dispose(parts);
   }
+}
+
+/** `tuning` with its image-only head blended by `blend` (a shallow copy; the same model and heads), or as it is. */
+function withImageBlend(tuning: TaskTuning, blend: number | undefined): TaskTuning {
+  if (blend === undefined) return tuning;
+  if (!tuning.imageHead) throw new InvalidConfigError('imageBlend', blend, 'absent for a model without an image-only head (imageHead)');
+  if (!(blend >= 0 && blend <= 1)) throw new InvalidConfigError('imageBlend', blend, 'a number in [0, 1]');
+  return { ...tuning, imageHead: { ...tuning.imageHead, blend } };
 }

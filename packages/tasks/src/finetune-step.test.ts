@@ -129,6 +129,31 @@ describe('finetuneStep', () => {
     model.dispose();
   });
 
+  it('trains an image-only head on the same targets, as the weighted term imageClass', () => {
+    const random = new SeededRandom(8);
+    const model = new UmdModel(config, random);
+    const tuning = createTaskTuning({ model, task: vqa, random, imageHead: { weight: 0.5 } });
+    const optimizer = new AdamW(model.parameters(), { learningRate: 0, weightDecay: 0 });
+    const batch = randomTaskBatch(new SeededRandom(9), { batchSize: 4, length: 6, vocabSize, classes: 4 });
+    const terms = read(finetuneStep(tuning, optimizer, batch));
+    const expected = tf.tidy(() => {
+      model.eval(); // the micro config has no dropout; eval only keeps the reference simple
+      const out = model.forward({
+        images: batch.images,
+        tokenIds: tf.tensor2d(batch.tokenIds, [4, 6], 'int32'),
+        attentionMask: tf.tensor2d(batch.attentionMask, [4, 6]),
+      });
+      const loss = softmaxCrossEntropy(tuning.heads.imageClassifier!.forward(tf.mean(out.vision, 1)), { classes: batch.targets! }).dataSync()[0]!;
+      model.train();
+      return loss;
+    });
+    expect(terms.imageClass).toBeCloseTo(expected, 4);
+    expect(terms.loss).toBeCloseTo(terms.vqa! + 0.5 * terms.imageClass!, 4);
+    batch.images.dispose();
+    optimizer.dispose();
+    model.dispose();
+  });
+
   it('masks samples with target −1 out of the loss', () => {
     const { tuning, optimizer, dispose } = setUp(vqa, 4, { learningRate: 0 });
     const batch = randomTaskBatch(new SeededRandom(5), { batchSize: 4, length: 6, vocabSize, classes: 4 });

@@ -62,7 +62,7 @@ export interface FinetuneStepResult {
   readonly loss: tf.Scalar;
   /**
    * Each term as a scalar the caller owns: `vqa` or `classification` (cross-entropy), or `itm` and `contrastive`
-   * (retrieval, unweighted); `attributes` (unweighted) with attribute heads; plus the auxiliary loss under its name (weighted), when it returned one.
+   * (retrieval, unweighted); `attributes` (unweighted) with attribute heads; `imageClass` (unweighted) with an image-only head; plus the auxiliary loss under its name (weighted), when it returned one.
    */
   readonly terms: Record<string, tf.Scalar>;
   /** Present when a coordinator was given and the batch had a target to score. */
@@ -136,11 +136,15 @@ export function finetuneStep(tuning: TaskTuning, optimizer: AdamW, batch: TaskBa
           pooling: tuning.pooling,
         });
         if (coordinator) pooled = tf.keep(out.fusion.pooled); // read after the tape, for the unimodal signals
-        const logits = tuning.classify!(out.fusion.pooled);
-        const loss = classWeights
-          ? softmaxCrossEntropy(logits, { distributions: weightedTargets(targets!, classWeights, options.labelSmoothing ?? 0) })
-          : softmaxCrossEntropy(logits, { classes: targets! }, options.labelSmoothing ? { smoothing: options.labelSmoothing } : {});
-        add(task.kind, loss, 1);
+        const classLoss = (logits: tf.Tensor2D): tf.Scalar =>
+          classWeights
+            ? softmaxCrossEntropy(logits, { distributions: weightedTargets(targets!, classWeights, options.labelSmoothing ?? 0) })
+            : softmaxCrossEntropy(logits, { classes: targets! }, options.labelSmoothing ? { smoothing: options.labelSmoothing } : {});
+        add(task.kind, classLoss(tuning.classify!(out.fusion.pooled)), 1);
+        if (tuning.heads.imageClassifier && tuning.imageHead) {
+          // [B, K] from the image stream alone, on the same targets
+          add('imageClass', classLoss(tuning.heads.imageClassifier.forward(tf.mean(out.vision, 1))), tuning.imageHead.weight);
+        }
         if (tuning.heads.attributes) add('attributes', tuning.heads.attributes.loss([out.fusion.pooled], batch.attributes), tuning.attributes.weight);
         if (tuning.heads.imageAttributes) {
           const image = tf.mean(out.vision, 1) as tf.Tensor2D; // [B, Dv]: the image stream alone

@@ -7,7 +7,15 @@
 export { taskKinds, validateTaskSpec } from './task-spec.js';
 export type { TaskSpec } from './task-spec.js';
 export { createTaskTuning } from './task-tuning.js';
-export type { AttributeTargetOptions, ResolvedAttributeTargets, RetrievalTuningOptions, TaskHeads, TaskTuning, TaskTuningOptions } from './task-tuning.js';
+export type {
+  AttributeTargetOptions,
+  ImageHeadOptions,
+  ResolvedAttributeTargets,
+  RetrievalTuningOptions,
+  TaskHeads,
+  TaskTuning,
+  TaskTuningOptions,
+} from './task-tuning.js';
 export { AttributeHeads } from './heads/attribute-heads.js';
 export { ClassifierHead } from './heads/classifier-head.js';
 export { ItmHead } from '@umd/encoders'; // one head for MR pre-training and retrieval

@@ -5,7 +5,9 @@ import { batchTensors, type TaskBatch } from './task-batch.js';
 import type { TaskTuning } from './task-tuning.js';
 
 /**
- * Class logits of a batch: the model in evaluation mode (no dropout), the pooled pair through the task head.
+ * Class logits of a batch: the model in evaluation mode (no dropout), the pooled pair through the task head. With an
+ * image-only head (`tuning.imageHead`, blend λ > 0) they are the log of the blended probabilities,
+ * log((1 − λ)·softmax(fused) + λ·softmax(image)), so their softmax is the blend and their argmax its prediction.
  *
  * @returns logits [B, K] (the caller owns them); the batch is borrowed (its `targets` are ignored)
  * @throws InvalidConfigError for retrieval (use `scoreRetrieval`); ShapeMismatchError for a malformed batch
@@ -19,11 +21,25 @@ export function taskLogits(tuning: TaskTuning, batch: TaskBatch): tf.Tensor2D {
     return tf.tidy('tasks/task-logits', () => {
       const inputs = batchTensors(batch, 'taskLogits');
       const out = model.forward({ images: inputs.images, tokenIds: inputs.tokenIds, attentionMask: inputs.attentionMask, pooling: tuning.pooling });
-      return classify(out.fusion.pooled);
+      return blendedLogits(tuning, classify(out.fusion.pooled), out.vision);
     });
   } finally {
     model.train(wasTraining);
   }
+}
+
+/**
+ * `fused` [B, K] as they are, or blended with the image-only head's on `vision` [B, 1 + L, Dv] (see {@link taskLogits}).
+ * Call inside a tidy.
+ */
+export function blendedLogits(tuning: TaskTuning, fused: tf.Tensor2D, vision: tf.Tensor): tf.Tensor2D {
+  const head = tuning.heads.imageClassifier;
+  const blend = tuning.imageHead?.blend ?? 0;
+  if (!head || blend === 0) return fused;
+  const image = head.forward(tf.mean(vision, 1));
+  if (blend === 1) return image;
+  const mixed = tf.add(tf.mul(tf.softmax(fused), 1 - blend), tf.mul(tf.softmax(image), blend));
+  return tf.log(tf.maximum(mixed, 1e-30)) as tf.Tensor2D;
 }
 
 /**

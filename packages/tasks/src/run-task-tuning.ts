@@ -33,7 +33,7 @@ import { loadPretrainedModel } from './load-pretrained-model.js';
 import { createTaskCollate } from './task-collate.js';
 import { attributeClasses, checkTaskSamples, type TaskSample } from './task-samples.js';
 import { validateTaskSpec, type TaskSpec } from './task-spec.js';
-import { createTaskTuning, type AttributeTargetOptions, type RetrievalTuningOptions, type TaskTuning } from './task-tuning.js';
+import { createTaskTuning, type AttributeTargetOptions, type ImageHeadOptions, type RetrievalTuningOptions, type TaskTuning } from './task-tuning.js';
 
 /** Learning rate of a tuning run: linear warm-up from 0, then a linear (M3AE) or cosine decay to `min`. */
 export interface TaskLearningRate {
@@ -142,6 +142,8 @@ export interface RunTaskTuningOptions {
    * `train` (sorted) unless given, and stored in checkpoints. Default none.
    */
   readonly attributes?: AttributeTargetOptions;
+  /** An image-only class head, trained beside the fused one and blended into the prediction (`createTaskTuning`). Default none. */
+  readonly imageHead?: ImageHeadOptions;
   /** Hidden width of the class head in units of 2D. Default 2 (VQA) / 1 (classification). */
   readonly hiddenMultiplier?: number;
   /** How the heads pool the fused streams (`createTaskTuning`'s `pooling`). Default `'cls'`. */
@@ -308,6 +310,7 @@ export async function runTaskTuning(options: RunTaskTuningOptions): Promise<Task
       ...(options.retrieval ? { retrieval: options.retrieval } : {}),
       ...(options.attributes?.fields?.length ? { attributes: withAttributeClasses(options.attributes, options.train) } : {}),
       ...(options.pooling ? { pooling: options.pooling } : {}),
+      ...(options.imageHead ? { imageHead: options.imageHead } : {}),
     });
     const auxiliary = options.auxiliary?.(model);
     const { imageSize, channels } = modelConfig.vision;
@@ -476,6 +479,7 @@ function storedConfig(options: RunTaskTuningOptions, tuning: TaskTuning, normali
     ...(normalization ? { imageNormalization: normalization } : {}),
     retrieval: tuning.retrieval,
     ...(tuning.attributes.fields.length > 0 ? { attributes: tuning.attributes } : {}),
+    ...(tuning.imageHead ? { imageHead: tuning.imageHead } : {}),
     pooling: tuning.pooling,
     ...(hiddenMultiplier === undefined ? {} : { hiddenMultiplier }),
     ...(labelSmoothing ? { labelSmoothing } : {}),

@@ -28,6 +28,23 @@ export interface TaskHeads {
    * `attributes.imageHeads`; VQA and classification), so the image stream learns them without the text.
    */
   readonly imageAttributes?: AttributeHeads;
+  /**
+   * `heads.imageClassifier`: the class head's layout on the image encoder's mean-pooled tokens alone (with
+   * `imageHead`; VQA and classification): trained on the same targets, and blended into the prediction.
+   */
+  readonly imageClassifier?: ClassifierHead;
+}
+
+/**
+ * An image-only class head beside the fused one (VQA and classification): a uni-modal branch trained on the same
+ * targets, whose probabilities are blended into the prediction — the late-fusion remedy for a model that leans on the
+ * text and leaves the image under-trained.
+ */
+export interface ImageHeadOptions {
+  /** Weight of its class loss (term `imageClass`). Default 1. */
+  readonly weight?: number;
+  /** λ of the prediction p = (1 − λ)·softmax(fused logits) + λ·softmax(image logits), in [0, 1]. Default 0.5. */
+  readonly blend?: number;
 }
 
 /** Retrieval settings: the losses that train the two stages and how negatives are drawn. */
@@ -100,6 +117,8 @@ export interface TaskTuningOptions {
   readonly retrieval?: RetrievalTuningOptions;
   /** Auxiliary attribute targets (default none). */
   readonly attributes?: AttributeTargetOptions;
+  /** An image-only class head blended into the prediction (VQA and classification; default none). */
+  readonly imageHead?: ImageHeadOptions;
 }
 
 /** Everything {@link finetuneStep}, {@link predictTask} and {@link scoreRetrieval} need besides the optimizer. */
@@ -118,6 +137,8 @@ export interface TaskTuning {
   readonly attributes: ResolvedAttributeTargets;
   /** How `fusion.pooled` is formed in every forward pass of the tuning. */
   readonly pooling: FusionPooling;
+  /** The resolved image-only head (with `heads.imageClassifier`), absent without one. */
+  readonly imageHead?: Required<ImageHeadOptions>;
 }
 
 /**
@@ -139,7 +160,9 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
     if (model.heads.get(name)) throw new InvalidConfigError('model.heads', name, `a model without a '${name}' head (create the tuning once per model)`);
     return model.heads.register<M>(name, head);
   };
+  const imageHead = resolveImageHead(options.imageHead);
   if (task.kind === 'retrieval') {
+    if (imageHead) throw new InvalidConfigError('imageHead', options.imageHead, 'none for retrieval (it has no class head)');
     if (attributes.imageHeads) {
       throw new InvalidConfigError('attributes.imageHeads', true, 'false for retrieval (its attribute heads already read the image embedding)');
     }
@@ -165,8 +188,30 @@ export function createTaskTuning(options: TaskTuningOptions): TaskTuning {
     ...(attributes.fields.length > 0 && attributes.imageHeads
       ? { imageAttributes: register('imageAttributes', new AttributeHeads(model.config.vision.dim, attributes.classes, 1, random)) }
       : {}),
+    ...(imageHead
+      ? { imageClassifier: register('imageClassifier', new ClassifierHead(model.config.vision.dim, model.config.vision.dim, numClasses, random)) }
+      : {}),
   };
-  return { model, task, heads, random, numClasses, classify: (pooled) => head.forward(pooled), retrieval, attributes, pooling };
+  return {
+    model,
+    task,
+    heads,
+    random,
+    numClasses,
+    classify: (pooled) => head.forward(pooled),
+    retrieval,
+    attributes,
+    pooling,
+    ...(imageHead ? { imageHead } : {}),
+  };
+}
+
+function resolveImageHead(options: ImageHeadOptions | undefined): Required<ImageHeadOptions> | undefined {
+  if (options === undefined) return undefined;
+  const resolved = { weight: options.weight ?? 1, blend: options.blend ?? 0.5 };
+  if (!(resolved.weight >= 0 && Number.isFinite(resolved.weight))) throw new InvalidConfigError('imageHead.weight', resolved.weight, 'a finite number ≥ 0');
+  if (!(resolved.blend >= 0 && resolved.blend <= 1)) throw new InvalidConfigError('imageHead.blend', resolved.blend, 'a number in [0, 1]');
+  return resolved;
 }
 
 function resolveRetrievalOptions(options: RetrievalTuningOptions = {}): Required<RetrievalTuningOptions> {

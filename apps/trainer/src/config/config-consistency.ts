@@ -41,6 +41,12 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
       message: 'expected false or none for retrieval: its attribute heads already read the image embedding',
     });
   }
+  if (retrieval && config.finetune.imageHead) {
+    issues.push({ path: 'finetune.imageHead', message: 'expected none for retrieval: it has no class head to blend with' });
+  }
+  if (config.evaluate.imageBlend !== undefined && !config.finetune.imageHead) {
+    issues.push({ path: 'evaluate.imageBlend', message: 'expected none without `finetune.imageHead`: there is no image-only head to blend' });
+  }
   if (retrieval && classBalance) {
     issues.push({
       path: 'finetune.classBalance',

@@ -382,6 +382,20 @@ const finetuneSchema = z
       .describe(
         'auxiliary attribute targets, one classifier per field: retrieval trains it on the image and the caption embeddings (ranking stays the cosine), VQA and classification on the pooled pair beside the class head (default none)',
       ),
+    imageHead: z
+      .strictObject({
+        weight: nonNegative().optional().describe('weight of its class loss, term `imageClass` (default 1)'),
+        blend: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe('λ of the prediction (1 − λ)·p(fused) + λ·p(image), in validation and evaluation alike (default 0.5)'),
+      })
+      .optional()
+      .describe(
+        'an image-only class head on the image encoder’s mean-pooled tokens, trained on the same targets beside the fused head and blended into the prediction: late fusion for a model that leans on the text (default none; VQA and classification, not retrieval)',
+      ),
     retrieval: z
       .strictObject({
         projectionDim: positiveInt().optional().describe('width P of the shared space of the first stage (default 64)'),
@@ -489,6 +503,14 @@ const evaluateSchema = z
       .optional()
       .describe(
         'image views per prediction: 1 = the centre crop (default); 3 = also the squares at both ends of the longer side (top and bottom of a tall image, left and right of a wide one), class probabilities or retrieval image embeddings averaged. Validation during tuning (model selection) uses the centre crop',
+      ),
+    imageBlend: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        'a model tuned with `finetune.imageHead`: λ of the image-only head’s blend at evaluation, in place of `finetune.imageHead.blend` (default that one; e.g. to compare λ on validation with the same models)',
       ),
     queryBank: z
       .strictObject({

@@ -23,6 +23,7 @@ export type TaskTuningSettings = Pick<
   | 'weightAverage'
   | 'retrieval'
   | 'attributes'
+  | 'imageHead'
   | 'topK'
   | 'image'
   | 'augmentViews'
@@ -57,6 +58,7 @@ export function taskTuningSettings(finetune: PipelineConfig['finetune'], image: 
     }),
     ...(finetune.retrieval ? { retrieval: retrievalOf(finetune.retrieval) } : {}),
     ...(finetune.attributes ? { attributes: withoutUndefined({ ...finetune.attributes }) } : {}),
+    ...(finetune.imageHead ? { imageHead: withoutUndefined({ ...finetune.imageHead }) } : {}),
     image: { ...image, ...(crop ? { crop } : {}) },
     ...(finetune.augment?.views === undefined ? {} : { augmentViews: finetune.augment.views }),
   };

@@ -105,6 +105,7 @@ async function scoreSplit(
     ...(gate ? { answerTypeGate: gate } : {}),
     ...(config.evaluate.answerChoices ? { answerChoices: true } : {}),
     ...(config.evaluate.views ? { views: config.evaluate.views } : {}),
+    ...(config.evaluate.imageBlend === undefined ? {} : { imageBlend: config.evaluate.imageBlend }),
     ...(config.evaluate.queryBank && data.task.kind === 'retrieval'
       ? { queryBank: { samples: data.train.filter((sample) => sample.task === 'caption'), beta: config.evaluate.queryBank.beta } }
       : {}),

@@ -59,6 +59,7 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       tuning.labelSmoothing ? `label smoothing ${tuning.labelSmoothing}` : '',
       tuning.imageTokenDrop ? `patch dropout ${tuning.imageTokenDrop}` : '',
       tuning.sentenceDrop ? `sentence dropout ${tuning.sentenceDrop}` : '',
+      tuning.imageHead ? `image-only head (weight ${tuning.imageHead.weight ?? 1}, blend ${tuning.imageHead.blend ?? 0.5})` : '',
       tuning.classBalance ? `class balance ${tuning.classBalance}` : '',
       tuning.weightAverage ? `weight average ${tuning.weightAverage.decay}` : '',
       tuning.attributes?.fields?.length

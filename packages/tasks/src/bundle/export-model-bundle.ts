@@ -77,11 +77,15 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
     // The weights the model needs and nothing else (no optimizer, no TD-Calib heads, no attribute heads unless the
     // retrieval ranking reads them), readable by loadTaskTuning.
     const ranksWithAttributes = tuning.task.kind === 'retrieval' && tuning.retrieval.attributeAgreement > 0;
+    const blendsImageHead = (tuning.imageHead?.blend ?? 0) > 0; // then the prediction reads heads.imageClassifier
     await saveCheckpoint(path.join(dir, modelBundleFiles.weights), {
       float16: options.float16 === true,
       weights: new Map(
         [...model.parameterMap()].filter(
-          ([name]) => !name.startsWith('heads.imageAttributes.') && (ranksWithAttributes || !name.startsWith('heads.attributes.')),
+          ([name]) =>
+            !name.startsWith('heads.imageAttributes.') &&
+            (ranksWithAttributes || !name.startsWith('heads.attributes.')) &&
+            (blendsImageHead || !name.startsWith('heads.imageClassifier.')),
         ),
       ),
       metadata: {
@@ -94,6 +98,7 @@ export async function exportModelBundle(options: ExportModelBundleOptions): Prom
           ...(config.hiddenMultiplier ? { hiddenMultiplier: config.hiddenMultiplier } : {}),
           ...(config.retrieval ? { retrieval: config.retrieval } : {}),
           ...(ranksWithAttributes ? { attributes: tuning.attributes } : {}),
+          ...(blendsImageHead ? { imageHead: tuning.imageHead } : {}),
         },
       },
     });
