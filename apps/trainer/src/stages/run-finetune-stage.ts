@@ -58,6 +58,8 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       regularizer ? 'reconstruction regularizer' : '',
       tuning.labelSmoothing ? `label smoothing ${tuning.labelSmoothing}` : '',
       tuning.imageTokenDrop ? `patch dropout ${tuning.imageTokenDrop}` : '',
+      tuning.blindImage ? 'every image blanked (the text-only floor)' : '',
+      tuning.blindText ? 'every text emptied (the image-only floor)' : '',
       tuning.sentenceDrop ? `sentence dropout ${tuning.sentenceDrop}` : '',
       tuning.imageHead ? `image-only head (weight ${tuning.imageHead.weight ?? 1}, blend ${tuning.imageHead.blend ?? 0.5})` : '',
       tuning.classBalance ? `class balance ${tuning.classBalance}` : '',
