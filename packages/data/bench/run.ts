@@ -5,7 +5,8 @@
  *   64 px grey, with several images in flight (`concurrency`).
  * - image-cache: the same from the preprocessed cache (warmed first): on disk in the same pipeline (path → key memo,
  *   the steady state of epoch 2+), on disk in a fresh pipeline (a new process: files re-read and re-hashed), and in
- *   memory (`memoryCacheMiB`).
+ *   memory (`memoryCacheMiB`); each as normalised float32 (`loadImageBatch`, `output: 'float32'`) and as 8-bit
+ *   pixels for the tensor side to normalise (`loadPixelBatch`, `output: 'uint8'`).
  * - sharp-reference: sharp alone (read, decode, 224 cover resize to raw RGB), the ceiling for image-cold.
  * - tokenize: texts/s through WordPieceTokenizer.encodeBatch (bert-base-uncased, batches of 32, maxLength 128).
  *
@@ -21,7 +22,15 @@ import { join, resolve } from 'node:path';
 
 import sharp from 'sharp';
 
-import { createImagePipeline, generatePhantomDataset, loadImageBatch, loadWordPieceTokenizer, type ImagePipelineConfig, type ImageSource } from '@umd/data';
+import {
+  createImagePipeline,
+  generatePhantomDataset,
+  loadImageBatch,
+  loadPixelBatch,
+  loadWordPieceTokenizer,
+  type ImagePipelineConfig,
+  type ImageSource,
+} from '@umd/data';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const imageCount = Number(process.env.BENCH_IMAGES ?? 500);
@@ -75,14 +84,21 @@ async function time(count: number, body: () => Promise<void>): Promise<{ rate: n
   return { rate: count / seconds, cpuMs: (used.user + used.system) / 1000 / count };
 }
 
-async function timeImages(config: ImagePipelineConfig, sources: readonly ImageSource[], concurrency: number, fresh: boolean): Promise<Timing> {
+async function timeImages(
+  config: ImagePipelineConfig,
+  sources: readonly ImageSource[],
+  concurrency: number,
+  fresh: boolean,
+  output: 'float32' | 'uint8' = 'float32',
+): Promise<Timing> {
+  const load = output === 'uint8' ? loadPixelBatch : loadImageBatch;
   const shared = createImagePipeline(config);
   const timing: Timing = { rates: [], cpuMs: [] };
   for (let run = 0; run < runs; run++) {
     const pipeline = fresh ? createImagePipeline(config) : shared;
     // Batches of 32 as a loader would request them, each loading `concurrency` images at a time.
     const { rate, cpuMs } = await time(sources.length, async () => {
-      for (let i = 0; i < sources.length; i += 32) await loadImageBatch(pipeline, sources.slice(i, i + 32), { concurrency });
+      for (let i = 0; i < sources.length; i += 32) await load(pipeline, sources.slice(i, i + 32), { concurrency });
     });
     timing.rates.push(rate);
     timing.cpuMs.push(cpuMs);
@@ -158,8 +174,10 @@ for (const { size, channels } of shapes) {
     { cache: 'memory (memoryCacheMiB), same pipeline', config: { size, channels, cacheDir, memoryCacheMiB: 1024 }, fresh: false },
   ];
   for (const { cache, config, fresh } of variants) {
-    const timing = await timeImages(config, sources, 8, fresh);
-    emit({ bench: 'image-cache', size, channels, concurrency: 8, cache, images: sources.length, ...figures(timing) });
+    for (const output of ['float32', 'uint8'] as const) {
+      const timing = await timeImages(config, sources, 8, fresh, output);
+      emit({ bench: 'image-cache', size, channels, concurrency: 8, cache, output, images: sources.length, ...figures(timing) });
+    }
   }
 }
 

@@ -44,7 +44,7 @@ export type { RecordLocation, RecordProblem } from './errors/invalid-record-erro
 
 // Images (sharp): decode, resize, crop, normalise, cache.
 export { createImagePipeline, ImagePipeline } from './image/image-pipeline.js';
-export type { ImageCrop, ImageLoadOptions, ImagePipelineConfig, ImagePipelineStats } from './image/image-pipeline.js';
+export type { ImageCrop, ImageLoadOptions, PixelLoadOptions, ImagePipelineConfig, ImagePipelineStats } from './image/image-pipeline.js';
 export { decodeImage, defaultMaxInputPixels } from './image/decode-image.js';
 
 // DICOM Part 10 (dicom-parser; RLE here; JPEG by sharp, JPEG Lossless, CharLS and OpenJPEG codecs).
@@ -54,6 +54,7 @@ export { parseDicomWindow, windowPresets } from './dicom/voi-window.js';
 export type { DicomWindow, WindowLevel, WindowPreset } from './dicom/voi-window.js';
 export type { DecodeImageOptions } from './image/decode-image.js';
 export { imageNormalizations, normalizeImage } from './image/normalize-image.js';
+export { normalizePixels } from './image/normalize-pixels.js';
 export type { ImageNormalization } from './image/normalize-image.js';
 export { centreCrop } from './image/centre-crop.js';
 export { randomResizedCrop } from './image/random-resized-crop.js';
@@ -92,7 +93,7 @@ export { BatchLoader, createBatchLoader } from './batching/batch-loader.js';
 export type { BatchLoaderOptions, BatchLoaderState, CollateContext, LoadedBatch, LoaderPosition } from './batching/batch-loader.js';
 export { createImageTextCollate, sampleText } from './batching/image-text-collate.js';
 export type { ImageTextBatch, ImageTextCollateOptions } from './batching/image-text-collate.js';
-export { loadImageBatch } from './batching/load-image-batch.js';
+export { loadImageBatch, loadPixelBatch } from './batching/load-image-batch.js';
 export type { LoadImageBatchOptions } from './batching/load-image-batch.js';
 export { batchToTensors } from './batching/batch-to-tensors.js';
 export type { TensorsOf } from './batching/batch-to-tensors.js';

@@ -27,23 +27,55 @@ export async function loadImageBatch(
   sources: readonly ImageSource[],
   options: LoadImageBatchOptions = {},
 ): Promise<ShapedArray<Float32Array>> {
+  const [H, W, C] = pipeline.outputShape;
+  const imageSize = H * W * C;
+  const data = new Float32Array(sources.length * imageSize);
+  await fillBatch(sources, options, async (b, random) => {
+    const out = data.subarray(b * imageSize, (b + 1) * imageSize);
+    await pipeline.load(sources[b]!, random ? { random, out } : { out });
+  });
+  return { data, shape: [sources.length, H, W, C] };
+}
+
+/**
+ * {@link loadImageBatch} as 8-bit pixels ({@link ImagePipeline.loadPixels}): the same crops, not normalised, a quarter
+ * of the bytes. Normalise on the tensor side with `normalizePixels(tensor, pipeline.normalization)`.
+ *
+ * @returns [B, H, W, C] uint8, row-major (NHWC), B = sources.length
+ * @throws ImageDecodeError naming the first file that fails
+ */
+export async function loadPixelBatch(
+  pipeline: ImagePipeline,
+  sources: readonly ImageSource[],
+  options: LoadImageBatchOptions = {},
+): Promise<ShapedArray<Uint8Array>> {
+  const [H, W, C] = pipeline.outputShape;
+  const imageSize = H * W * C;
+  const data = new Uint8Array(sources.length * imageSize);
+  await fillBatch(sources, options, async (b, random) => {
+    const out = data.subarray(b * imageSize, (b + 1) * imageSize);
+    await pipeline.loadPixels(sources[b]!, random ? { random, out } : { out });
+  });
+  return { data, shape: [sources.length, H, W, C] };
+}
+
+/** Runs `load(b, random_b)` for every image, `concurrency` at a time. */
+async function fillBatch(
+  sources: readonly ImageSource[],
+  options: LoadImageBatchOptions,
+  load: (b: number, random: RandomSource | undefined) => Promise<void>,
+): Promise<void> {
   const { randoms, concurrency = 4 } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidConfigError('concurrency', concurrency, 'a positive integer');
   if (randoms && randoms.length !== sources.length) {
     throw new InvalidConfigError('randoms', randoms.length, `one random source per image (${sources.length})`);
   }
-  const [H, W, C] = pipeline.outputShape;
-  const imageSize = H * W * C;
-  const data = new Float32Array(sources.length * imageSize);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sources.length) {
       const b = next++;
-      const random = randoms?.[b];
-      const out = data.subarray(b * imageSize, (b + 1) * imageSize);
-      await pipeline.load(sources[b]!, random ? { random, out } : { out });
+      await load(b, randoms?.[b]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));
-  return { data, shape: [sources.length, H, W, C] };
 }

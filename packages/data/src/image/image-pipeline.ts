@@ -63,6 +63,14 @@ export interface ImageLoadOptions {
   readonly out?: Float32Array;
 }
 
+/** Options of {@link ImagePipeline.loadPixels}. */
+export interface PixelLoadOptions {
+  /** Required for `crop.kind: 'random-resized'`; ignored otherwise. */
+  readonly random?: RandomSource;
+  /** Destination for the bytes (length size*size*channels), e.g. a view into a batch buffer [B, H, W, C]. */
+  readonly out?: Uint8Array;
+}
+
 /** Counters of an {@link ImagePipeline} since it was created. */
 export interface ImagePipelineStats {
   /** Images served from the on-disk cache. */
@@ -217,6 +225,24 @@ export class ImagePipeline {
   async load(source: ImageSource, options: ImageLoadOptions = {}): Promise<NormalizedImage> {
     const resized = await this.loadResized(source);
     return normalizeImage(this.cropImage(resized, options.random), this.table, options.out);
+  }
+
+  /**
+   * Loads one image as the model will see it, but as 8-bit pixels: normalise on the tensor side
+   * ({@link normalizePixels}) instead of per value in JavaScript. Without `out` the bytes may be the cache's own
+   * (a centre crop of a cached square): read them, never write them.
+   *
+   * @returns [size, size, C] uint8, HWC row-major
+   * @throws ImageDecodeError naming the file; InvalidConfigError for a random crop without `options.random` or an
+   *   `out` of another length
+   */
+  async loadPixels(source: ImageSource, options: PixelLoadOptions = {}): Promise<RawImage> {
+    const image = this.cropImage(await this.loadResized(source), options.random);
+    const { out } = options;
+    if (!out) return image;
+    if (out.length !== image.data.length) throw new InvalidConfigError('out', out.length, `a Uint8Array of H*W*C = ${image.data.length} bytes`);
+    out.set(image.data);
+    return { width: image.width, height: image.height, channels: image.channels, data: out };
   }
 
   /** The per-load stage: crops [H, W, C] uint8 to [size, size, C]. */
