@@ -315,42 +315,7 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
       offset += batch.samples.length;
     }
   }
-  const targets = taskTargets(task, samples)!;
-  if (task.kind === 'vqa') {
-    const records = samples.map((sample, i) => {
-      const vqa = sample as Extract<TaskSample, { task: 'vqa' }>;
-      return { id: vqa.id, prediction: classes[predicted[i]!]!, answer: vqa.answer, answerType: vqa.answerType };
-    });
-    const accuracy = vqaAccuracy(records);
-    const predictions = records.map((record): TaskPrediction => ({ kind: 'vqa', ...record, correct: record.prediction === record.answer }));
-    const outsideVocabulary = targets.filter((target) => target < 0).length;
-    return {
-      metric: accuracy.overall.accuracy,
-      metrics: { kind: 'vqa', ...accuracy, outsideVocabulary },
-      predictions,
-      samples: samples.length,
-      ms: performance.now() - started,
-    };
-  }
-  const inside = [...targets.keys()].filter((i) => targets[i]! >= 0);
-  const metrics = classificationMetrics(
-    inside.map((i) => predicted[i]!),
-    inside.map((i) => targets[i]!),
-    classes.length,
-  );
-  const accuracy = (metrics.accuracy * inside.length) / samples.length; // samples outside the labels count as wrong
-  const predictions = samples.map((sample, i): TaskPrediction => {
-    const label = (sample as Extract<TaskSample, { task: 'classification' }>).label;
-    const prediction = classes[predicted[i]!]!;
-    return { kind: 'classification', id: sample.id, prediction, label, correct: prediction === label };
-  });
-  return {
-    metric: accuracy,
-    metrics: { kind: 'classification', ...metrics, accuracy, outsideLabels: samples.length - inside.length },
-    predictions,
-    samples: samples.length,
-    ms: performance.now() - started,
-  };
+  return { ...classPredictionScores(task, samples, predicted), samples: samples.length, ms: performance.now() - started };
 }
 
 type Answering = { readonly gate?: AnswerTypeGate | undefined; readonly choices?: readonly string[] | undefined };
@@ -373,6 +338,31 @@ function predictBatch(tuning: TaskTuning, batch: TaskSampleBatch, answering: Ans
 }
 
 /**
+ * The class probabilities [N, K] (row-major) of `samples` through `inputs.pipeline` (one pass, evaluation mode): the
+ * softmax of {@link taskLogits}. Leaves no tensor behind.
+ */
+export async function classProbabilities(tuning: TaskTuning, samples: readonly TaskSample[], inputs: EvaluationInputs): Promise<Float32Array> {
+  const K = tuning.numClasses;
+  const out = new Float32Array(samples.length * K);
+  const collate = createTaskCollate<TaskSample>({ ...inputs, maxLength: tuning.model.text.maxLength });
+  const loader = createBatchLoader({ samples, batchSize: inputs.batchSize, seed: 0, shuffle: false, collate });
+  let offset = 0;
+  for await (const batch of loader.epoch()) {
+    const input = batchInput(batch);
+    let probabilities: tf.Tensor;
+    try {
+      probabilities = tf.tidy(() => tf.softmax(taskLogits(tuning, input)));
+    } finally {
+      input.images.dispose();
+    }
+    out.set(probabilities.dataSync() as Float32Array, offset * K);
+    probabilities.dispose();
+    offset += batch.samples.length;
+  }
+  return out;
+}
+
+/**
  * Class indices [N] from the class probabilities averaged over the image views (`inputs.pipeline`, then
  * `inputs.views`): each view is one pass over the samples; the answer-type gate and offered answers apply to the mean.
  */
@@ -381,22 +371,8 @@ async function predictFromViews(tuning: TaskTuning, samples: readonly TaskSample
   const pipelines = [inputs.pipeline, ...(inputs.views ?? [])];
   const mean = new Float32Array(samples.length * K); // [N, K]
   for (const pipeline of pipelines) {
-    const collate = createTaskCollate<TaskSample>({ ...inputs, pipeline, maxLength: tuning.model.text.maxLength });
-    const loader = createBatchLoader({ samples, batchSize: inputs.batchSize, seed: 0, shuffle: false, collate });
-    let offset = 0;
-    for await (const batch of loader.epoch()) {
-      const input = batchInput(batch);
-      let probabilities: tf.Tensor;
-      try {
-        probabilities = tf.tidy(() => tf.softmax(taskLogits(tuning, input)));
-      } finally {
-        input.images.dispose();
-      }
-      const values = probabilities.dataSync() as Float32Array;
-      probabilities.dispose();
-      for (let i = 0; i < values.length; i++) mean[offset * K + i]! += values[i]! / pipelines.length;
-      offset += batch.samples.length;
-    }
+    const probabilities = await classProbabilities(tuning, samples, { ...inputs, pipeline });
+    for (let i = 0; i < probabilities.length; i++) mean[i]! += probabilities[i]! / pipelines.length;
   }
   return decide(mean, K, samples, answering);
 }
@@ -546,4 +522,49 @@ function withImageBlend(tuning: TaskTuning, blend: number | undefined): TaskTuni
   if (!tuning.imageHead) throw new InvalidConfigError('imageBlend', blend, 'absent for a model without an image-only head (imageHead)');
   if (!(blend >= 0 && blend <= 1)) throw new InvalidConfigError('imageBlend', blend, 'a number in [0, 1]');
   return { ...tuning, imageHead: { ...tuning.imageHead, blend } };
+}
+
+/**
+ * Metrics and predictions of VQA or classification from each sample's predicted class index: VQA accuracy overall /
+ * open / closed (answers outside the vocabulary never correct), classification accuracy (labels outside the classes
+ * count as wrong) with macro-F1 and the confusion matrix over the known ones.
+ */
+export function classPredictionScores(
+  task: Exclude<TaskSpec, { kind: 'retrieval' }>,
+  samples: readonly TaskSample[],
+  predicted: Int32Array,
+): Omit<TaskEvaluation, 'samples' | 'ms'> {
+  const classes = taskClasses(task);
+  const targets = taskTargets(task, samples)!;
+  if (task.kind === 'vqa') {
+    const records = samples.map((sample, i) => {
+      const vqa = sample as Extract<TaskSample, { task: 'vqa' }>;
+      return { id: vqa.id, prediction: classes[predicted[i]!]!, answer: vqa.answer, answerType: vqa.answerType };
+    });
+    const accuracy = vqaAccuracy(records);
+    const predictions = records.map((record): TaskPrediction => ({ kind: 'vqa', ...record, correct: record.prediction === record.answer }));
+    const outsideVocabulary = targets.filter((target) => target < 0).length;
+    return {
+      metric: accuracy.overall.accuracy,
+      metrics: { kind: 'vqa', ...accuracy, outsideVocabulary },
+      predictions,
+    };
+  }
+  const inside = [...targets.keys()].filter((i) => targets[i]! >= 0);
+  const metrics = classificationMetrics(
+    inside.map((i) => predicted[i]!),
+    inside.map((i) => targets[i]!),
+    classes.length,
+  );
+  const accuracy = (metrics.accuracy * inside.length) / samples.length; // samples outside the labels count as wrong
+  const predictions = samples.map((sample, i): TaskPrediction => {
+    const label = (sample as Extract<TaskSample, { task: 'classification' }>).label;
+    const prediction = classes[predicted[i]!]!;
+    return { kind: 'classification', id: sample.id, prediction, label, correct: prediction === label };
+  });
+  return {
+    metric: accuracy,
+    metrics: { kind: 'classification', ...metrics, accuracy, outsideLabels: samples.length - inside.length },
+    predictions,
+  };
 }

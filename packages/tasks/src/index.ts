@@ -38,6 +38,8 @@ export { predictTask, taskLogits } from './predict-task.js';
 export { offeredAnswerClasses, offeredArgMax } from './answer-choices.js';
 export { fitAnswerTypeGate, gatedArgMax, questionFeatures } from './answer-type-gate.js';
 export type { AnswerTypeGate, FitAnswerTypeGateOptions } from './answer-type-gate.js';
+export { evaluateEnsemble } from './evaluate-ensemble.js';
+export type { EnsembleMember, EvaluateEnsembleOptions } from './evaluate-ensemble.js';
 export { retrievalImageEmbeddings, retrievalTextEmbeddings, scoreRetrieval } from './score-retrieval.js';
 export type { QueryBank, RetrievalScores, RetrievalTexts, ScoreRetrievalOptions } from './score-retrieval.js';
 

@@ -1,0 +1,98 @@
+import { InvalidConfigError } from '@umd/core';
+import { createImagePipeline, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
+
+import { classPredictionScores, classProbabilities, loadTaskTuning, type TaskEvaluation } from './evaluate-task.js';
+import { checkTaskSamples, type TaskSample } from './task-samples.js';
+import { taskClasses, type TaskSpec } from './task-spec.js';
+
+/** One tuned model of an ensemble and what it reads. */
+export interface EnsembleMember {
+  /** A tuned checkpoint (`best.safetensors` of a run). */
+  readonly checkpoint: string;
+  /** The member reads no image (a text-only model). Default: what its checkpoint records (`blindImage` of its tuning). */
+  readonly blindImage?: boolean;
+  /** The member reads no text (an image-only model). Default: what its checkpoint records (`blindText` of its tuning). */
+  readonly blindText?: boolean;
+  /** Its share of the mean; default 1 (the weights are normalised to sum 1). */
+  readonly weight?: number;
+}
+
+/** Options of {@link evaluateEnsemble}. */
+export interface EvaluateEnsembleOptions {
+  /** Two or more tuned models of the same task and classes, in the same order. */
+  readonly members: readonly EnsembleMember[];
+  /** Any split; test evaluation is the caller's decision. */
+  readonly samples: readonly TaskSample[];
+  readonly tokenizer: WordPieceTokenizer;
+  /** Default 32. */
+  readonly batchSize?: number;
+  /** Pipeline settings besides size, channels, crop (centre) and normalisation (each checkpoint's own). */
+  readonly image?: Omit<ImagePipelineConfig, 'size' | 'channels' | 'crop' | 'normalization'>;
+}
+
+/**
+ * Late fusion of tuned VQA or classification models: the prediction is the argmax of the weighted mean of the
+ * members' class probabilities, each member reading the samples as it was tuned (its image size and normalisation;
+ * blank images or empty texts for a uni-modal member). A uni-modal ensemble — a text-only and an image-only model —
+ * is the baseline of Du et al. (ICML 2023) for tasks whose modalities interact little. Metrics and predictions as
+ * `evaluateTask`'s. Members are loaded one at a time and disposed; no tensor is left behind.
+ *
+ * @throws InvalidConfigError for fewer than two members, a retrieval member, members of different classes, a bad
+ *   weight, or samples of another task
+ */
+export async function evaluateEnsemble(options: EvaluateEnsembleOptions): Promise<TaskEvaluation> {
+  const { members, samples } = options;
+  if (members.length < 2) throw new InvalidConfigError('members', members.length, 'two or more tuned checkpoints');
+  for (const [index, member] of members.entries()) {
+    const weight = member.weight ?? 1;
+    if (!(weight > 0 && Number.isFinite(weight))) throw new InvalidConfigError(`members[${index}].weight`, weight, 'a finite number > 0');
+  }
+  if (samples.length === 0) throw new InvalidConfigError('samples', 0, 'at least one sample to evaluate');
+  const started = performance.now();
+  const total = members.reduce((sum, member) => sum + (member.weight ?? 1), 0);
+  let task: Exclude<TaskSpec, { kind: 'retrieval' }> | undefined;
+  let mean: Float32Array | undefined;
+  for (const [index, member] of members.entries()) {
+    const { tuning, imageNormalization, metadata } = await loadTaskTuning(member.checkpoint);
+    try {
+      const stored = (metadata.config ?? {}) as { blindImage?: boolean; blindText?: boolean };
+      const [blindImage, blindText] = [member.blindImage ?? stored.blindImage === true, member.blindText ?? stored.blindText === true];
+      if (blindImage && blindText) throw new InvalidConfigError(`members[${index}]`, 'blindImage and blindText', 'at most one of them');
+      const own = tuning.task;
+      if (own.kind === 'retrieval') throw new InvalidConfigError(`members[${index}]`, member.checkpoint, 'a VQA or classification model');
+      if (task && taskClasses(task).join('\u0000') !== taskClasses(own).join('\u0000')) {
+        throw new InvalidConfigError(`members[${index}]`, member.checkpoint, `a model of the first member's ${taskClasses(task).length} classes, in its order`);
+      }
+      task ??= own;
+      if (index === 0) checkTaskSamples(own, samples, 'samples');
+      const { imageSize, channels } = tuning.model.config.vision;
+      const pipeline = createImagePipeline({
+        ...options.image,
+        size: imageSize,
+        channels,
+        crop: { kind: 'centre' },
+        ...(imageNormalization ? { normalization: imageNormalization } : {}),
+      });
+      const probabilities = await classProbabilities(tuning, samples, {
+        pipeline,
+        tokenizer: options.tokenizer,
+        batchSize: options.batchSize ?? 32,
+        ...(blindImage ? { blindImage: true } : {}),
+        ...(blindText ? { blindText: true } : {}),
+      });
+      mean ??= new Float32Array(probabilities.length);
+      const share = (member.weight ?? 1) / total;
+      for (let i = 0; i < probabilities.length; i++) mean[i]! += share * probabilities[i]!;
+    } finally {
+      tuning.model.dispose();
+    }
+  }
+  const K = taskClasses(task!).length;
+  const predicted = new Int32Array(samples.length);
+  for (let n = 0; n < samples.length; n++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (mean![n * K + k]! > mean![n * K + best]!) best = k;
+    predicted[n] = best;
+  }
+  return { ...classPredictionScores(task!, samples, predicted), samples: samples.length, ms: performance.now() - started };
+}
