@@ -27,14 +27,13 @@ export async function loadImageBatch(
   sources: readonly ImageSource[],
   options: LoadImageBatchOptions = {},
 ): Promise<ShapedArray<Float32Array>> {
-  const [H, W, C] = pipeline.outputShape;
-  const imageSize = H * W * C;
-  const data = new Float32Array(sources.length * imageSize);
-  await fillBatch(sources, options, async (b, random) => {
-    const out = data.subarray(b * imageSize, (b + 1) * imageSize);
-    await pipeline.load(sources[b]!, random ? { random, out } : { out });
-  });
-  return { data, shape: [sources.length, H, W, C] };
+  return fillBatch(
+    pipeline,
+    sources,
+    options,
+    (length) => new Float32Array(length),
+    (source, load) => pipeline.load(source, load),
+  );
 }
 
 /**
@@ -49,33 +48,40 @@ export async function loadPixelBatch(
   sources: readonly ImageSource[],
   options: LoadImageBatchOptions = {},
 ): Promise<ShapedArray<Uint8Array>> {
-  const [H, W, C] = pipeline.outputShape;
-  const imageSize = H * W * C;
-  const data = new Uint8Array(sources.length * imageSize);
-  await fillBatch(sources, options, async (b, random) => {
-    const out = data.subarray(b * imageSize, (b + 1) * imageSize);
-    await pipeline.loadPixels(sources[b]!, random ? { random, out } : { out });
-  });
-  return { data, shape: [sources.length, H, W, C] };
+  return fillBatch(
+    pipeline,
+    sources,
+    options,
+    (length) => new Uint8Array(length),
+    (source, load) => pipeline.loadPixels(source, load),
+  );
 }
 
-/** Runs `load(b, random_b)` for every image, `concurrency` at a time. */
-async function fillBatch(
+/** One batch buffer [B, H, W, C] filled image by image through `load`, `concurrency` images at a time. */
+async function fillBatch<T extends Float32Array | Uint8Array>(
+  pipeline: ImagePipeline,
   sources: readonly ImageSource[],
   options: LoadImageBatchOptions,
-  load: (b: number, random: RandomSource | undefined) => Promise<void>,
-): Promise<void> {
+  allocate: (length: number) => T,
+  load: (source: ImageSource, into: { out: T; random?: RandomSource }) => Promise<unknown>,
+): Promise<ShapedArray<T>> {
   const { randoms, concurrency = 4 } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidConfigError('concurrency', concurrency, 'a positive integer');
   if (randoms && randoms.length !== sources.length) {
     throw new InvalidConfigError('randoms', randoms.length, `one random source per image (${sources.length})`);
   }
+  const [H, W, C] = pipeline.outputShape;
+  const imageSize = H * W * C;
+  const data = allocate(sources.length * imageSize);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sources.length) {
       const b = next++;
-      await load(b, randoms?.[b]);
+      const random = randoms?.[b];
+      const out = data.subarray(b * imageSize, (b + 1) * imageSize) as T;
+      await load(sources[b]!, random ? { random, out } : { out });
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));
+  return { data, shape: [sources.length, H, W, C] };
 }
