@@ -57,7 +57,7 @@ export type {
   TaskTuningRun,
 } from './run-task-tuning.js';
 export { evaluateTask, evaluationViewCrops, loadTaskTuning, tuningFromCheckpoint } from './evaluate-task.js';
-export type { EvaluateTaskOptions, EvaluationViewCount, TaskEvaluation, TaskMetrics, TaskPrediction } from './evaluate-task.js';
+export type { EvaluateTaskOptions, EvaluationViewCount, RetrievalQueryBank, TaskEvaluation, TaskMetrics, TaskPrediction } from './evaluate-task.js';
 export { attributeClasses, attributeTargets } from './task-samples.js';
 export type { TaskSample } from './task-samples.js';
 

@@ -217,14 +217,14 @@ export function retrievalImageEmbeddings(tuning: TaskTuning, images: tf.Tensor, 
   const batchSize = checkEmbeddingInputs(tuning, options);
   if (images.rank !== 4) throw new ShapeMismatchError('retrievalImageEmbeddings(images)', ['N', 'H', 'W', 'C'], images.shape);
   const N = images.shape[0]!;
-  return inEvaluationMode(tuning, () => {
-    const parts: tf.Tensor[] = [];
-    for (let start = 0; start < N; start += batchSize) {
-      const n = Math.min(batchSize, N - start);
-      parts.push(tf.tidy(() => imageEmbedding(tuning, tuning.model.vision.forward(tf.slice(images, [start, 0, 0, 0], [n, -1, -1, -1])))));
-    }
-    return joinRows(parts, tuning.heads.retrieval!.projectionDim);
-  });
+  return inEvaluationMode(tuning, () =>
+    joinRows(tuning.heads.retrieval!.projectionDim, (parts) => {
+      for (let start = 0; start < N; start += batchSize) {
+        const n = Math.min(batchSize, N - start);
+        parts.push(tf.tidy(() => imageEmbedding(tuning, tuning.model.vision.forward(tf.slice(images, [start, 0, 0, 0], [n, -1, -1, -1])))));
+      }
+    }),
+  );
 }
 
 /**
@@ -242,19 +242,19 @@ export function retrievalTextEmbeddings(tuning: TaskTuning, texts: RetrievalText
   try {
     const tokenIds = toTensor(texts.tokenIds, 'int32', owned);
     const mask = toTensor(texts.attentionMask, 'float32', owned);
-    return inEvaluationMode(tuning, () => {
-      const parts: tf.Tensor[] = [];
-      for (let start = 0; start < M; start += batchSize) {
-        const m = Math.min(batchSize, M - start);
-        parts.push(
-          tf.tidy(() => {
-            const textMask = tf.slice(mask, [start, 0], [m, T]);
-            return textEmbedding(tuning, tuning.model.text.forward(tf.slice(tokenIds, [start, 0], [m, T]), { attentionMask: textMask }), textMask);
-          }),
-        );
-      }
-      return joinRows(parts, tuning.heads.retrieval!.projectionDim);
-    });
+    return inEvaluationMode(tuning, () =>
+      joinRows(tuning.heads.retrieval!.projectionDim, (parts) => {
+        for (let start = 0; start < M; start += batchSize) {
+          const m = Math.min(batchSize, M - start);
+          parts.push(
+            tf.tidy(() => {
+              const textMask = tf.slice(mask, [start, 0], [m, T]);
+              return textEmbedding(tuning, tuning.model.text.forward(tf.slice(tokenIds, [start, 0], [m, T]), { attentionMask: textMask }), textMask);
+            }),
+          );
+        }
+      }),
+    );
   } finally {
     tf.dispose(owned);
   }
@@ -277,9 +277,11 @@ function inEvaluationMode<T>(tuning: TaskTuning, run: () => T): T {
   }
 }
 
-/** The rows of `parts` as one [Σ rows, P] tensor; the parts are disposed. */
-function joinRows(parts: tf.Tensor[], P: number): tf.Tensor2D {
+/** The rows `fill` pushes, as one [Σ rows, P] tensor; the parts are disposed, also when `fill` throws. */
+function joinRows(P: number, fill: (parts: tf.Tensor[]) => void): tf.Tensor2D {
+  const parts: tf.Tensor[] = [];
   try {
+    fill(parts);
     return (parts.length ? tf.concat(parts, 0) : tf.zeros([0, P])) as tf.Tensor2D;
   } finally {
     tf.dispose(parts);
