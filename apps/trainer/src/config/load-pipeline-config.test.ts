@@ -36,7 +36,8 @@ describe('parsePipelineConfig', () => {
     expect(error.message).toContain('finetune.epoch: unknown key');
     expect(error.message).toContain(
       'Allowed keys: epochs, batchSize, learningRate, learningRateMultipliers, warmupFraction, warmupSteps, decay, minLearningRate, weightDecay, ' +
-        'labelSmoothing, imageTokenDrop, classBalance, attributes, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, augment, gmCoord, blindImage',
+        'labelSmoothing, imageTokenDrop, sentenceDrop, classBalance, attributes, imageHead, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, ' +
+        'augment, gmCoord, blindImage, blindText',
     );
   });
 
