@@ -87,6 +87,36 @@ describe('model bundles (phantom VQA, micro model)', () => {
     expect(bundle.loadMs).toBeGreaterThan(0);
   });
 
+  it('keeps an image-only head that blends into the prediction, and answers as the evaluation does', async () => {
+    const run = await runTaskTuning({
+      task: { kind: 'vqa', answers: buildAnswerVocabulary({ train: vqa.train }).answers },
+      train: vqa.train,
+      validation: vqa.validate,
+      tokenizer,
+      modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
+      batchSize: 8,
+      epochs: 2,
+      learningRate: { base: 3e-3, multipliers: { heads: 1, fusion: 1 } },
+      seed: 3,
+      outDir: path.join(root, 'tune-image-head'),
+      imageHead: { blend: 0.5 },
+    });
+    const dir = path.join(root, 'bundle-image-head');
+    await exportModelBundle({ checkpoint: run.bestCheckpoint!, tokenizer, to: dir, card: { title: 'Phantom VQA, image head (test)' } });
+    const bundle = await loadModelBundle(dir);
+    expect([...bundle.tuning.model.parameterMap().keys()].some((name) => name.startsWith('heads.imageClassifier.'))).toBe(true);
+    expect(bundle.tuning.imageHead).toEqual({ weight: 1, blend: 0.5 });
+    const predictions = await predictWithBundle(
+      bundle,
+      vqa.validate.map((sample) => ({ image: sample.image, text: sample.question })),
+    );
+    bundle.dispose();
+    const evaluation = await evaluateTask({ checkpoint: run.bestCheckpoint!, samples: vqa.validate, tokenizer, batchSize: 4 });
+    expect(predictions.map((prediction) => prediction.ranked[0]!.name)).toEqual(
+      evaluation.predictions.map((prediction) => (prediction as { prediction: string }).prediction),
+    );
+  });
+
   it('exports a retrieval model that ranks a caption list (fused P(match) for the re-ranked, cosine for the rest)', async () => {
     const captions = phantomSplits('caption', { train: 8, validate: 6 }) as { train: readonly CaptionSample[]; validate: readonly CaptionSample[] };
     const captionTokenizer = textTokenizer([...captions.train, ...captions.validate].map((sample) => sample.caption));
