@@ -4,7 +4,7 @@
  */
 export { VisionTransformer } from './vision-transformer.js';
 export { loadVisionStem, loadedVisionStem, maxTunedBlocks, mobileNetV2Layers, visionStemSpec, VisionStemNotLoadedError } from './vision-stem.js';
-export type { MobileNetV2Layer, VisionStem, VisionStemConfig, VisionStemSpec } from './vision-stem.js';
+export type { MobileNetV2Layer, StemInputRange, VisionStem, VisionStemConfig, VisionStemSpec } from './vision-stem.js';
 export type { VitConfig, VitInputs } from './vision-transformer.js';
 export { TextTransformer } from './text-transformer.js';
 export type { TextConfig, TextInputs } from './text-transformer.js';

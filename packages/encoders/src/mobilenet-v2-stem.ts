@@ -2,19 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ShapeMismatchError, withoutTape } from '@umd/core';
 
-import { mobileNetV2Layers, type MobileNetV2Layer, type VisionStem, type VisionStemSpec } from './vision-stem.js';
+import { mobileNetV2Layers, type MobileNetV2Layer, type StemInputRange, type VisionStem, type VisionStemSpec } from './vision-stem.js';
 
 /** Where the frozen part ends when the last `n` blocks are tuned (block 13 changes width, so it has no residual add). */
 const frozenCut: Record<number, string> = { 1: 'block_15_add', 2: 'block_14_add', 3: 'block_13_project_BN' };
 
 /**
  * Maps the pipeline's ImageNet-normalised pixels n = (r − 0.449) / 0.226 (r in [0, 1], channel means of
- * `imageNormalizations.imagenet`) back to MobileNetV2's input range 2r − 1 ≈ 0.452·n − 0.102. With other
- * normalisations (e.g. TD-Calib's re-estimated statistics) the input is shifted and scaled a little; the stem's batch
- * norms are frozen, so this is a fixed, documented approximation.
+ * `imageNormalizations.imagenet`) back to the stem's input range: 2r − 1 ≈ 0.452·n − 0.102 for `[-1, 1]`, r ≈ 0.226·n +
+ * 0.449 for `[0, 1]`. With other normalisations (e.g. TD-Calib's re-estimated statistics) the input is shifted and
+ * scaled a little; the stem's batch norms are frozen, so this is a fixed, documented approximation.
  */
-const inputScale = 0.452;
-const inputShift = -0.102;
+function inputMapping(range: StemInputRange): { scale: number; shift: number } {
+  return range[0] === 0 ? { scale: 0.226, shift: 0.449 } : { scale: 0.452, shift: -0.102 };
+}
 
 /**
  * Loads nsfwjs' MobileNetV2 body (tfjs layers format, 8-bit quantised weights inside the package) and cuts it at
@@ -22,7 +23,12 @@ const inputShift = -0.102;
  * for the model to tune. Frozen features are cached in memory by the content of each normalised input image (a 53-bit
  * hash of its float32 bytes), so a dataset's images pass through the frozen part once per distinct crop.
  */
-export async function loadMobileNetV2Stem(layer: MobileNetV2Layer, cacheMiB: number, tunedBlocks = 0): Promise<VisionStem> {
+export async function loadMobileNetV2Stem(
+  layer: MobileNetV2Layer,
+  cacheMiB: number,
+  tunedBlocks = 0,
+  inputRange: StemInputRange = [-1, 1],
+): Promise<VisionStem> {
   let definition: { modelJson: () => Promise<unknown>; weightBundles: readonly (() => Promise<unknown>)[] };
   try {
     ({ MobileNetV2Model: definition } = (await import('nsfwjs/models/mobilenet_v2')) as unknown as {
@@ -44,7 +50,7 @@ export async function loadMobileNetV2Stem(layer: MobileNetV2Layer, cacheMiB: num
   const { channels, stride } = mobileNetV2Layers[layer];
   const spec: VisionStemSpec = { inputSize: 224, channels, stride };
   const tunedWeights = tunedBlocks > 0 ? foldTunedWeights(full, tunedBlocks) : new Map<string, tf.Tensor>();
-  return new MobileNetV2Stem(body, full, spec, cacheMiB, tunedWeights);
+  return new MobileNetV2Stem(body, full, spec, cacheMiB, tunedWeights, inputMapping(inputRange));
 }
 
 /**
@@ -88,6 +94,7 @@ class MobileNetV2Stem implements VisionStem {
     readonly spec: VisionStemSpec,
     cacheMiB: number,
     readonly tunedWeights: ReadonlyMap<string, tf.Tensor>,
+    private readonly input: { readonly scale: number; readonly shift: number },
   ) {
     this.maxCachedFloats = Math.floor((cacheMiB * 2 ** 20) / 4);
   }
@@ -121,7 +128,7 @@ class MobileNetV2Stem implements VisionStem {
         const features = tf.tidy(() => {
           const picked = missing.length === B ? images : tf.gather(images, tf.tensor1d(missing, 'int32'));
           const rgb = C === 3 ? picked : tf.tile(picked, [1, 1, 1, 3]);
-          return this.body.predict(tf.add(tf.mul(rgb, inputScale), inputShift), { batchSize: 32 }) as tf.Tensor;
+          return this.body.predict(tf.add(tf.mul(rgb, this.input.scale), this.input.shift), { batchSize: 32 }) as tf.Tensor;
         });
         const values = features.dataSync() as Float32Array;
         features.dispose();

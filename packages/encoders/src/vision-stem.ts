@@ -19,7 +19,16 @@ export interface VisionStemConfig {
    * frozen part's 7×7×160 map instead. Only with `layer: 'out_relu'`.
    */
   readonly tunedBlocks?: number;
+  /**
+   * The pixel range the stem's first convolution is fed: `[-1, 1]` (default; Keras' ImageNet MobileNetV2
+   * preprocessing, 2r − 1) or `[0, 1]` (r itself, what nsfwjs feeds the same weights: it divides by 255). The
+   * pipeline's normalised pixels are mapped back to this range before the stem.
+   */
+  readonly inputRange?: StemInputRange;
 }
+
+/** The input ranges a stem can be fed (see {@link VisionStemConfig.inputRange}). */
+export type StemInputRange = readonly [-1, 1] | readonly [0, 1];
 
 /** The most blocks {@link VisionStemConfig.tunedBlocks} may tune: the stride-1 blocks of the 7×7 stage. */
 export const maxTunedBlocks = 3;
@@ -84,16 +93,20 @@ export function visionStemSpec(stem: VisionStemConfig): VisionStemSpec {
     throw new InvalidConfigError('vision.stem.tunedBlocks', tuned, `an integer from 0 (frozen) to ${maxTunedBlocks}`);
   }
   if (tuned > 0 && layer !== 'out_relu') throw new InvalidConfigError('vision.stem.layer', layer, "'out_relu' (the only layer with tunedBlocks)");
+  const range = stem.inputRange ?? [-1, 1];
+  if (range.length !== 2 || range[1] !== 1 || (range[0] !== -1 && range[0] !== 0)) {
+    throw new InvalidConfigError('vision.stem.inputRange', stem.inputRange, '[-1, 1] or [0, 1]');
+  }
   return { inputSize: 224, channels: entry.channels, stride: entry.stride };
 }
 
 const loaded = new Map<string, VisionStem>();
 const loading = new Map<string, Promise<VisionStem>>();
 
-/** `kind:layer` (`:tunedN` when tuned), the registry key of a stem. */
+/** `kind:layer` (`:tunedN` when tuned, `:unit` when fed [0, 1]), the registry key of a stem. */
 export function stemKey(stem: VisionStemConfig): string {
   const tuned = stem.tunedBlocks ?? 0;
-  return `${stem.kind}:${stem.layer ?? 'out_relu'}${tuned > 0 ? `:tuned${tuned}` : ''}`;
+  return `${stem.kind}:${stem.layer ?? 'out_relu'}${tuned > 0 ? `:tuned${tuned}` : ''}${stem.inputRange?.[0] === 0 ? ':unit' : ''}`;
 }
 
 /**
@@ -112,7 +125,7 @@ export async function loadVisionStem(stem: VisionStemConfig | undefined, options
   let pending = loading.get(key);
   if (!pending) {
     pending = import('./mobilenet-v2-stem.js').then(({ loadMobileNetV2Stem }) =>
-      loadMobileNetV2Stem(stem.layer ?? 'out_relu', options.cacheMiB ?? 1024, stem.tunedBlocks ?? 0),
+      loadMobileNetV2Stem(stem.layer ?? 'out_relu', options.cacheMiB ?? 1024, stem.tunedBlocks ?? 0, stem.inputRange ?? [-1, 1]),
     );
     loading.set(key, pending);
   }

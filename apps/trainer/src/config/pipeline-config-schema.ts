@@ -50,6 +50,12 @@ const visionStem = z
         `how many of MobileNetV2's last blocks (16, 15, 14) are tuned with the model, with its final 1×1 convolution (default 0: the whole stem frozen; up to ${maxTunedBlocks}; only with \`layer: out_relu\`). ` +
           'They start from the ImageNet weights (batch norms folded in) and train at the encoders’ learning rate; the frozen part’s 7×7×160 map is cached instead',
       ),
+    inputRange: z
+      .union([z.tuple([z.literal(-1), z.literal(1)]), z.tuple([z.literal(0), z.literal(1)])])
+      .optional()
+      .describe(
+        'the pixel range fed to the stem: `[-1, 1]` (default; Keras’ ImageNet preprocessing 2r − 1) or `[0, 1]` (r, what nsfwjs itself feeds these weights: it divides by 255)',
+      ),
   })
   .optional()
   .describe(
