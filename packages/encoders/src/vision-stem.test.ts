@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hashFloats } from './mobilenet-v2-stem.js';
 import { encoderPresets } from './presets.js';
 import { UmdModel, type UmdModelConfig } from './umd-model.js';
-import { loadedVisionStem, loadVisionStem, visionStemSpec, type VisionStemConfig } from './vision-stem.js';
+import { loadedVisionStem, loadVisionStem, stemKey, visionStemSpec, type VisionStemConfig } from './vision-stem.js';
 
 const stem: VisionStemConfig = { kind: 'mobilenet-v2', layer: 'block_16_project_BN' };
 const config: UmdModelConfig = {
@@ -89,6 +89,24 @@ describe('vision stem (MobileNetV2 from nsfwjs)', () => {
     expect(after.misses - before.misses).toBe(2);
     expect(after.hits - before.hits).toBe(2);
     tf.dispose([x, first, again, a!, b!]);
+  }, 120_000);
+
+  it('feeds pixels in [0, 1] when asked (inputRange): the [-1, 1] stem given the same pixels, mapped', async () => {
+    const unit: VisionStemConfig = { ...stem, inputRange: [0, 1] };
+    expect(stemKey(unit)).not.toBe(stemKey(stem));
+    expect(() => visionStemSpec({ ...stem, inputRange: [0, 2] as never })).toThrow(InvalidConfigError);
+    await loadVisionStem(unit);
+    const x = images();
+    // [0, 1] feeds 0.226·n + 0.449; [-1, 1] feeds 0.452·n' − 0.102, equal when n' = (0.226·n + 0.551) / 0.452
+    const shifted = tf.div(tf.add(tf.mul(x, 0.226), 0.551), 0.452) as tf.Tensor4D;
+    const fromUnit = loadedVisionStem(unit).extract(x);
+    const fromDefault = loadedVisionStem(stem).extract(shifted);
+    const unmapped = loadedVisionStem(stem).extract(x);
+    const gap = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+    const scale = tf.tidy(() => tf.max(tf.abs(fromUnit)).dataSync()[0]!);
+    expect(gap(fromUnit, fromDefault)).toBeLessThan(1e-3 * scale);
+    expect(gap(fromUnit, unmapped)).toBeGreaterThan(0.05 * scale); // the range changes what the stem sees
+    tf.dispose([x, shifted, fromUnit, fromDefault, unmapped]);
   }, 120_000);
 
   it('trains the ViT on top while the stem stays frozen (no gradient, no tape memory, no leak)', async () => {
