@@ -223,6 +223,11 @@ describe('parsePipelineConfig: the knobs', () => {
       kind: 'mobilenet-v2',
       tunedBlocks: 2,
     });
+    expect(parsePipelineConfig({ name: 'x', model: { overrides: { vision: tuned({ inputRange: [0, 1] }) } } }).model.overrides.vision.stem).toEqual({
+      kind: 'mobilenet-v2',
+      inputRange: [0, 1],
+    });
+    expect(() => parsePipelineConfig({ name: 'x', model: { overrides: { vision: tuned({ inputRange: [0, 255] }) } } })).toThrow(/stem\.inputRange/);
   });
 
   it('checks the MR-Pretrain overrides together, against the model', () => {
