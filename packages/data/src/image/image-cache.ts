@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import { ImageCacheError } from './image-cache-error.js';
@@ -42,14 +43,15 @@ export class ImageCache {
       if (expectedBytes === undefined) {
         bytes = await readFile(path);
       } else {
-        const handle = await open(path, 'r');
+        // A synchronous read: an entry is one small file in the page cache after its first epoch (about 0.05 ms for
+        // 224 px RGB), and three thread-pool round trips (open, read, close) cost more than the copy itself.
+        const descriptor = openSync(path, 'r');
         try {
           // One byte more than expected, so a longer (foreign) file is noticed.
           const buffer = Buffer.allocUnsafe(headerBytes + expectedBytes + 1);
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-          bytes = buffer.subarray(0, bytesRead);
+          bytes = buffer.subarray(0, readSync(descriptor, buffer, 0, buffer.length, 0));
         } finally {
-          await handle.close();
+          closeSync(descriptor);
         }
       }
     } catch (error) {
