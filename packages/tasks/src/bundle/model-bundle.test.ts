@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, phantomSplits, textTokenizer } from '../__fixtures__/phantom-fixtures.js';
 import { evaluateTask } from '../evaluate-task.js';
-import { runTaskTuning } from '../run-task-tuning.js';
+import { runTaskTuning, type RunTaskTuningOptions } from '../run-task-tuning.js';
 import { offeredAnswerClasses } from '../answer-choices.js';
 import { exportModelBundle } from './export-model-bundle.js';
 import { loadModelBundle } from './load-model-bundle.js';
@@ -23,12 +23,9 @@ describe('model bundles (phantom VQA, micro model)', () => {
   let checkpoint: string;
   let bundleDir: string;
 
-  beforeAll(async () => {
-    await useBackend('cpu');
-    root = await mkdtemp(path.join(os.tmpdir(), 'tasks-bundle-'));
-    vqa = phantomSplits('vqa', { train: 16, validate: 8 });
-    tokenizer = textTokenizer([...vqa.train, ...vqa.validate].map((sample) => sample.question));
-    const run = await runTaskTuning({
+  /** A micro VQA model tuned for two epochs on the phantom questions (seed, folder under root, extra options). */
+  const tuneVqa = (seed: number, folder: string, extra: Partial<RunTaskTuningOptions>) =>
+    runTaskTuning({
       task: { kind: 'vqa', answers: buildAnswerVocabulary({ train: vqa.train }).answers },
       train: vqa.train,
       validation: vqa.validate,
@@ -37,10 +34,17 @@ describe('model bundles (phantom VQA, micro model)', () => {
       batchSize: 8,
       epochs: 2,
       learningRate: { base: 3e-3, multipliers: { heads: 1, fusion: 1 } },
-      seed: 2,
-      outDir: path.join(root, 'tune'),
-      pooling: 'mean',
+      seed,
+      outDir: path.join(root, folder),
+      ...extra,
     });
+
+  beforeAll(async () => {
+    await useBackend('cpu');
+    root = await mkdtemp(path.join(os.tmpdir(), 'tasks-bundle-'));
+    vqa = phantomSplits('vqa', { train: 16, validate: 8 });
+    tokenizer = textTokenizer([...vqa.train, ...vqa.validate].map((sample) => sample.question));
+    const run = await tuneVqa(2, 'tune', { pooling: 'mean' });
     checkpoint = run.bestCheckpoint!;
     bundleDir = path.join(root, 'bundle');
     await exportModelBundle({
@@ -88,19 +92,7 @@ describe('model bundles (phantom VQA, micro model)', () => {
   });
 
   it('keeps an image-only head that blends into the prediction, and answers as the evaluation does', async () => {
-    const run = await runTaskTuning({
-      task: { kind: 'vqa', answers: buildAnswerVocabulary({ train: vqa.train }).answers },
-      train: vqa.train,
-      validation: vqa.validate,
-      tokenizer,
-      modelConfig: microTaskConfig(tokenizer.vocabSize, { dim: 16, patchSize: 16 }),
-      batchSize: 8,
-      epochs: 2,
-      learningRate: { base: 3e-3, multipliers: { heads: 1, fusion: 1 } },
-      seed: 3,
-      outDir: path.join(root, 'tune-image-head'),
-      imageHead: { blend: 0.5 },
-    });
+    const run = await tuneVqa(3, 'tune-image-head', { imageHead: { blend: 0.5 } });
     const dir = path.join(root, 'bundle-image-head');
     await exportModelBundle({ checkpoint: run.bestCheckpoint!, tokenizer, to: dir, card: { title: 'Phantom VQA, image head (test)' } });
     const bundle = await loadModelBundle(dir);
