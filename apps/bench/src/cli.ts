@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { backendNames, gitCommit, initRuntime, InvalidConfigError, machineDescription, UmdError, writeFileAtomic, type BackendName } from '@umd/core';
-import { parseLedger, renderLedgerHeadline, renderLedgerMarkdown, replaceLedgerHeadline } from '@umd/evaluation';
+import { parseLedger, renderLedgerHeadline, renderLedgerMarkdown, renderLedgerRuns, replaceLedgerHeadline } from '@umd/evaluation';
 import { createPlainReporter, createTtyReporter, type ProgressReporter } from '@umd/trainer';
 
 import { paperTasks, paperVariants, type PaperTask, type PaperVariant } from './paper/paper-grid.js';
@@ -222,10 +222,12 @@ program
   .command('ledger')
   .description(
     'Render the results ledger page from its JSON lines (one line per run, written by the runs themselves): per dataset, each experiment with ' +
-      'mean ± 95% t-interval over seeds, then every run with its command, config, commit and machine. Never edit the page by hand.',
+      'mean ± 95% t-interval over seeds, then every run with its command, config, commit and machine (with --runs-dir: one runs page per dataset). ' +
+      'Never edit the pages by hand.',
   )
   .option('--in <file>', 'the ledger (JSON lines)', 'docs/results/ledger.jsonl')
   .option('--out <file>', 'the page to write', 'docs/results.md')
+  .option('--runs-dir <dir>', 'write each dataset’s runs to <dir>/<dataset>.md and link them from the page, instead of listing every run on it')
   .option('--readme <file>', 'also replace the headline table between the ledger-headline markers of this Markdown file (the root README)')
   .option('--check', 'exit 1 when the page (and the README headline) is not what the ledger renders (for CI)', false)
   .action(async (flags: LedgerFlags) => ledgerCommand(flags));
@@ -233,6 +235,7 @@ program
 interface LedgerFlags {
   readonly in: string;
   readonly out: string;
+  readonly runsDir?: string;
   readonly readme?: string;
   readonly check: boolean;
 }
@@ -240,7 +243,25 @@ interface LedgerFlags {
 async function ledgerCommand(flags: LedgerFlags): Promise<void> {
   const records = parseLedger(readFileSync(flags.in, 'utf8'), flags.in);
   const fromPage = path.relative(path.dirname(path.resolve(flags.out)), path.resolve(flags.in)); // as a link from the page
-  const outputs: { file: string; text: string }[] = [{ file: flags.out, text: renderLedgerMarkdown(records, { title: 'Results ledger', source: fromPage }) }];
+  const outputs: { file: string; text: string; runs?: number }[] = [];
+  if (flags.runsDir) {
+    const runsDir = flags.runsDir;
+    const runsFile = (dataset: string): string => path.join(runsDir, `${dataset.replace(/[^A-Za-z0-9._-]/g, '-')}.md`);
+    const link = (dataset: string): string =>
+      path
+        .relative(path.dirname(path.resolve(flags.out)), path.resolve(runsFile(dataset)))
+        .split(path.sep)
+        .join('/');
+    outputs.push({ file: flags.out, text: renderLedgerMarkdown(records, { title: 'Results ledger', source: fromPage, runsLink: link }) });
+    for (const dataset of new Set(records.map((record) => record.dataset))) {
+      const fromRuns = path.relative(path.dirname(path.resolve(runsFile(dataset))), path.resolve(flags.in));
+      outputs.push({
+        file: runsFile(dataset),
+        text: renderLedgerRuns(records, dataset, { source: fromRuns }),
+        runs: records.filter((record) => record.dataset === dataset).length,
+      });
+    }
+  } else outputs.push({ file: flags.out, text: renderLedgerMarkdown(records, { title: 'Results ledger', source: fromPage }) });
   if (flags.readme) {
     const fromReadme = path.relative(path.dirname(path.resolve(flags.readme)), path.resolve(flags.in));
     outputs.push({
@@ -248,7 +269,7 @@ async function ledgerCommand(flags: LedgerFlags): Promise<void> {
       text: replaceLedgerHeadline(readFileSync(flags.readme, 'utf8'), renderLedgerHeadline(records, { source: fromReadme })),
     });
   }
-  for (const { file, text } of outputs) {
+  for (const { file, text, runs = records.length } of outputs) {
     if (flags.check) {
       let current = '';
       try {
@@ -259,10 +280,10 @@ async function ledgerCommand(flags: LedgerFlags): Promise<void> {
       if (current !== text) {
         console.error(`${file} is not what ${flags.in} renders: run \`pnpm ledger\``);
         process.exitCode = 1;
-      } else console.log(`${file}: up to date (${records.length} runs)`);
+      } else console.log(`${file}: up to date (${runs} runs)`);
     } else {
       await writeFileAtomic(file, text);
-      console.log(`${file}: ${records.length} runs`);
+      console.log(`${file}: ${runs} runs`);
     }
   }
 }

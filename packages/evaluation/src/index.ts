@@ -42,9 +42,10 @@ export {
   parseLedger,
   renderLedgerHeadline,
   renderLedgerMarkdown,
+  renderLedgerRuns,
   replaceLedgerHeadline,
 } from './report/results-ledger.js';
-export type { LedgerRecord, LedgerRow } from './report/results-ledger.js';
+export type { LedgerPageOptions, LedgerRecord, LedgerRow } from './report/results-ledger.js';
 
 // Reports: SVG pictures.
 export { lineChartSvg } from './svg/line-chart-svg.js';

@@ -12,6 +12,7 @@ import {
   parseLedger,
   renderLedgerHeadline,
   renderLedgerMarkdown,
+  renderLedgerRuns,
   replaceLedgerHeadline,
   type LedgerRecord,
 } from './results-ledger.js';
@@ -64,6 +65,22 @@ describe('results ledger', () => {
     expect(page).toContain('abcdef0+dirty');
     expect(page).toContain('command: `pnpm --filter @umd/tasks finetune --dataset vqa-rad --seed 1`');
     expect(renderLedgerMarkdown(records, { source: 'x' })).toBe(renderLedgerMarkdown(readLedger(file), { source: 'x' }));
+  });
+
+  it('moves the runs to one page per dataset when given a link for each', () => {
+    const records = [base, { ...base, seed: 2 }, { ...base, experiment: 'slake/stem', dataset: 'slake', command: 'umd-train run --config configs/slake.yaml' }];
+    const page = renderLedgerMarkdown(records, { source: 'results/ledger.jsonl', runsLink: (dataset) => `results/${dataset}.md` });
+    expect(page).not.toContain('## Runs');
+    expect(page).not.toContain('command:');
+    expect(page).toContain('[results/vqa-rad.md](results/vqa-rad.md)');
+    expect(page).toContain('[results/slake.md](results/slake.md)');
+    expect(page).toMatch(/\| vqa-rad\/stem +\| validate +\| 50.0 ± 0.0/);
+    const runs = renderLedgerRuns(records, 'vqa-rad', { source: 'ledger.jsonl' });
+    expect(runs).toMatch(/^# Runs: vqa-rad\n/);
+    expect(runs).toContain('command: `pnpm --filter @umd/tasks finetune --dataset vqa-rad --seed 1`');
+    expect(runs.match(/^- seed /gm)).toHaveLength(2);
+    expect(runs).not.toContain('configs/slake.yaml');
+    expect(renderLedgerRuns(records, 'slake')).toContain('configs/slake.yaml');
   });
 
   it('names the file and line of a bad record, and refuses incomplete records', () => {

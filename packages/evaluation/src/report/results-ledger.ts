@@ -100,11 +100,24 @@ export function ledgerRows(records: readonly LedgerRecord[]): LedgerRow[] {
   });
 }
 
+/** Options of {@link renderLedgerMarkdown}. */
+export interface LedgerPageOptions {
+  readonly title?: string;
+  /** How the page names the ledger file (a path relative to the page). */
+  readonly source?: string;
+  /**
+   * Where each dataset's runs live, as a link from the page (e.g. `results/vqa-rad.md`, rendered by
+   * {@link renderLedgerRuns}). With it the page holds only the tables and links there; without it, every run follows.
+   */
+  readonly runsLink?: (dataset: string) => string;
+}
+
 /**
  * The ledger page: per dataset, a table of experiments (mean ± 95% t-interval over seeds, seeds, wall time per run,
- * commit), then every run with its command, config, machine and note. Deterministic for a given file.
+ * commit), then every run with its command, config, machine and note, or with `runsLink` a link to the dataset's runs
+ * page. Deterministic for a given file.
  */
-export function renderLedgerMarkdown(records: readonly LedgerRecord[], options: { readonly title?: string; readonly source?: string } = {}): string {
+export function renderLedgerMarkdown(records: readonly LedgerRecord[], options: LedgerPageOptions = {}): string {
   const rows = ledgerRows(records);
   const out: string[] = [`# ${options.title ?? 'Results ledger'}`, ''];
   out.push(
@@ -118,6 +131,7 @@ export function renderLedgerMarkdown(records: readonly LedgerRecord[], options: 
     const own = rows.filter((row) => row.dataset === dataset);
     const metricNames = [...new Set(own.flatMap((row) => Object.keys(row.cells)))];
     out.push(`## ${dataset}`, '');
+    if (options.runsLink) out.push(`Every run with its command, config, machine and note: [${options.runsLink(dataset)}](${options.runsLink(dataset)}).`, '');
     out.push(
       markdownTable(
         ['experiment', 'split', ...metricNames, 'seeds', 'min/run', 'commit'],
@@ -133,7 +147,25 @@ export function renderLedgerMarkdown(records: readonly LedgerRecord[], options: 
       '',
     );
   }
-  out.push('## Runs', '');
+  if (!options.runsLink) out.push('## Runs', '', ...runLines(rows));
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The runs page of one dataset: every run of its experiments with its command, config, machine and note. */
+export function renderLedgerRuns(records: readonly LedgerRecord[], dataset: string, options: { readonly source?: string } = {}): string {
+  const rows = ledgerRows(records).filter((row) => row.dataset === dataset);
+  const out = [
+    `# Runs: ${dataset}`,
+    '',
+    `Generated from \`${options.source ?? 'the ledger file'}\` (one JSON line per run); do not edit by hand. The tables: the results ledger page.`,
+    '',
+    ...runLines(rows),
+  ];
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+function runLines(rows: readonly LedgerRow[]): string[] {
+  const out: string[] = [];
   for (const row of rows) {
     out.push(`### ${row.experiment} (${row.dataset}, ${row.split})`, '');
     for (const record of row.records) {
@@ -149,7 +181,7 @@ export function renderLedgerMarkdown(records: readonly LedgerRecord[], options: 
     }
     out.push('');
   }
-  return `${out.join('\n').trimEnd()}\n`;
+  return out;
 }
 
 /** Markers around the headline table in a Markdown file (e.g. the root README); the text between them is replaced. */
