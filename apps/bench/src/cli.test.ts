@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { paperProfiles } from './paper/paper-profiles.js';
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const tsx = path.join(appDir, 'node_modules', '.bin', 'tsx');
 
-/** Runs `umd-bench` from source, as `pnpm umd-bench` does (each spawn costs a few seconds: three in this file). */
+/** Runs `umd-bench` from source, as `pnpm umd-bench` does (each spawn costs a few seconds: six in this file). */
 function umdBench(args: readonly string[], env: Record<string, string | undefined> = {}) {
   const result = spawnSync(tsx, ['--conditions=@umd/source', 'src/cli.ts', ...args], {
     cwd: appDir,
@@ -46,6 +46,38 @@ describe('umd-bench (spawned)', () => {
     expect(status).toBe(1);
     expect(stderr).toContain("UMD_InvalidConfigError: Invalid value for '--data'");
     expect(stderr).toContain('UMD_DATA_DIR');
+  });
+
+  it('renders the ledger page with one runs page per dataset, and checks them', async () => {
+    const ledger = path.join(dir, 'results', 'ledger.jsonl');
+    const run = (dataset: string, seed: number) => ({
+      experiment: `${dataset}: configs/${dataset}.yaml`,
+      dataset,
+      split: 'validate',
+      seed,
+      metrics: { overall: 60 + seed },
+      command: `umd-train run --config configs/${dataset}.yaml --seed ${seed}`,
+      config: `configs/${dataset}.yaml`,
+      commit: '0123456789abcdef',
+      date: '2026-12-07T00:00:00.000Z',
+      wallMinutes: 10,
+      machine: 'test CPU (2 cores), wasm',
+    });
+    await mkdir(path.dirname(ledger), { recursive: true });
+    await writeFile(ledger, [run('vqa-rad', 1), run('vqa-rad', 2), run('slake', 1)].map((record) => `${JSON.stringify(record)}\n`).join(''));
+    const args = ['ledger', '--in', ledger, '--out', path.join(dir, 'results.md'), '--runs-dir', path.join(dir, 'results')];
+    expect(umdBench(args).status).toBe(0);
+    const page = await readFile(path.join(dir, 'results.md'), 'utf8');
+    expect(page).toContain('[results/vqa-rad.md](results/vqa-rad.md)');
+    expect(page).not.toContain('umd-train run');
+    const runs = await readFile(path.join(dir, 'results', 'vqa-rad.md'), 'utf8');
+    expect(runs).toContain('umd-train run --config configs/vqa-rad.yaml --seed 2');
+    expect(runs).not.toContain('configs/slake.yaml');
+    expect(umdBench([...args, '--check']).status).toBe(0);
+    await writeFile(path.join(dir, 'results', 'slake.md'), 'edited by hand\n');
+    const stale = umdBench([...args, '--check']);
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toContain('slake.md is not what');
   });
 
   it('refuses to resume a benchmark of another grid in the same folder', async () => {
