@@ -9,7 +9,7 @@ const phantomDefaults = { trainImages: 300, validateImages: 60, testImages: 60, 
 /**
  * The model of the ready configs (apps/trainer/configs/vqa-rad.yaml and the others): the tiny preset on top of the
  * frozen ImageNet MobileNetV2 stem of `nsfwjs` (224 px RGB, one token per 32 px). The ready configs now also tune the
- * stem's last block or two (`stem.tunedBlocks`), and vqa-rad feeds it pixels in [0, 1] (`stem.inputRange`); the grid
+ * stem's last block or two (`stem.tunedBlocks`), and vqa-rad and slake feed it pixels in [0, 1] (`stem.inputRange`); the grid
  * keeps the whole stem frozen and fed [-1, 1], as its measured grids (docs/results/paper-grid) had it, and because one
  * pre-training serves every task.
  */

@@ -14,11 +14,11 @@ describe('tuneUnitConfig', () => {
     // Every row of the paper grid starts its model the same way; a pre-trained row cannot start from word vectors (its
     // checkpoint brings its word embeddings), so the scratch row leaves the ready config's `wordVectors` out too.
     // The grid keeps the whole stem frozen and fed [-1, 1] (see paper-profiles.ts), where the ready configs tune its
-    // last block (and vqa-rad's feeds it [0, 1]).
+    // last block and feed it [0, 1].
     const { wordVectors: _wordVectors, ...readyModel } = ready.model;
     const { tunedBlocks, inputRange, ...frozenStem } = readyModel.overrides.vision.stem ?? { kind: 'mobilenet-v2' };
     expect(tunedBlocks).toBe(1);
-    expect(inputRange).toEqual(task === 'vqa-rad' ? [0, 1] : undefined);
+    expect(inputRange).toEqual([0, 1]);
     expect(config.model).toEqual({ ...readyModel, overrides: { ...readyModel.overrides, vision: { ...readyModel.overrides.vision, stem: frozenStem } } });
     if (task === 'vqa-rad') {
       expect(config.data.validationFraction).toBe(ready.data.validationFraction); // the carve applies to VQA-RAD only
