@@ -11,7 +11,8 @@
  * machine shared with other jobs slows all variants alike). The unsuffixed workload is the path initRuntime selected;
  * `-fallback` is what a machine without the native addon gets (UMD_NATIVE_BLAS=0: plain-layout wasm matMul; Sum,
  * Slice/SplitV, Identity and the fused AdamW update on the heap in JavaScript); `-plain-wasm` has only the
- * plain-layout matMul fix (tfjs' own kernels otherwise, AdamW op by op: UMD before the heap kernels); `-stock-matmul` (block-train only) is tfjs' own matMul
+ * plain-layout matMul fix (tfjs' own kernels otherwise, AdamW and LayerNorm op by op: UMD before the heap kernels);
+ * `-unfused` is the selected path with LayerNorm and GELU op by op (before their fused kernels); `-stock-matmul` (block-train only) is tfjs' own matMul
  * kernel everywhere (the 3.7 s baseline). `load` is the 1-minute load average when the workload ended.
  *
  * With --reference, `block-train` and `matmul-1024` are also run by bench/reference/block_train.py, and the MR
@@ -31,6 +32,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { AdamW, Embedding, initRuntime, SeededRandom, TransformerBlock, valueAndGrads, type BackendName } from '../src/index.js';
+import { geluKernelName } from '../src/nn/gelu-kernel.js';
+import { layerNormKernelName, layerNormKernels } from '../src/nn/layer-norm-kernel.js';
 import { adamWUpdateKernelName, adamWUpdateKernels } from '../src/optim/adamw-update-kernel.js';
 import { heapGatherKernel } from '../src/runtime/heap-gather-kernel.js';
 import { heapSliceKernels } from '../src/runtime/heap-slice-kernels.js';
@@ -55,7 +58,22 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Capture tfjs' own wasm kernels before the runtime wraps or replaces them, to measure every path in one run.
 await import('@tensorflow/tfjs-backend-wasm');
-const replaced = [tf.BatchMatMul, tf.Sum, tf.Slice, tf.SplitV, tf.Concat, tf.GatherV2, tf.Exp, tf.Erf, tf.Identity, tf.Cast, adamWUpdateKernelName];
+const replaced = [
+  tf.BatchMatMul,
+  tf.Sum,
+  tf.Slice,
+  tf.SplitV,
+  tf.Concat,
+  tf.GatherV2,
+  tf.Exp,
+  tf.Erf,
+  tf.Identity,
+  tf.Cast,
+  adamWUpdateKernelName,
+  layerNormKernelName,
+  geluKernelName,
+];
+const ours = new Set([adamWUpdateKernelName, layerNormKernelName, geluKernelName]); // no tfjs kernel of that name
 const stock = new Map(replaced.map((name) => [name, tf.getKernel(name, 'wasm')]));
 const runtime = await initRuntime({ backend: args.backend as BackendName, onLog: (line) => console.error(line) });
 
@@ -68,8 +86,7 @@ const kernelsNow = (): Map<string, tf.KernelConfig | undefined> => new Map(repla
 const selected: Variant = { suffix: '', kernels: kernelsNow() };
 const variants: Variant[] = [selected];
 const stockKernel = (name: string): tf.KernelConfig => stock.get(name)!;
-const wasmReady =
-  runtime.backend === 'wasm' && tf.getKernel(tf.Transpose, 'wasm') !== undefined && replaced.every((name) => name === adamWUpdateKernelName || stock.get(name));
+const wasmReady = runtime.backend === 'wasm' && tf.getKernel(tf.Transpose, 'wasm') !== undefined && replaced.every((name) => ours.has(name) || stock.get(name));
 /** tfjs' own kernels, with `changes` on top. */
 const stockWith = (changes: readonly tf.KernelConfig[]): Map<string, tf.KernelConfig | undefined> => {
   const kernels = new Map(replaced.map((name) => [name, stock.get(name)]));
@@ -86,10 +103,12 @@ if (wasmReady && args.paths !== 'selected') {
       heapGatherKernel(stockKernel(tf.GatherV2)),
       ...sharedIdentityKernels({ identity: stockKernel(tf.Identity), cast: stockKernel(tf.Cast) }),
       ...adamWUpdateKernels().filter((kernel) => kernel.backendName === 'wasm'),
+      ...layerNormKernels().filter((kernel) => kernel.kernelName === layerNormKernelName && kernel.backendName === 'wasm'),
     ];
     variants.push({ suffix: '-fallback', kernels: stockWith(fallback) });
   }
   variants.push({ suffix: '-plain-wasm', kernels: stockWith([plainMatMul]) });
+  variants.push({ suffix: '-unfused', kernels: new Map([...selected.kernels, [layerNormKernelName, undefined], [geluKernelName, undefined]]) });
 }
 const stockVariant: Variant = { suffix: '-stock-matmul', kernels: stockWith([]) };
 

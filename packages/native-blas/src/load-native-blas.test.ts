@@ -280,4 +280,24 @@ describe.skipIf(!blas)(`NativeBlas element-wise loops${skipped}`, () => {
     }
     expect(() => blas!.adamw(heap, { n, pIn: 0, mIn: n, vIn: 2 * n, gIn: 3 * n, pOut: 3 * n, mOut: 5 * n, vOut: 6 * n, ...c })).toThrow(/overlaps/);
   });
+  it('runs the LayerNorm loops, checking every operand against the heap', () => {
+    const rows = 3;
+    const d = 19;
+    const heap = new Float32Array(4 * rows * d + 2 * d + 2 * rows);
+    fill(heap, 5);
+    const [x, gamma, beta, y, mean, rstd] = [0, rows * d, rows * d + d, rows * d + 2 * d, 2 * rows * d + 2 * d, 2 * rows * d + 2 * d + rows];
+    blas!.layerNorm('forward', heap, { rows, d, offsets: [x, gamma, beta, y, mean, rstd], epsilon: 1e-5 });
+    for (let row = 0; row < rows; row++) {
+      const values = Array.from(heap.subarray(x + row * d, x + (row + 1) * d));
+      const mu = values.reduce((a, b) => a + b, 0) / d;
+      const sigma = Math.sqrt(values.reduce((a, b) => a + (b - mu) ** 2, 0) / d + 1e-5);
+      expect(heap[mean + row]).toBeCloseTo(mu, 6);
+      expect(heap[rstd + row]).toBeCloseTo(1 / sigma, 5);
+      for (let j = 0; j < d; j++) expect(heap[y + row * d + j]).toBeCloseTo(((values[j]! - mu) / sigma) * heap[gamma + j]! + heap[beta + j]!, 5);
+    }
+    expect(() => blas!.layerNorm('forward', heap, { rows, d, offsets: [x, gamma, beta, heap.length - rows * d + 1, mean, rstd], epsilon: 1e-5 })).toThrow(
+      /past the end/,
+    );
+    expect(() => blas!.layerNorm('scale-grad', heap, { rows, d, offsets: [x, x, mean, rstd, heap.length - d + 1, 0], epsilon: 0 })).toThrow(/past the end/);
+  });
 });

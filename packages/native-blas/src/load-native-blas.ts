@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 
 import { ensureNativeBlasAddon } from './build-addon.js';
 import { NativeBlasUnavailableError } from './errors/native-blas-unavailable-error.js';
-import type { NativeBlas, NativeUnaryOp, SgemmBatch } from './native-blas.js';
+import type { NativeBlas, NativeLayerNormOp, NativeUnaryOp, SgemmBatch } from './native-blas.js';
 
 /** The addon's raw exports (src/native/umd_blas.c). */
 interface Addon {
@@ -28,9 +28,12 @@ interface Addon {
   sumMiddle(heap: Float32Array, a: number, r: number, c: number, inOffset: number, outOffset: number): void;
   unary(op: number, heap: Float32Array, n: number, inOffset: number, outOffset: number): void;
   adamw(heap: Float32Array, ...args: number[]): void;
+  layerNorm(op: number, heap: Float32Array, ...args: number[]): void;
+  gelu(op: number, heap: Float32Array, n: number, x: number, dy: number, out: number): void;
 }
 
 const unaryOps: Readonly<Record<NativeUnaryOp, number>> = { exp: 0, erf: 1 };
+const layerNormOps: Readonly<Record<NativeLayerNormOp, number>> = { forward: 0, 'input-grad': 1, 'scale-grad': 2 };
 
 /**
  * Optimised BLAS libraries tried in order when none is named. Debian's generic `libblas.so.3` is left out on purpose:
@@ -133,6 +136,8 @@ function bind(addon: Addon, library: string, config: string, built: { path: stri
       addon.sgemmBatched(heap, g.batch, g.transposeA, g.transposeB, g.m, g.n, g.k, g.aOffset, g.aStride, g.bOffset, g.bStride, g.cOffset, g.cStride),
     sumMiddle: (heap, s) => addon.sumMiddle(heap, s.a, s.r, s.c, s.inOffset, s.outOffset),
     unary: (op, heap, range) => addon.unary(unaryOps[op], heap, range.n, range.inOffset, range.outOffset),
+    gelu: (op, heap, g) => addon.gelu(op === 'forward' ? 0 : 1, heap, g.n, g.x, g.dy ?? 0, g.out),
+    layerNorm: (op, heap, l) => addon.layerNorm(layerNormOps[op], heap, l.rows, l.d, ...l.offsets, l.epsilon),
     adamw: (heap, s) =>
       addon.adamw(
         heap,

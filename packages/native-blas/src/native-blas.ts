@@ -63,6 +63,32 @@ export interface AdamWStep {
   readonly decay: number;
 }
 
+/** The loops of {@link NativeBlas.layerNorm}. */
+export type NativeLayerNormOp = 'forward' | 'input-grad' | 'scale-grad';
+
+/**
+ * One LayerNorm loop over `rows` rows of `d` floats in a heap (element offsets), statistics summed in float64:
+ * - `forward`: offsets [x, γ, β, y, mean, rstd]: y = (x − μ) · rstd · γ + β, rstd = 1/√(σ² + ε);
+ * - `input-grad`: [dy, x, mean, rstd, γ, dx]: dx = rstd · (g − mean(g) − x̂ · mean(g · x̂)), g = dy · γ, x̂ = (x − μ) · rstd;
+ * - `scale-grad`: [dy, x, mean, rstd, dγ, unused]: dγ = Σ_rows dy · x̂.
+ * Outputs must not overlap inputs.
+ */
+export interface LayerNormRows {
+  readonly rows: number;
+  readonly d: number;
+  readonly offsets: readonly [number, number, number, number, number, number];
+  /** ε (forward only). */
+  readonly epsilon: number;
+}
+
+/** GELU's loops (erf form): `forward` y = x·Φ(x); `gradient` dx = dy·(Φ(x) + x·φ(x)). Element offsets; `dy` gradient only. */
+export interface GeluRange {
+  readonly n: number;
+  readonly x: number;
+  readonly dy?: number;
+  readonly out: number;
+}
+
 /** A system BLAS opened by {@link loadNativeBlas}, plus a few vectorised float32 loops compiled with the addon. */
 export interface NativeBlas {
   /** The library that was opened, as given to dlopen (e.g. `libopenblas.so.0`). */
@@ -105,4 +131,18 @@ export interface NativeBlas {
    * @throws RangeError when a tensor extends past the end of `heap` or an output overlaps another tensor
    */
   adamw(heap: Float32Array, step: AdamWStep): void;
+  /**
+   * One fused LayerNorm loop (see {@link LayerNormRows}), float32 operation by operation with float64 sums, as the
+   * JavaScript loops of `@umd/core`'s LayerNorm kernels (the same numbers bit for bit).
+   *
+   * @throws RangeError when a tensor extends past the end of `heap`
+   */
+  layerNorm(op: NativeLayerNormOp, heap: Float32Array, rows: LayerNormRows): void;
+  /**
+   * GELU (erf form) or its gradient over `n` floats (see {@link GeluRange}), with the erf and exp of {@link unary}:
+   * to ~3e-7 of the exact function.
+   *
+   * @throws RangeError when a tensor extends past the end of `heap`
+   */
+  gelu(op: 'forward' | 'gradient', heap: Float32Array, range: GeluRange): void;
 }

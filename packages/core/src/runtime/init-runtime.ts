@@ -6,6 +6,8 @@ import type { NativeBlas } from '@umd/native-blas';
 
 import { BackendUnavailableError } from '../errors/backend-unavailable-error.js';
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
+import { geluGradient, geluKernels } from '../nn/gelu-kernel.js';
+import { layerNormGradient, layerNormKernels } from '../nn/layer-norm-kernel.js';
 import { adamWUpdateKernelName, adamWUpdateKernels } from '../optim/adamw-update-kernel.js';
 import { batchMatMulGradient } from './batch-mat-mul-gradient.js';
 import { heapGatherKernel } from './heap-gather-kernel.js';
@@ -197,6 +199,8 @@ async function registerGradients(): Promise<void> {
   tf.registerGradient(batchMatMulGradient);
   tf.registerGradient(tileGradient);
   for (const gradient of elementwiseGradients) tf.registerGradient(gradient);
+  tf.registerGradient(layerNormGradient);
+  tf.registerGradient(geluGradient);
   gradientsRegistered = true;
 }
 
@@ -303,6 +307,8 @@ function installFixes(tfjsBackend: string): string[] {
   if (tfjsBackend === 'cpu') {
     if (tf.getKernel(adamWUpdateKernelName, 'cpu') === undefined) tf.registerKernel(adamWUpdateKernels().find((kernel) => kernel.backendName === 'cpu')!);
     fixes.push('fused AdamW update');
+    for (const kernel of layerNormKernels().filter((k) => k.backendName === 'cpu')) if (!tf.getKernel(kernel.kernelName, 'cpu')) tf.registerKernel(kernel);
+    fixes.push('fused LayerNorm');
   }
   if (tfjsBackend === 'wasm' || tfjsBackend === 'cpu') {
     shareSavedTensors(true);
@@ -386,6 +392,12 @@ function installWasmKernels({ blas, unavailable }: { blas?: NativeBlas; unavaila
   }
   replaceKernel(adamWUpdateKernels(blas).find((kernel) => kernel.backendName === 'wasm')!);
   notes.push(`fused AdamW update (${blas ? 'native' : 'JavaScript'} loop)`);
+  for (const kernel of layerNormKernels(blas).filter((k) => k.backendName === 'wasm')) replaceKernel(kernel);
+  notes.push(`fused LayerNorm (${blas ? 'native' : 'JavaScript'} loop)`);
+  if (blas) {
+    for (const kernel of geluKernels(blas)) replaceKernel(kernel);
+    notes.push('fused GELU (native loop)');
+  }
   const sum = tf.getKernel(tf.Sum, 'wasm');
   if (sum) {
     replaceKernel(stridedSumKernel(sum, blas));

@@ -404,6 +404,155 @@ static napi_value adamw_js(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* GELU (erf form) and its derivative: y = x * Phi(x), dx = dy * (Phi(x) + x * phi(x)), Phi(x) = 0.5 (1 + erf(x / sqrt 2)). */
+VECTOR_CLONES
+static void gelu_forward(const float *restrict x, float *restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = x[i] * (0.5f * (1.0f + erf_approx(x[i] * 0.70710678118654752f)));
+}
+
+VECTOR_CLONES
+static void gelu_backward(const float *restrict dy, const float *restrict x, float *restrict dx, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const float cdf = 0.5f * (1.0f + erf_approx(x[i] * 0.70710678118654752f));
+    const float pdf = 0.39894228040143268f * exp_approx(-0.5f * x[i] * x[i]);
+    dx[i] = dy[i] * (cdf + x[i] * pdf);
+  }
+}
+
+/* gelu(op, heap, n, xOffset, dyOffset, outOffset): op 0 forward (x -> out; dyOffset unused), op 1 gradient (dy, x -> out). */
+static napi_value gelu_js(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 6) {
+    napi_throw_type_error(env, NULL, "umd_blas.gelu: expected 6 arguments");
+    return NULL;
+  }
+  int64_t op = 0, length = 0, v[4];
+  if (napi_get_value_int64(env, argv[0], &op) != napi_ok || op < 0 || op > 1) {
+    napi_throw_range_error(env, NULL, "umd_blas.gelu: op must be 0 (forward) or 1 (gradient)");
+    return NULL;
+  }
+  float *heap = heap_of(env, argv[1], &length, "gelu");
+  if (heap == NULL || !integers_of(env, argv + 2, 4, v, "gelu")) return NULL;
+  const int64_t n = v[0];
+  if (v[1] + n > length || v[3] + n > length || (op == 1 && v[2] + n > length)) {
+    napi_throw_range_error(env, NULL, "umd_blas.gelu: a tensor extends past the end of the heap");
+    return NULL;
+  }
+  if (op == 0) gelu_forward(heap + v[1], heap + v[3], n);
+  else gelu_backward(heap + v[2], heap + v[1], heap + v[3], n);
+  return undefined_value(env);
+}
+
+/* LayerNorm over rows of d floats: y = (x - mean) * rstd * gamma + beta, the statistics summed in double. */
+VECTOR_CLONES
+static void layer_norm_forward(const float *restrict x, const float *restrict gamma, const float *restrict beta, float *restrict y,
+                               float *restrict mean, float *restrict rstd, int64_t rows, int64_t d, double epsilon) {
+  for (int64_t row = 0; row < rows; row++) {
+    const float *in = x + row * d;
+    double sum = 0.0;
+    for (int64_t j = 0; j < d; j++) sum += (double)in[j];
+    const double mu = sum / (double)d;
+    double squares = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+      const double centered = (double)in[j] - mu;
+      squares += centered * centered;
+    }
+    const float r = (float)(1.0 / sqrt(squares / (double)d + epsilon));
+    const float m = (float)mu;
+    float *out = y + row * d;
+    for (int64_t j = 0; j < d; j++) out[j] = (in[j] - m) * r * gamma[j] + beta[j];
+    mean[row] = m;
+    rstd[row] = r;
+  }
+}
+
+/* dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) per row, g = dy * gamma, xhat = (x - mean) * rstd. */
+VECTOR_CLONES
+static void layer_norm_input_grad(const float *restrict dy, const float *restrict x, const float *restrict mean, const float *restrict rstd,
+                                  const float *restrict gamma, float *restrict dx, int64_t rows, int64_t d) {
+  for (int64_t row = 0; row < rows; row++) {
+    const float *g_row = dy + row * d, *x_row = x + row * d;
+    const float m = mean[row], r = rstd[row];
+    double sum_g = 0.0, sum_gx = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+      const float g = g_row[j] * gamma[j];
+      sum_g += (double)g;
+      sum_gx += (double)(g * ((x_row[j] - m) * r));
+    }
+    const float mean_g = (float)(sum_g / (double)d), mean_gx = (float)(sum_gx / (double)d);
+    float *out = dx + row * d;
+    for (int64_t j = 0; j < d; j++) out[j] = r * (g_row[j] * gamma[j] - mean_g - (x_row[j] - m) * r * mean_gx);
+  }
+}
+
+/* dgamma[j] = sum over rows of dy * xhat, accumulated in double. */
+VECTOR_CLONES
+static void layer_norm_scale_grad(const float *restrict dy, const float *restrict x, const float *restrict mean, const float *restrict rstd,
+                                  float *restrict dgamma, double *restrict accumulator, int64_t rows, int64_t d) {
+  for (int64_t j = 0; j < d; j++) accumulator[j] = 0.0;
+  for (int64_t row = 0; row < rows; row++) {
+    const float *g_row = dy + row * d, *x_row = x + row * d;
+    const float m = mean[row], r = rstd[row];
+    for (int64_t j = 0; j < d; j++) accumulator[j] += (double)(g_row[j] * ((x_row[j] - m) * r));
+  }
+  for (int64_t j = 0; j < d; j++) dgamma[j] = (float)accumulator[j];
+}
+
+/* layerNorm(op, heap, rows, d, offsets[6], epsilon): op 0 forward (x, gamma, beta -> y, mean, rstd), op 1 input
+ * gradient (dy, x, mean, rstd, gamma -> dx), op 2 scale gradient (dy, x, mean, rstd -> dgamma). Element offsets. */
+static napi_value layer_norm_js(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 11) {
+    napi_throw_type_error(env, NULL, "umd_blas.layerNorm: expected 11 arguments");
+    return NULL;
+  }
+  int64_t op = 0, length = 0, v[8];
+  if (napi_get_value_int64(env, argv[0], &op) != napi_ok || op < 0 || op > 2) {
+    napi_throw_range_error(env, NULL, "umd_blas.layerNorm: op must be 0 (forward), 1 (input gradient) or 2 (scale gradient)");
+    return NULL;
+  }
+  float *heap = heap_of(env, argv[1], &length, "layerNorm");
+  if (heap == NULL || !integers_of(env, argv + 2, 8, v, "layerNorm")) return NULL;
+  double epsilon = 0;
+  if (napi_get_value_double(env, argv[10], &epsilon) != napi_ok) {
+    napi_throw_type_error(env, NULL, "umd_blas.layerNorm: epsilon must be a number");
+    return NULL;
+  }
+  const int64_t rows = v[0], d = v[1], n = rows * d;
+  /* The extent of each operand: [rows, d] tensors, [rows] statistics, [d] parameters. */
+  static const int kinds[3][6] = {{0, 2, 2, 0, 1, 1}, {0, 0, 1, 1, 2, 0}, {0, 0, 1, 1, 2, -1}};
+  for (int k = 0; k < 6; k++) {
+    const int kind = kinds[op][k];
+    if (kind < 0) continue;
+    const int64_t size = kind == 0 ? n : kind == 1 ? rows : d;
+    if (v[2 + k] + size > length) {
+      napi_throw_range_error(env, NULL, "umd_blas.layerNorm: a tensor extends past the end of the heap");
+      return NULL;
+    }
+  }
+  if (rows == 0 || d == 0) return undefined_value(env);
+  float *o[6];
+  for (int k = 0; k < 6; k++) o[k] = heap + v[2 + k];
+  if (op == 0) {
+    layer_norm_forward(o[0], o[1], o[2], o[3], o[4], o[5], rows, d, epsilon);
+  } else if (op == 1) {
+    layer_norm_input_grad(o[0], o[1], o[2], o[3], o[4], o[5], rows, d);
+  } else {
+    double *accumulator = malloc(sizeof(double) * (size_t)d);
+    if (accumulator == NULL) {
+      napi_throw_error(env, NULL, "umd_blas.layerNorm: out of memory");
+      return NULL;
+    }
+    layer_norm_scale_grad(o[0], o[1], o[2], o[3], o[4], accumulator, rows, d);
+    free(accumulator);
+  }
+  return undefined_value(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor properties[] = {
       {"load", NULL, load, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -413,6 +562,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sumMiddle", NULL, sum_middle_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unary", NULL, unary_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNorm", NULL, layer_norm_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gelu", NULL, gelu_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;
