@@ -12,7 +12,7 @@
  * `-fallback` is what a machine without the native addon gets (UMD_NATIVE_BLAS=0: plain-layout wasm matMul; Sum,
  * Slice/SplitV, Identity and the fused AdamW update on the heap in JavaScript); `-plain-wasm` has only the
  * plain-layout matMul fix (tfjs' own kernels otherwise, AdamW and LayerNorm op by op: UMD before the heap kernels);
- * `-unfused` is the selected path with LayerNorm and GELU op by op (before their fused kernels); `-stock-matmul` (block-train only) is tfjs' own matMul
+ * `-unfused` is the selected path with LayerNorm, GELU and attention's softmax op by op (before their fused kernels); `-stock-matmul` (block-train only) is tfjs' own matMul
  * kernel everywhere (the 3.7 s baseline). `load` is the 1-minute load average when the workload ended.
  *
  * With --reference, `block-train` and `matmul-1024` are also run by bench/reference/block_train.py, and the MR
@@ -33,6 +33,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { AdamW, Embedding, initRuntime, SeededRandom, TransformerBlock, valueAndGrads, type BackendName } from '../src/index.js';
 import { geluKernelName } from '../src/nn/gelu-kernel.js';
+import { maskedSoftmaxKernelName } from '../src/nn/masked-softmax-kernel.js';
 import { layerNormKernelName, layerNormKernels } from '../src/nn/layer-norm-kernel.js';
 import { adamWUpdateKernelName, adamWUpdateKernels } from '../src/optim/adamw-update-kernel.js';
 import { heapGatherKernel } from '../src/runtime/heap-gather-kernel.js';
@@ -108,7 +109,10 @@ if (wasmReady && args.paths !== 'selected') {
     variants.push({ suffix: '-fallback', kernels: stockWith(fallback) });
   }
   variants.push({ suffix: '-plain-wasm', kernels: stockWith([plainMatMul]) });
-  variants.push({ suffix: '-unfused', kernels: new Map([...selected.kernels, [layerNormKernelName, undefined], [geluKernelName, undefined]]) });
+  variants.push({
+    suffix: '-unfused',
+    kernels: new Map([...selected.kernels, [layerNormKernelName, undefined], [geluKernelName, undefined], [maskedSoftmaxKernelName, undefined]]),
+  });
 }
 const stockVariant: Variant = { suffix: '-stock-matmul', kernels: stockWith([]) };
 

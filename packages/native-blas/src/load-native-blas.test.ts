@@ -300,4 +300,26 @@ describe.skipIf(!blas)(`NativeBlas element-wise loops${skipped}`, () => {
     );
     expect(() => blas!.layerNorm('scale-grad', heap, { rows, d, offsets: [x, x, mean, rstd, heap.length - d + 1, 0], epsilon: 0 })).toThrow(/past the end/);
   });
+  it('runs the masked softmax and its gradient, checking every operand against the heap', () => {
+    const rows = 4;
+    const s = 5;
+    const heap = new Float32Array(4 * rows * s + 2 * s);
+    fill(heap, 7);
+    const [x, mask, y, dy, dx] = [0, rows * s, rows * s + 2 * s, 2 * rows * s + 2 * s, 3 * rows * s + 2 * s];
+    heap.set([1, 1, 0, 1, 0, 0, 0, 0, 0, 0], mask); // mask row 0 keeps 3 positions, row 1 none (uniform)
+    blas!.softmax('forward', heap, { rows, s, a: x, b: mask, rowsPerMask: 2, out: y });
+    for (let row = 0; row < 2; row++) {
+      const kept = [0, 1, 3];
+      const exps = kept.map((j) => Math.exp(heap[x + row * s + j]!));
+      const total = exps.reduce((a, b) => a + b, 0);
+      kept.forEach((j, k) => expect(heap[y + row * s + j]).toBeCloseTo(exps[k]! / total, 6));
+      expect([heap[y + row * s + 2], heap[y + row * s + 4]]).toEqual([0, 0]);
+    }
+    for (let j = 0; j < s; j++) expect(heap[y + 3 * s + j]).toBeCloseTo(1 / s, 7);
+    blas!.softmax('gradient', heap, { rows, s, a: dy, b: y, out: dx });
+    const dot = Array.from({ length: s }, (_, j) => heap[dy + j]! * heap[y + j]!).reduce((a, b) => a + b, 0);
+    for (let j = 0; j < s; j++) expect(heap[dx + j]).toBeCloseTo(heap[y + j]! * (heap[dy + j]! - dot), 6);
+    expect(() => blas!.softmax('forward', heap, { rows, s, a: x, b: mask, rowsPerMask: 3, out: y })).toThrow(/divide/);
+    expect(() => blas!.softmax('gradient', heap, { rows, s, a: dy, b: heap.length - 3, out: dx })).toThrow(/past the end/);
+  });
 });

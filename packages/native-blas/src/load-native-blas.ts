@@ -30,6 +30,7 @@ interface Addon {
   adamw(heap: Float32Array, ...args: number[]): void;
   layerNorm(op: number, heap: Float32Array, ...args: number[]): void;
   gelu(op: number, heap: Float32Array, n: number, x: number, dy: number, out: number): void;
+  softmax(op: number, heap: Float32Array, rows: number, s: number, rowsPerMask: number, a: number, b: number, out: number, hasMask: number): void;
 }
 
 const unaryOps: Readonly<Record<NativeUnaryOp, number>> = { exp: 0, erf: 1 };
@@ -137,6 +138,8 @@ function bind(addon: Addon, library: string, config: string, built: { path: stri
     sumMiddle: (heap, s) => addon.sumMiddle(heap, s.a, s.r, s.c, s.inOffset, s.outOffset),
     unary: (op, heap, range) => addon.unary(unaryOps[op], heap, range.n, range.inOffset, range.outOffset),
     gelu: (op, heap, g) => addon.gelu(op === 'forward' ? 0 : 1, heap, g.n, g.x, g.dy ?? 0, g.out),
+    softmax: (op, heap, r) =>
+      addon.softmax(op === 'forward' ? 0 : 1, heap, r.rows, r.s, r.rowsPerMask ?? 1, r.a, r.b ?? 0, r.out, op === 'gradient' || r.b !== undefined ? 1 : 0),
     layerNorm: (op, heap, l) => addon.layerNorm(layerNormOps[op], heap, l.rows, l.d, ...l.offsets, l.epsilon),
     adamw: (heap, s) =>
       addon.adamw(

@@ -89,6 +89,20 @@ export interface GeluRange {
   readonly out: number;
 }
 
+/**
+ * Softmax over `rows` rows of `s` floats (element offsets). `forward`: `a` = scores, `b` = an optional key mask (1 =
+ * kept, 0 = left out with weight 0; row r reads mask row ⌊r / rowsPerMask⌋, e.g. a [B, S] mask under [B, H, T, S]
+ * scores); a row with nothing kept is uniform. `gradient`: `a` = dy, `b` = the forward's y: dx = y·(dy − Σ dy·y).
+ */
+export interface SoftmaxRows {
+  readonly rows: number;
+  readonly s: number;
+  readonly a: number;
+  readonly b?: number;
+  readonly rowsPerMask?: number;
+  readonly out: number;
+}
+
 /** A system BLAS opened by {@link loadNativeBlas}, plus a few vectorised float32 loops compiled with the addon. */
 export interface NativeBlas {
   /** The library that was opened, as given to dlopen (e.g. `libopenblas.so.0`). */
@@ -145,4 +159,10 @@ export interface NativeBlas {
    * @throws RangeError when a tensor extends past the end of `heap`
    */
   gelu(op: 'forward' | 'gradient', heap: Float32Array, range: GeluRange): void;
+  /**
+   * A masked softmax or its gradient over rows (see {@link SoftmaxRows}), with the addon's exp; sums in float64.
+   *
+   * @throws RangeError when a tensor extends past the end of `heap`, or `rowsPerMask` does not divide `rows`
+   */
+  softmax(op: 'forward' | 'gradient', heap: Float32Array, rows: SoftmaxRows): void;
 }

@@ -36,7 +36,7 @@ describe.skipIf(!native)('the fused GELU kernels (wasm with the native addon)', 
     const info = await initRuntime({ backend: 'wasm' });
     if (info.matMul !== 'native-blas') return; // the environment turned the addon off
     expect(fusedGeluAvailable()).toBe(true);
-    expect(info.fixes).toContain('fused GELU (native loop)');
+    expect(info.fixes).toContain('fused GELU and attention softmax (native loops)');
   });
 
   it('give the op-by-op values and gradients', async () => {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
 import { ShapeMismatchError } from '../errors/shape-mismatch-error.js';
 import type { SeededRandom } from '../random/seeded-random.js';
+import { fusedMaskedSoftmax, fusedMaskedSoftmaxAvailable } from './masked-softmax-kernel.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
@@ -94,16 +95,22 @@ export class MultiHeadAttention extends Module {
       const qh = tf.transpose(tf.reshape(tf.mul(q, 1 / Math.sqrt(Dh)), [B, T, H, Dh]), [0, 2, 1, 3]); // [B, H, T, Dh], scaled
       const kt = tf.transpose(tf.reshape(k, [B, S, H, Dh]), [0, 2, 3, 1]); // [B, H, Dh, S]
       const vh = tf.transpose(tf.reshape(v, [B, S, H, Dh]), [0, 2, 1, 3]); // [B, H, S, Dh]
-      let scores = tf.matMul(qh, kt); // [B, H, T, S]
-      if (inputs.keyPaddingMask) {
-        // 0 where attended, -1e9 at padding: [B, 1, 1, S]
-        const bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(inputs.keyPaddingMask, 'float32')), -1e9), [B, 1, 1, S]);
-        scores = tf.add(scores, bias);
-      }
-      const weights = this.dropout.forward(tf.softmax(scores)); // [B, H, T, S]
+      const weights = this.dropout.forward(attentionWeights(tf.matMul(qh, kt), inputs.keyPaddingMask, B, S)); // [B, H, T, S]
       const context = tf.matMul(weights, vh); // [B, H, T, Dh]
       const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [B, T, this.dim]); // [B, T, D]
       return this.proj.forward(merged);
     });
   }
+}
+
+/**
+ * softmax over keys of scores [B, H, T, S], padding keys (keyPaddingMask [B, S] = 0) left out: the fused kernel where
+ * it is installed (wasm with the native addon), else a −1e9 bias at padding and tfjs' softmax.
+ */
+function attentionWeights(scores: tf.Tensor, keyPaddingMask: tf.Tensor | undefined, B: number, S: number): tf.Tensor {
+  if (fusedMaskedSoftmaxAvailable()) return fusedMaskedSoftmax(scores, keyPaddingMask ? tf.reshape(keyPaddingMask, [B, S]) : undefined);
+  if (!keyPaddingMask) return tf.softmax(scores);
+  // 0 where attended, -1e9 at padding: [B, 1, 1, S]
+  const bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(keyPaddingMask, 'float32')), -1e9), [B, 1, 1, S]);
+  return tf.softmax(tf.add(scores, bias));
 }

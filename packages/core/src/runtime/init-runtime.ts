@@ -8,6 +8,7 @@ import { BackendUnavailableError } from '../errors/backend-unavailable-error.js'
 import { InvalidConfigError } from '../errors/invalid-config-error.js';
 import { geluGradient, geluKernels } from '../nn/gelu-kernel.js';
 import { layerNormGradient, layerNormKernels } from '../nn/layer-norm-kernel.js';
+import { maskedSoftmaxGradient, maskedSoftmaxKernels } from '../nn/masked-softmax-kernel.js';
 import { adamWUpdateKernelName, adamWUpdateKernels } from '../optim/adamw-update-kernel.js';
 import { batchMatMulGradient } from './batch-mat-mul-gradient.js';
 import { heapGatherKernel } from './heap-gather-kernel.js';
@@ -201,6 +202,7 @@ async function registerGradients(): Promise<void> {
   for (const gradient of elementwiseGradients) tf.registerGradient(gradient);
   tf.registerGradient(layerNormGradient);
   tf.registerGradient(geluGradient);
+  tf.registerGradient(maskedSoftmaxGradient);
   gradientsRegistered = true;
 }
 
@@ -395,8 +397,8 @@ function installWasmKernels({ blas, unavailable }: { blas?: NativeBlas; unavaila
   for (const kernel of layerNormKernels(blas).filter((k) => k.backendName === 'wasm')) replaceKernel(kernel);
   notes.push(`fused LayerNorm (${blas ? 'native' : 'JavaScript'} loop)`);
   if (blas) {
-    for (const kernel of geluKernels(blas)) replaceKernel(kernel);
-    notes.push('fused GELU (native loop)');
+    for (const kernel of [...geluKernels(blas), ...maskedSoftmaxKernels(blas)]) replaceKernel(kernel);
+    notes.push('fused GELU and attention softmax (native loops)');
   }
   const sum = tf.getKernel(tf.Sum, 'wasm');
   if (sum) {

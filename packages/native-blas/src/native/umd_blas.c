@@ -445,6 +445,84 @@ static napi_value gelu_js(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* Softmax over rows of s floats, positions whose key mask is 0 left out (weight 0; a row with none kept is uniform).
+ * Row r reads mask row r / rows_per_mask (a [B, S] key padding mask under [B, H, T, S] scores); mask NULL: none. */
+VECTOR_CLONES
+static void masked_softmax_forward(const float *restrict x, const float *restrict mask, float *restrict y, int64_t rows, int64_t s,
+                                   int64_t rows_per_mask) {
+  for (int64_t row = 0; row < rows; row++) {
+    const float *in = x + row * s;
+    const float *keep = mask == NULL ? NULL : mask + (row / rows_per_mask) * s;
+    float *out = y + row * s;
+    float top = -INFINITY;
+    int64_t kept = 0;
+    for (int64_t j = 0; j < s; j++) {
+      if (keep != NULL && !(keep[j] > 0.5f)) continue;
+      top = in[j] > top ? in[j] : top;
+      kept++;
+    }
+    if (kept == 0) {
+      for (int64_t j = 0; j < s; j++) out[j] = 1.0f / (float)s;
+      continue;
+    }
+    double sum = 0.0;
+    for (int64_t j = 0; j < s; j++) {
+      const float e = (keep != NULL && !(keep[j] > 0.5f)) ? 0.0f : exp_approx(in[j] - top);
+      out[j] = e;
+      sum += (double)e;
+    }
+    const float scale = (float)(1.0 / sum);
+    for (int64_t j = 0; j < s; j++) out[j] *= scale;
+  }
+}
+
+/* The softmax gradient per row: dx = y * (dy - sum_j dy_j y_j), the sum in double. */
+VECTOR_CLONES
+static void softmax_backward(const float *restrict dy, const float *restrict y, float *restrict dx, int64_t rows, int64_t s) {
+  for (int64_t row = 0; row < rows; row++) {
+    const float *g = dy + row * s, *p = y + row * s;
+    double dot = 0.0;
+    for (int64_t j = 0; j < s; j++) dot += (double)(g[j] * p[j]);
+    const float d = (float)dot;
+    float *out = dx + row * s;
+    for (int64_t j = 0; j < s; j++) out[j] = p[j] * (g[j] - d);
+  }
+}
+
+/* softmax(op, heap, rows, s, rowsPerMask, a, b, out, hasMask): op 0 forward (a = x, b = mask if hasMask -> out), op 1
+ * gradient (a = dy, b = y -> out). */
+static napi_value softmax_js(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 9) {
+    napi_throw_type_error(env, NULL, "umd_blas.softmax: expected 9 arguments");
+    return NULL;
+  }
+  int64_t op = 0, length = 0, v[7];
+  if (napi_get_value_int64(env, argv[0], &op) != napi_ok || op < 0 || op > 1) {
+    napi_throw_range_error(env, NULL, "umd_blas.softmax: op must be 0 (forward) or 1 (gradient)");
+    return NULL;
+  }
+  float *heap = heap_of(env, argv[1], &length, "softmax");
+  if (heap == NULL || !integers_of(env, argv + 2, 7, v, "softmax")) return NULL;
+  const int64_t rows = v[0], s = v[1], rows_per_mask = v[2], a = v[3], b = v[4], out = v[5], has_mask = v[6];
+  const int64_t n = rows * s;
+  if (op == 0 && has_mask && (rows_per_mask < 1 || rows % rows_per_mask != 0)) {
+    napi_throw_range_error(env, NULL, "umd_blas.softmax: rowsPerMask must divide rows");
+    return NULL;
+  }
+  const int64_t b_size = op == 1 ? n : has_mask ? (rows / rows_per_mask) * s : 0;
+  if (a + n > length || out + n > length || b + b_size > length) {
+    napi_throw_range_error(env, NULL, "umd_blas.softmax: a tensor extends past the end of the heap");
+    return NULL;
+  }
+  if (n == 0) return undefined_value(env);
+  if (op == 0) masked_softmax_forward(heap + a, has_mask ? heap + b : NULL, heap + out, rows, s, rows_per_mask < 1 ? 1 : rows_per_mask);
+  else softmax_backward(heap + a, heap + b, heap + out, rows, s);
+  return undefined_value(env);
+}
+
 /* LayerNorm over rows of d floats: y = (x - mean) * rstd * gamma + beta, the statistics summed in double. */
 VECTOR_CLONES
 static void layer_norm_forward(const float *restrict x, const float *restrict gamma, const float *restrict beta, float *restrict y,
@@ -564,6 +642,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adamw", NULL, adamw_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNorm", NULL, layer_norm_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gelu", NULL, gelu_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmax", NULL, softmax_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;
