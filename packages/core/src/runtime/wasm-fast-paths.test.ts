@@ -15,7 +15,9 @@ describe('the wasm fast paths (as initRuntime selects them here)', () => {
     );
     if (info.matMul !== 'native-blas' || set) return; // nothing to check here: no native BLAS, or the environment sets the threads
     const threads = Math.max(1, Math.floor(os.availableParallelism() / 2));
-    expect(info.fixes.find((fix) => fix.startsWith('native BLAS matMul'))).toMatch(new RegExp(`, ${threads} threads?\\)$`));
+    expect(info.fixes.find((fix) => fix.startsWith('native BLAS matMul'))).toMatch(
+      new RegExp(`, ${threads} threads?(, addon compiled on first use in [\\d.]+ s)?\\)$`),
+    );
   });
 
   it('train a transformer block like the cpu backend, to float32 tolerance, leaking nothing', async () => {
