@@ -1,8 +1,8 @@
 /**
  * Time of one MR pre-training step (`mrPretrainStep`: masking, student forward/backward on 25% of the patches and
  * 15%-masked text, enabled heads and losses, AdamW, teacher EMA) on synthetic batches, and the number of kernels one step
- * runs (`kernels_per_step`, from `tf.profile` of one more step: per-kernel overhead is what fusing kernels cuts). One
- * JSON line per config.
+ * runs (`kernels_per_step`, from `tf.profile` of one more step: per-kernel overhead is what fusing kernels cuts). Two
+ * JSON lines per config: the step, and the twelve most frequent kernels of the profiled step (calls and summed ms).
  *
  *   pnpm --filter @umd/mr-pretrain bench [--preset tiny] [--batch 32] [--runs 5] [--config full,dataLevel]
  */
@@ -82,6 +82,23 @@ for (const name of args.config.split(',') as (keyof typeof mrPretrainPresets)[])
       ms_p90: at(0.9),
       runs,
       kernels_per_step: profiled.kernels.length,
+    }),
+  );
+  // Where the kernels come from: the most frequent names, with their summed time in that profiled step.
+  const byName = new Map<string, { calls: number; ms: number }>();
+  for (const kernel of profiled.kernels) {
+    const entry = byName.get(kernel.name) ?? { calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    byName.set(kernel.name, entry);
+  }
+  const top = [...byName].sort((a, b) => b[1].calls - a[1].calls).slice(0, 12);
+  console.log(
+    JSON.stringify({
+      workload: 'mr-pretrain-step-kernels',
+      preset: args.preset,
+      config: name,
+      top: Object.fromEntries(top.map(([kernel, { calls, ms }]) => [kernel, { calls, ms: Number(ms.toFixed(1)) }])),
     }),
   );
   tf.dispose([images, profiled.result as tf.Tensor]);
