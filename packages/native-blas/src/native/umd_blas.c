@@ -404,6 +404,28 @@ static napi_value adamw_js(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/* Reads a loop call's arguments: argv[0] an op code in [0, op_max], argv[1] the heap, then `count` non-negative
+ * integers into `ints`. Throws (naming `function`) and returns NULL on a wrong count or value. */
+static float *loop_call(napi_env env, napi_callback_info info, const char *function, size_t argc, napi_value *argv, int64_t op_max,
+                        int64_t *op, int64_t *length, int64_t *ints, int count) {
+  size_t given = argc;
+  if (napi_get_cb_info(env, info, &given, argv, NULL, NULL) != napi_ok || given != argc) {
+    char message[128];
+    snprintf(message, sizeof message, "umd_blas.%s: expected %zu arguments", function, argc);
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+  }
+  if (napi_get_value_int64(env, argv[0], op) != napi_ok || *op < 0 || *op > op_max) {
+    char message[128];
+    snprintf(message, sizeof message, "umd_blas.%s: op must be an integer from 0 to %lld", function, (long long)op_max);
+    napi_throw_range_error(env, NULL, message);
+    return NULL;
+  }
+  float *heap = heap_of(env, argv[1], length, function);
+  if (heap == NULL || !integers_of(env, argv + 2, count, ints, function)) return NULL;
+  return heap;
+}
+
 /* GELU (erf form) and its derivative: y = x * Phi(x), dx = dy * (Phi(x) + x * phi(x)), Phi(x) = 0.5 (1 + erf(x / sqrt 2)). */
 VECTOR_CLONES
 static void gelu_forward(const float *restrict x, float *restrict y, int64_t n) {
@@ -421,20 +443,10 @@ static void gelu_backward(const float *restrict dy, const float *restrict x, flo
 
 /* gelu(op, heap, n, xOffset, dyOffset, outOffset): op 0 forward (x -> out; dyOffset unused), op 1 gradient (dy, x -> out). */
 static napi_value gelu_js(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 6) {
-    napi_throw_type_error(env, NULL, "umd_blas.gelu: expected 6 arguments");
-    return NULL;
-  }
   int64_t op = 0, length = 0, v[4];
-  if (napi_get_value_int64(env, argv[0], &op) != napi_ok || op < 0 || op > 1) {
-    napi_throw_range_error(env, NULL, "umd_blas.gelu: op must be 0 (forward) or 1 (gradient)");
-    return NULL;
-  }
-  float *heap = heap_of(env, argv[1], &length, "gelu");
-  if (heap == NULL || !integers_of(env, argv + 2, 4, v, "gelu")) return NULL;
+  float *heap = loop_call(env, info, "gelu", 6, argv, 1, &op, &length, v, 4);
+  if (heap == NULL) return NULL;
   const int64_t n = v[0];
   if (v[1] + n > length || v[3] + n > length || (op == 1 && v[2] + n > length)) {
     napi_throw_range_error(env, NULL, "umd_blas.gelu: a tensor extends past the end of the heap");
@@ -492,20 +504,10 @@ static void softmax_backward(const float *restrict dy, const float *restrict y, 
 /* softmax(op, heap, rows, s, rowsPerMask, a, b, out, hasMask): op 0 forward (a = x, b = mask if hasMask -> out), op 1
  * gradient (a = dy, b = y -> out). */
 static napi_value softmax_js(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 9) {
-    napi_throw_type_error(env, NULL, "umd_blas.softmax: expected 9 arguments");
-    return NULL;
-  }
   int64_t op = 0, length = 0, v[7];
-  if (napi_get_value_int64(env, argv[0], &op) != napi_ok || op < 0 || op > 1) {
-    napi_throw_range_error(env, NULL, "umd_blas.softmax: op must be 0 (forward) or 1 (gradient)");
-    return NULL;
-  }
-  float *heap = heap_of(env, argv[1], &length, "softmax");
-  if (heap == NULL || !integers_of(env, argv + 2, 7, v, "softmax")) return NULL;
+  float *heap = loop_call(env, info, "softmax", 9, argv, 1, &op, &length, v, 7);
+  if (heap == NULL) return NULL;
   const int64_t rows = v[0], s = v[1], rows_per_mask = v[2], a = v[3], b = v[4], out = v[5], has_mask = v[6];
   const int64_t n = rows * s;
   if (op == 0 && has_mask && (rows_per_mask < 1 || rows % rows_per_mask != 0)) {
@@ -581,20 +583,10 @@ static void layer_norm_scale_grad(const float *restrict dy, const float *restric
 /* layerNorm(op, heap, rows, d, offsets[6], epsilon): op 0 forward (x, gamma, beta -> y, mean, rstd), op 1 input
  * gradient (dy, x, mean, rstd, gamma -> dx), op 2 scale gradient (dy, x, mean, rstd -> dgamma). Element offsets. */
 static napi_value layer_norm_js(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
   napi_value argv[11];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 11) {
-    napi_throw_type_error(env, NULL, "umd_blas.layerNorm: expected 11 arguments");
-    return NULL;
-  }
   int64_t op = 0, length = 0, v[8];
-  if (napi_get_value_int64(env, argv[0], &op) != napi_ok || op < 0 || op > 2) {
-    napi_throw_range_error(env, NULL, "umd_blas.layerNorm: op must be 0 (forward), 1 (input gradient) or 2 (scale gradient)");
-    return NULL;
-  }
-  float *heap = heap_of(env, argv[1], &length, "layerNorm");
-  if (heap == NULL || !integers_of(env, argv + 2, 8, v, "layerNorm")) return NULL;
+  float *heap = loop_call(env, info, "layerNorm", 11, argv, 2, &op, &length, v, 8);
+  if (heap == NULL) return NULL;
   double epsilon = 0;
   if (napi_get_value_double(env, argv[10], &epsilon) != napi_ok) {
     napi_throw_type_error(env, NULL, "umd_blas.layerNorm: epsilon must be a number");
