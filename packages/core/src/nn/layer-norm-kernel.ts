@@ -215,7 +215,8 @@ export function fusedLayerNormAvailable(): boolean {
 
 /**
  * LayerNorm over the last dimension by the fused kernel: x [..., D], γ and β [D] -> [..., D]. Call only where
- * {@link fusedLayerNormAvailable}.
+ * {@link fusedLayerNormAvailable}, inside a tidy: the kernel's row means and 1/σ are outputs too (a gradient tape keeps
+ * them for the backward pass; the tidy frees them otherwise).
  */
 export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
   const [y] = tf.engine().runKernel(layerNormKernelName, { x, gamma, beta }, { epsilon }) as tf.Tensor[];
