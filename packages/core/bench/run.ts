@@ -404,7 +404,7 @@ function mrPretrainWorkload(preset: keyof typeof mrPretrainBatch): void {
     const line = result.stdout
       .trim()
       .split('\n')
-      .filter((text) => text.startsWith('{'))
+      .filter((text) => text.startsWith('{"workload":"mr-pretrain-step"'))
       .pop();
     if (result.status === 0 && line) {
       const parsed = JSON.parse(line) as Record<string, unknown>;
