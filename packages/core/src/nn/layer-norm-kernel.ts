@@ -85,6 +85,11 @@ interface CpuBackendLike {
 
 type Operands = Readonly<Record<string, tf.TensorInfo>>;
 
+/** Each named operand mapped by `f` (an offset on the heap, or where its values live). */
+function byName<T>(operands: Operands, f: (info: tf.TensorInfo) => T): Readonly<Record<string, T>> {
+  return Object.fromEntries(Object.entries(operands).map(([name, info]) => [name, f(info)]));
+}
+
 /**
  * One kernel body for both backends: `run` gets every input and output as an {@link At} (the wasm heap with the
  * tensor's offset, or the cpu backend's arrays) and the row count N and width D of `x`. On wasm, `native` (the
@@ -111,18 +116,11 @@ function fusedKernels(
       const values = heap.float32(wasmBackend); // after makeOutput: a grown heap replaces the buffer
       const [rows, D] = size(operands);
       if (native) {
-        const offsets = Object.fromEntries(Object.entries(operands).map(([name, info]) => [name, floatOffsetOf(wasmBackend, info)]));
-        native(
-          values,
-          offsets,
-          outputs.map((info) => floatOffsetOf(wasmBackend, info)),
-          rows,
-          D,
-          attrs ?? {},
-        );
+        const offset = (info: tf.TensorInfo): number => floatOffsetOf(wasmBackend, info);
+        native(values, byName(operands, offset), outputs.map(offset), rows, D, attrs ?? {});
       } else {
         const at = (info: tf.TensorInfo): At => ({ a: values, i: floatOffsetOf(wasmBackend, info) });
-        run(Object.fromEntries(Object.entries(operands).map(([name, info]) => [name, at(info)])), outputs.map(at), rows, D, attrs ?? {});
+        run(byName(operands, at), outputs.map(at), rows, D, attrs ?? {});
       }
       return outputs.length === 1 ? outputs[0]! : outputs;
     },
@@ -138,7 +136,7 @@ function fusedKernels(
       const [rows, D] = size(operands);
       const read = (info: tf.TensorInfo): At => ({ a: cpuBackend.data.get(info.dataId)?.values as Float32Array, i: 0 });
       run(
-        Object.fromEntries(Object.entries(operands).map(([name, info]) => [name, read(info)])),
+        byName(operands, read),
         arrays.map((a) => ({ a, i: 0 })),
         rows,
         D,
