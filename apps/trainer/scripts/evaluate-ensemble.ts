@@ -1,6 +1,6 @@
 // Scores a late-fusion ensemble of tuned runs (`evaluateEnsemble` of @umd/tasks): the mean of the members' class
-// probabilities, each member reading the samples as it was tuned (a text-only run blank images, an image-only run empty
-// texts). The config names the dataset and the tokenizer (the members' own); `--ledger` appends one record per split.
+// probabilities (retrieval: of their image-caption scores, re-ranked as the config's `finetune.retrieval.topK`), each
+// member reading the samples as it was tuned (a text-only run blank images, an image-only run empty texts). The config names the dataset and the tokenizer (the members' own); `--ledger` appends one record per split.
 //   node --conditions=@umd/source --import tsx scripts/evaluate-ensemble.ts --config FILE --data DIR --seed N \
 //     --member RUN_DIR --member RUN_DIR [--split validate] [--ledger FILE --experiment NAME]
 import { appendFileSync } from 'node:fs';
@@ -44,6 +44,7 @@ for (const split of values.split ?? ['validate']) {
     tokenizer,
     batchSize: config.finetune.batchSize,
     image: context.image,
+    ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }),
   });
   const metrics = metricsWithIntervals(data.task, evaluation.metrics, evaluation.predictions, 0, config.seed);
   const summary = Object.fromEntries(Object.entries(metrics).map(([name, metric]) => [name, Math.round(metric.value * 1000) / 10]));

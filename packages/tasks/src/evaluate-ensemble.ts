@@ -1,7 +1,15 @@
 import { InvalidConfigError } from '@umd/core';
-import { createImagePipeline, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
+import { createImagePipeline, type CaptionSample, type ImagePipelineConfig, type WordPieceTokenizer } from '@umd/data';
 
-import { classPredictionScores, classProbabilities, loadTaskTuning, type TaskEvaluation } from './evaluate-task.js';
+import {
+  classPredictionScores,
+  classProbabilities,
+  loadTaskTuning,
+  retrievalEvaluation,
+  retrievalScores,
+  type RetrievalSplitScores,
+  type TaskEvaluation,
+} from './evaluate-task.js';
 import { checkTaskSamples, type TaskSample } from './task-samples.js';
 import { taskClasses, type TaskSpec } from './task-spec.js';
 
@@ -19,7 +27,7 @@ export interface EnsembleMember {
 
 /** Options of {@link evaluateEnsemble}. */
 export interface EvaluateEnsembleOptions {
-  /** Two or more tuned models of the same task and classes, in the same order. */
+  /** Two or more tuned models of the same task: VQA or classification with the same classes in the same order, or retrieval. */
   readonly members: readonly EnsembleMember[];
   /** Any split; test evaluation is the caller's decision. */
   readonly samples: readonly TaskSample[];
@@ -28,17 +36,20 @@ export interface EvaluateEnsembleOptions {
   readonly batchSize?: number;
   /** Pipeline settings besides size, channels, crop (centre) and normalisation (each checkpoint's own). */
   readonly image?: Omit<ImagePipelineConfig, 'size' | 'channels' | 'crop' | 'normalization'>;
+  /** Retrieval: candidates re-ranked with each member's fused head per image and per caption. Default 20, as `evaluateTask`. */
+  readonly topK?: number;
 }
 
 /**
- * Late fusion of tuned VQA or classification models: the prediction is the argmax of the weighted mean of the
- * members' class probabilities, each member reading the samples as it was tuned (its image size and normalisation;
- * blank images or empty texts for a uni-modal member). A uni-modal ensemble — a text-only and an image-only model —
- * is the baseline of Du et al. (ICML 2023) for tasks whose modalities interact little. Metrics and predictions as
- * `evaluateTask`'s. Members are loaded one at a time and disposed; no tensor is left behind.
+ * Late fusion of tuned models, each member reading the samples as it was tuned (its image size and normalisation;
+ * blank images or empty texts for a uni-modal member). VQA and classification: the argmax of the weighted mean of the
+ * members' class probabilities (a text-only and an image-only model together are the uni-modal ensemble of Du et al.,
+ * ICML 2023). Retrieval: every image ranked against every caption by the weighted mean of the members' scores (the
+ * cosine of the projected embeddings where `topK` is 1; a seed ensemble averages out each model's own errors). Metrics
+ * and predictions as `evaluateTask`'s. Members are loaded one at a time and disposed; no tensor is left behind.
  *
- * @throws InvalidConfigError for fewer than two members, a retrieval member, members of different classes, a bad
- *   weight, or samples of another task
+ * @throws InvalidConfigError for fewer than two members, members of different tasks or classes, a bad weight, or
+ *   samples of another task
  */
 export async function evaluateEnsemble(options: EvaluateEnsembleOptions): Promise<TaskEvaluation> {
   const { members, samples } = options;
@@ -50,8 +61,9 @@ export async function evaluateEnsemble(options: EvaluateEnsembleOptions): Promis
   if (samples.length === 0) throw new InvalidConfigError('samples', 0, 'at least one sample to evaluate');
   const started = performance.now();
   const total = members.reduce((sum, member) => sum + (member.weight ?? 1), 0);
-  let task: Exclude<TaskSpec, { kind: 'retrieval' }> | undefined;
+  let task: TaskSpec | undefined;
   let mean: Float32Array | undefined;
+  let retrieval: RetrievalSplitScores | undefined;
   for (const [index, member] of members.entries()) {
     const { tuning, imageNormalization, metadata } = await loadTaskTuning(member.checkpoint);
     try {
@@ -59,8 +71,10 @@ export async function evaluateEnsemble(options: EvaluateEnsembleOptions): Promis
       const [blindImage, blindText] = [member.blindImage ?? stored.blindImage === true, member.blindText ?? stored.blindText === true];
       if (blindImage && blindText) throw new InvalidConfigError(`members[${index}]`, 'blindImage and blindText', 'at most one of them');
       const own = tuning.task;
-      if (own.kind === 'retrieval') throw new InvalidConfigError(`members[${index}]`, member.checkpoint, 'a VQA or classification model');
-      if (task && taskClasses(task).join('\u0000') !== taskClasses(own).join('\u0000')) {
+      if (task && (task.kind === 'retrieval') !== (own.kind === 'retrieval')) {
+        throw new InvalidConfigError(`members[${index}]`, member.checkpoint, `a ${task.kind} model, as the first member`);
+      }
+      if (task && task.kind !== 'retrieval' && own.kind !== 'retrieval' && taskClasses(task).join('\u0000') !== taskClasses(own).join('\u0000')) {
         throw new InvalidConfigError(`members[${index}]`, member.checkpoint, `a model of the first member's ${taskClasses(task).length} classes, in its order`);
       }
       task ??= own;
@@ -73,19 +87,41 @@ export async function evaluateEnsemble(options: EvaluateEnsembleOptions): Promis
         crop: { kind: 'centre' },
         ...(imageNormalization ? { normalization: imageNormalization } : {}),
       });
-      const probabilities = await classProbabilities(tuning, samples, {
+      const inputs = {
         pipeline,
         tokenizer: options.tokenizer,
         batchSize: options.batchSize ?? 32,
         ...(blindImage ? { blindImage: true } : {}),
         ...(blindText ? { blindText: true } : {}),
-      });
-      mean ??= new Float32Array(probabilities.length);
+      };
       const share = (member.weight ?? 1) / total;
+      if (own.kind === 'retrieval') {
+        const scored = await retrievalScores(tuning, samples as readonly CaptionSample[], {
+          ...inputs,
+          ...(options.topK === undefined ? {} : { topK: options.topK }),
+        });
+        if (!retrieval) {
+          retrieval = { ...scored, scores: new Float32Array(scored.scores.length), pairsScored: 0, firstStageMs: 0, rerankMs: 0 };
+        }
+        const sum = retrieval.scores;
+        for (let i = 0; i < sum.length; i++) sum[i]! += share * scored.scores[i]!;
+        retrieval = {
+          ...retrieval,
+          pairsScored: retrieval.pairsScored + scored.pairsScored,
+          firstStageMs: retrieval.firstStageMs + scored.firstStageMs,
+          rerankMs: retrieval.rerankMs + scored.rerankMs,
+        };
+        continue;
+      }
+      const probabilities = await classProbabilities(tuning, samples, inputs);
+      mean ??= new Float32Array(probabilities.length);
       for (let i = 0; i < probabilities.length; i++) mean[i]! += share * probabilities[i]!;
     } finally {
       tuning.model.dispose();
     }
+  }
+  if (task!.kind === 'retrieval') {
+    return { ...retrievalEvaluation(samples as readonly CaptionSample[], retrieval!), samples: samples.length, ms: performance.now() - started };
   }
   const K = taskClasses(task!).length;
   const predicted = new Int32Array(samples.length);

@@ -300,7 +300,8 @@ export async function evaluateTuning(tuning: TaskTuning, samples: readonly TaskS
   checkTaskSamples(task, samples, 'samples');
   const started = performance.now();
   if (task.kind === 'retrieval') {
-    const result = await evaluateRetrieval(tuning, samples as readonly CaptionSample[], inputs);
+    const captions = samples as readonly CaptionSample[];
+    const result = retrievalEvaluation(captions, await retrievalScores(tuning, captions, inputs));
     return { ...result, samples: samples.length, ms: performance.now() - started };
   }
   const classes = taskClasses(task);
@@ -406,12 +407,25 @@ function decide(values: Float32Array, numClasses: number, samples: readonly Task
   return predicted;
 }
 
-/** Every distinct image (by `imageId`) against every caption; recall with each caption's own image as the match. */
-async function evaluateRetrieval(
-  tuning: TaskTuning,
-  samples: readonly CaptionSample[],
-  inputs: EvaluationInputs,
-): Promise<Omit<TaskEvaluation, 'samples' | 'ms'>> {
+/** One model's retrieval scores of a split: every distinct image against every caption. */
+export interface RetrievalSplitScores {
+  /** [N images, M captions] row-major: image i against caption t (higher is closer). */
+  readonly scores: Float32Array;
+  /** The first sample of each distinct image (by `imageId`), in order of first appearance: N. */
+  readonly imageSamples: readonly CaptionSample[];
+  /** Per caption, the index of its own image in `imageSamples`: M. */
+  readonly textImage: readonly number[];
+  readonly topK: number;
+  readonly pairsScored: number;
+  readonly firstStageMs: number;
+  readonly rerankMs: number;
+}
+
+/**
+ * The scores of every distinct image (by `imageId`) of `samples` against every caption, through `inputs` (views,
+ * query bank and re-ranking as {@link evaluateTask} takes them). Leaves no tensor behind.
+ */
+export async function retrievalScores(tuning: TaskTuning, samples: readonly CaptionSample[], inputs: EvaluationInputs): Promise<RetrievalSplitScores> {
   const imageIndex = new Map<string, number>();
   const imageSamples: CaptionSample[] = [];
   const textImage = samples.map((sample) => {
@@ -433,35 +447,42 @@ async function evaluateRetrieval(
   const imageTensor = tf.tensor4d(images.images.data, images.images.shape as [number, number, number, number]);
   const views: tf.Tensor4D[] = [];
   let bank: QueryBank | undefined;
-  let scored;
   try {
     for (const pipeline of inputs.views ?? []) {
       const view = await createTaskCollate<CaptionSample>({ ...inputs, pipeline, maxLength: tuning.model.text.maxLength })(imageSamples);
       views.push(tf.tensor4d(view.images.data, view.images.shape as [number, number, number, number]));
     }
     if (inputs.queryBank) bank = await queryBankEmbeddings(tuning, inputs.queryBank, inputs);
-    scored = await scoreRetrieval(
+    const scored = await scoreRetrieval(
       tuning,
       imageTensor,
       { tokenIds: texts.inputIds, attentionMask: texts.attentionMask },
       { topK, batchSize: inputs.batchSize, ...(views.length ? { views } : {}), ...(bank ? { queryBank: bank } : {}) },
     );
+    const { scores, pairsScored, firstStageMs, rerankMs } = scored;
+    return { scores, imageSamples, textImage, topK, pairsScored, firstStageMs, rerankMs };
   } finally {
     imageTensor.dispose();
     tf.dispose(views);
     if (bank) tf.dispose([bank.imageEmbeddings, bank.textEmbeddings]);
   }
+}
+
+/** Recall both ways, with each caption's own image as its match, and each caption's rank of its image, from `scored`. */
+export function retrievalEvaluation(samples: readonly CaptionSample[], scored: RetrievalSplitScores): Omit<TaskEvaluation, 'samples' | 'ms'> {
+  const { scores, imageSamples, textImage } = scored;
   const N = imageSamples.length;
   const M = samples.length;
-  const recall = retrievalRecall(scored.scores, N, M, { textImage });
+  if (textImage.length !== M || scores.length !== N * M) throw new InvalidConfigError('samples', M, `the ${textImage.length} captions that were scored`);
+  const recall = retrievalRecall(scores, N, M, { textImage });
   const predictions = samples.map((sample, t): TaskPrediction => {
-    const own = scored.scores[textImage[t]! * M + t]!;
+    const own = scores[textImage[t]! * M + t]!;
     let rank = 1;
     let top = 0;
     for (let i = 0; i < N; i++) {
-      const score = scored.scores[i * M + t]!;
+      const score = scores[i * M + t]!;
       if (i !== textImage[t] && score >= own) rank += 1;
-      if (score > scored.scores[top * M + t]!) top = i;
+      if (score > scores[top * M + t]!) top = i;
     }
     return { kind: 'retrieval', id: sample.id, imageId: sample.imageId, rank, topImageId: imageSamples[top]!.imageId };
   });
@@ -472,7 +493,7 @@ async function evaluateRetrieval(
       ...recall,
       nImages: N,
       nTexts: M,
-      topK,
+      topK: scored.topK,
       pairsScored: scored.pairsScored,
       firstStageMs: scored.firstStageMs,
       rerankMs: scored.rerankMs,
