@@ -53,6 +53,7 @@ function cardSections(state: PipelineState, run: string): ModelCardSection[] {
         `- data: \`${config.data.dataset}\`${config.data.dataset === 'phantom' ? ' (synthetic phantom scans, for tests and demos)' : ` from \`${config.data.root}\``}; stages ${state.config.stages.join(' → ')}`,
         `- tuning: ${finetune.epochs} epochs, batch ${finetune.batchSize}, learning rate ${finetune.learningRate}, seed ${config.seed}; the checkpoint kept is the best on the validation split`,
         `- run folder: \`${run}\``,
+        ...ensembleLine(state),
       ].join('\n'),
     },
   ];
@@ -71,3 +72,13 @@ function cardSections(state: PipelineState, run: string): ModelCardSection[] {
 }
 
 const percent = (value: number): string => `${(100 * value).toFixed(1)}%`;
+
+/** The card's note for a seed ensemble's run: a bundle holds one model, its first member. */
+function ensembleLine(state: PipelineState): string[] {
+  const result = state.stages.finetune?.result as FinetuneResult | undefined;
+  if (!result?.members?.length) return [];
+  const alone = result.best ? `; alone it scored ${(100 * result.best.metric).toFixed(1)}% on validation` : '';
+  return [
+    `- this bundle holds the first of the run's ${result.members.length + 1} ensemble members (\`finetune.members\`, seed ${state.config.seed})${alone}; the evaluated scores below are the whole ensemble's`,
+  ];
+}

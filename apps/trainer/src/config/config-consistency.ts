@@ -15,7 +15,8 @@ import { resolveMrPretrainConfig } from './resolve-mr-pretrain-config.js';
  * layer, a teacher momentum that decreases), a smooth-L1 `beta` with the cosine feature loss, crop ranges without the
  * random crop, GM-Coord stopping before it starts, GM-Coord, label smoothing, patch dropout or class balance on retrieval (they need a class head), patch dropout on a blind model,
  * the reconstruction regularizer on retrieval (head names collide), TD-Calib without pre-training, word vectors with a
- * pre-trained start, an attribute agreement without attribute heads, extra VQA training questions for a task that is not VQA or from the same dataset.
+ * pre-trained start, an attribute agreement without attribute heads, extra VQA training questions for a task that is not VQA or from the same dataset,
+ * evaluation options an ensemble (`finetune.members` > 1) does not take (more views, the answer-type gate, answer choices, an image blend, a query bank).
  *
  * @returns the problems found (empty when consistent)
  */
@@ -43,6 +44,22 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
   }
   if (retrieval && config.finetune.imageHead) {
     issues.push({ path: 'finetune.imageHead', message: 'expected none for retrieval: it has no class head to blend with' });
+  }
+  if (config.finetune.members > 1) {
+    const { views, answerTypeGate, answerChoices, imageBlend, queryBank } = config.evaluate;
+    const unsupported = [
+      views !== undefined && views > 1 ? 'views' : '',
+      answerTypeGate ? 'answerTypeGate' : '',
+      answerChoices ? 'answerChoices' : '',
+      imageBlend === undefined ? '' : 'imageBlend',
+      queryBank ? 'queryBank' : '',
+    ].filter((key) => key !== '');
+    for (const key of unsupported) {
+      issues.push({
+        path: `evaluate.${key}`,
+        message: `expected none with an ensemble (finetune.members ${config.finetune.members}): an ensemble is scored by the mean of its members’ plain predictions`,
+      });
+    }
   }
   if (config.evaluate.imageBlend !== undefined && !config.finetune.imageHead) {
     issues.push({ path: 'evaluate.imageBlend', message: 'expected none without `finetune.imageHead`: there is no image-only head to blend' });

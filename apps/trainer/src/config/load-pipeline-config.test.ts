@@ -35,7 +35,7 @@ describe('parsePipelineConfig', () => {
     expect(error.issues).toEqual([{ path: 'finetune.epoch', message: expect.stringContaining("Did you mean 'epochs'?") as string }]);
     expect(error.message).toContain('finetune.epoch: unknown key');
     expect(error.message).toContain(
-      'Allowed keys: epochs, batchSize, learningRate, learningRateMultipliers, warmupFraction, warmupSteps, decay, minLearningRate, weightDecay, ' +
+      'Allowed keys: epochs, members, batchSize, learningRate, learningRateMultipliers, warmupFraction, warmupSteps, decay, minLearningRate, weightDecay, ' +
         'labelSmoothing, imageTokenDrop, sentenceDrop, classBalance, attributes, imageHead, retrieval, weightAverage, pooling, hiddenMultiplier, evaluateEvery, ' +
         'augment, gmCoord, blindImage, blindText',
     );
@@ -198,6 +198,15 @@ describe('parsePipelineConfig: the knobs', () => {
     expect(lines).toContain('finetune.labelSmoothing: expected a number ≥ 0 and < 1, got 1');
     expect(lines).toContain('finetune.augment.scale: expected [lo, hi] with lo ≤ hi, got [0.9,0.5]');
     expect(lines).toContain("pretrain.decoder.input: expected 'last', or an integer ≥ 0, got 'first'");
+  });
+
+  it('refuses evaluation options a seed ensemble does not take, naming each', () => {
+    expect(issuesOf({ finetune: { members: 2 }, evaluate: { views: 3, queryBank: {} } }).map((line) => line.split(':')[0])).toEqual([
+      'evaluate.views',
+      'evaluate.queryBank',
+    ]);
+    expect(() => parsePipelineConfig({ name: 'x', finetune: { members: 2 }, evaluate: { views: 1 } })).not.toThrow();
+    expect(issuesOf({ finetune: { members: 0 } }).map((line) => line.split(':')[0])).toEqual(['finetune.members']);
   });
 
   it('names the field a vision stem needs changed: image size 224, patch size its stride, 3 channels', () => {

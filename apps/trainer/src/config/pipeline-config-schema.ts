@@ -315,6 +315,11 @@ const calibrateSchema = z
 const finetuneSchema = z
   .strictObject({
     epochs: positiveInt().default(10).describe('passes over the training split; the best validation epoch is kept'),
+    members: positiveInt()
+      .default(1)
+      .describe(
+        'a seed ensemble: how many models to tune, each its own best validation epoch (member k ≥ 1 with seed + 1000·k, in `finetune/member-k/`); the evaluate stage averages their class probabilities (VQA, classification) or image-caption scores (retrieval). Default 1: one model',
+      ),
     batchSize: z.number().int().min(1).default(32).describe('samples per step'),
     learningRate: positive().default(1e-4).describe('AdamW base learning rate: the encoders’; fusion and head get multiples of it'),
     learningRateMultipliers: z

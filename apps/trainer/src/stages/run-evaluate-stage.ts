@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { writeFileAtomic } from '@umd/core';
-import { evaluateTask, fitAnswerTypeGate, offeredAnswerClasses, type AnswerTypeGate } from '@umd/tasks';
+import { evaluateEnsemble, evaluateTask, fitAnswerTypeGate, offeredAnswerClasses, type AnswerTypeGate, type TaskEvaluation } from '@umd/tasks';
 
 import type { EvaluationSplit } from '../config/pipeline-config-schema.js';
 import type { TaskSample } from '../datasets.js';
@@ -16,15 +16,18 @@ import { upstreamResult } from './upstream-result.js';
 /** What the evaluate stage records. */
 export interface EvaluateResult {
   readonly task: 'vqa' | 'classification' | 'retrieval';
-  /** The tuned checkpoint evaluated (relative to the output folder). */
+  /** The tuned checkpoint evaluated (relative to the output folder); of a seed ensemble, its first member's. */
   readonly checkpoint: string;
+  /** A seed ensemble (`finetune.members` > 1): every member's checkpoint, the first included, scored as one model. */
+  readonly members?: readonly string[];
   readonly splits: readonly SplitScores[];
   /** Data facts (where validation came from, out-of-vocabulary answers, skipped records, splits not present). */
   readonly notes: readonly string[];
 }
 
 /**
- * Stage 4: scores the tuned model (finetune's best checkpoint) on `evaluate.splits` with `evaluateTask`, adds 95%
+ * Stage 4: scores the tuned model (finetune's best checkpoint; of a seed ensemble, the mean of its members with
+ * `evaluateEnsemble`) on `evaluate.splits` with `evaluateTask`, adds 95%
  * bootstrap intervals and the text-only floor of each split, and writes `<out>/evaluate/predictions-<split>.jsonl`
  * and `metrics.json`. The test split is touched here only. A split the dataset lacks is skipped with a note.
  *
@@ -36,6 +39,11 @@ export async function runEvaluateStage(context: StageContext): Promise<StageOutc
     const finetune = await upstreamResult<FinetuneResult>(context, 'evaluate', 'finetune', 'a tuned checkpoint');
     const checkpoint = finetune.checkpoint;
     if (checkpoint === undefined) throw new StageInputError('evaluate', 'a tuned checkpoint', 'finetune', context.outDir);
+    const others = (finetune.members ?? []).map((member) => member.checkpoint);
+    if (others.some((other) => other === undefined))
+      throw new StageInputError('evaluate', 'a tuned checkpoint of every ensemble member', 'finetune', context.outDir);
+    const members = others.length ? [checkpoint, ...(others as string[])] : undefined;
+    if (members) progress.log(`[evaluate] a seed ensemble of ${members.length} tuned models: the mean of their predictions`);
     const [data, tokenizer] = [await context.taskData(), await context.tokenizer()];
     const notes = [...data.notes];
     let gate: AnswerTypeGate | undefined;
@@ -59,7 +67,7 @@ export async function runEvaluateStage(context: StageContext): Promise<StageOutc
     const wanted = config.evaluate.splits;
     progress.begin('evaluate', wanted.length);
     for (const [index, split] of wanted.entries()) {
-      if (context.signal?.aborted) return { result: { task: data.task.kind, checkpoint, splits, notes }, aborted: true };
+      if (context.signal?.aborted) return { result: { task: data.task.kind, checkpoint, ...(members ? { members } : {}), splits, notes }, aborted: true };
       const samples = split === 'validate' ? data.validation : data.test;
       if (!samples || samples.length === 0) {
         notes.push(`${split}: not in this copy of the dataset, not scored`);
@@ -72,20 +80,21 @@ export async function runEvaluateStage(context: StageContext): Promise<StageOutc
         notes.push(line);
         progress.log(`[evaluate] ${line}`);
       }
-      splits.push(await scoreSplit(context, session.dir, checkpoint, split, samples, tokenizer, gate));
+      splits.push(await scoreSplit(context, session.dir, members ?? [checkpoint], split, samples, tokenizer, gate));
       progress.update(index + 1, { [split]: `${(100 * Object.values(splits.at(-1)!.metrics)[0]!.value).toFixed(1)}%` });
     }
     progress.end();
-    const result: EvaluateResult = { task: data.task.kind, checkpoint, splits, notes };
+    const result: EvaluateResult = { task: data.task.kind, checkpoint, ...(members ? { members } : {}), splits, notes };
     await writeFileAtomic(path.join(session.dir, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);
     return { result, aborted: false };
   });
 }
 
+/** Scores one split with the tuned model, or the mean of the members of a seed ensemble (two or more checkpoints). */
 async function scoreSplit(
   context: StageContext,
   dir: string,
-  checkpoint: string,
+  checkpoints: readonly string[],
   split: EvaluationSplit,
   samples: readonly TaskSample[],
   tokenizer: Awaited<ReturnType<StageContext['tokenizer']>>,
@@ -93,23 +102,29 @@ async function scoreSplit(
 ): Promise<SplitScores> {
   const { config } = context;
   const data = await context.taskData();
-  const evaluation = await evaluateTask({
-    checkpoint: path.resolve(context.outDir, checkpoint),
+  const common = {
     samples,
     tokenizer,
     batchSize: config.finetune.batchSize,
     image: context.image,
-    ...(config.finetune.blindImage ? { blindImage: true } : {}),
-    ...(config.finetune.blindText ? { blindText: true } : {}),
     ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }), // as validation re-ranked
-    ...(gate ? { answerTypeGate: gate } : {}),
-    ...(config.evaluate.answerChoices ? { answerChoices: true } : {}),
-    ...(config.evaluate.views ? { views: config.evaluate.views } : {}),
-    ...(config.evaluate.imageBlend === undefined ? {} : { imageBlend: config.evaluate.imageBlend }),
-    ...(config.evaluate.queryBank && data.task.kind === 'retrieval'
-      ? { queryBank: { samples: data.train.filter((sample) => sample.task === 'caption'), beta: config.evaluate.queryBank.beta } }
-      : {}),
-  });
+  };
+  const evaluation: TaskEvaluation =
+    checkpoints.length > 1
+      ? await evaluateEnsemble({ ...common, members: checkpoints.map((checkpoint) => ({ checkpoint: path.resolve(context.outDir, checkpoint) })) })
+      : await evaluateTask({
+          ...common,
+          checkpoint: path.resolve(context.outDir, checkpoints[0]!),
+          ...(config.finetune.blindImage ? { blindImage: true } : {}),
+          ...(config.finetune.blindText ? { blindText: true } : {}),
+          ...(gate ? { answerTypeGate: gate } : {}),
+          ...(config.evaluate.answerChoices ? { answerChoices: true } : {}),
+          ...(config.evaluate.views ? { views: config.evaluate.views } : {}),
+          ...(config.evaluate.imageBlend === undefined ? {} : { imageBlend: config.evaluate.imageBlend }),
+          ...(config.evaluate.queryBank && data.task.kind === 'retrieval'
+            ? { queryBank: { samples: data.train.filter((sample) => sample.task === 'caption'), beta: config.evaluate.queryBank.beta } }
+            : {}),
+        });
   const file = path.join(dir, `predictions-${split}.jsonl`);
   await writeFileAtomic(file, evaluation.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + '\n');
   const metrics = metricsWithIntervals(data.task, evaluation.metrics, evaluation.predictions, config.evaluate.bootstrapResamples, config.seed);

@@ -34,14 +34,34 @@ export interface FinetuneResult {
   readonly coordination?: string;
   /** TD-Calib's reconstruction regularizer was on. */
   readonly regularizer: boolean;
+  /**
+   * A seed ensemble (`finetune.members` > 1): the members after the first (whose record is the fields above), in
+   * order; member k tuned with seed + {@link memberSeedStride}·k in `finetune/member-k/`.
+   */
+  readonly members?: readonly FinetuneMember[];
 }
+
+/** One further member of a seed ensemble. Paths are relative to the output folder. */
+export interface FinetuneMember {
+  readonly seed: number;
+  /** Its `best.safetensors` (absent when stopped before its first validation pass). */
+  readonly checkpoint?: string;
+  readonly steps: number;
+  readonly best?: { readonly step: number; readonly epoch: number; readonly metric: number };
+  readonly history: readonly { readonly step: number; readonly epoch: number; readonly metric: number }[];
+  readonly medianStepMs: number;
+}
+
+/** Member k of a seed ensemble is tuned with the config's seed + this·k. */
+export const memberSeedStride = 1000;
 
 /**
  * Stage 3, task tuning (`runTaskTuning` from `@umd/tasks`): VQA, classification or retrieval on the dataset's
  * training split, model selection on its validation split only, from the calibrated checkpoint (when `calibrate`
  * is among the config's stages), else the pre-trained one (when `pretrain` is), else from scratch, with the options
  * {@link taskTuningSettings} builds from the `finetune` section. GM-Coord and TD-Calib's decaying reconstruction
- * regularizer plug in as configured. Writes `<out>/finetune/`.
+ * regularizer plug in as configured. Writes `<out>/finetune/`; with `finetune.members` N > 1 also tunes members
+ * 1…N−1 the same way from the same start, each with its own seed, into `<out>/finetune/member-k/`.
  *
  * @throws StageInputError when an earlier stage the config names has not completed in this output folder
  */
@@ -80,39 +100,59 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       );
     }
     const created: ReconstructionRegularizer[] = []; // runTaskTuning does not free the regularizer's teacher: we do
-    const options: RunTaskTuningOptions = {
-      task: data.task,
-      train: data.train,
-      validation: data.validation,
-      tokenizer,
-      ...(source.checkpoint ? { checkpoint: source.checkpoint } : { modelConfig: await context.modelConfig() }),
-      ...(wordVectors ? { wordVectors } : {}),
-      ...tuning,
-      seed: config.seed,
-      outDir: session.dir,
-      resume: session.resume,
-      ...(regularizer && source.checkpoint ? { auxiliary: reconstructionRegularizer(context, source.checkpoint, tokenizer, created) } : {}),
-      ...(context.signal ? { signal: context.signal } : {}),
-      onEvent: (event) => {
-        const recovery = checkpointRecoveryLine('finetune', event);
-        if (recovery !== undefined) progress.log(recovery);
-        else if (event.type === 'train-start') progress.begin('finetune', event.maxSteps, event.startStep);
-        else if (event.type === 'step-end') progress.update(event.step, { epoch: `${event.epoch + 1}/${settings.epochs}`, loss: event.loss.toFixed(3) });
-        else if (event.type === 'train-end') progress.end();
-        else if (event.type === 'evaluation-end') {
-          progress.log(
-            `[finetune] epoch ${event.epoch + 1} (step ${event.step}): validation ${(100 * event.metric).toFixed(1)}%${event.best ? ' (best)' : ''}`,
-          );
-        }
-      },
+    const N = settings.members;
+    const tune = async (member: number): Promise<Awaited<ReturnType<typeof runTaskTuning>>> => {
+      const seed = config.seed + memberSeedStride * member;
+      const named = N > 1 ? ` (member ${member + 1}/${N}, seed ${seed})` : '';
+      if (N > 1) progress.log(`[finetune] member ${member + 1} of ${N}, seed ${seed}`);
+      const options: RunTaskTuningOptions = {
+        task: data.task,
+        train: data.train,
+        validation: data.validation,
+        tokenizer,
+        ...(source.checkpoint ? { checkpoint: source.checkpoint } : { modelConfig: await context.modelConfig() }),
+        ...(wordVectors ? { wordVectors } : {}),
+        ...tuning,
+        seed,
+        outDir: member === 0 ? session.dir : path.join(session.dir, `member-${member}`),
+        resume: session.resume,
+        ...(regularizer && source.checkpoint ? { auxiliary: reconstructionRegularizer(context, source.checkpoint, tokenizer, seed, created) } : {}),
+        ...(context.signal ? { signal: context.signal } : {}),
+        onEvent: (event) => {
+          const recovery = checkpointRecoveryLine('finetune', event);
+          if (recovery !== undefined) progress.log(recovery);
+          else if (event.type === 'train-start') progress.begin(`finetune${N > 1 ? ` ${member + 1}/${N}` : ''}`, event.maxSteps, event.startStep);
+          else if (event.type === 'step-end') progress.update(event.step, { epoch: `${event.epoch + 1}/${settings.epochs}`, loss: event.loss.toFixed(3) });
+          else if (event.type === 'train-end') progress.end();
+          else if (event.type === 'evaluation-end') {
+            progress.log(
+              `[finetune] epoch ${event.epoch + 1} (step ${event.step}): validation ${(100 * event.metric).toFixed(1)}%${event.best ? ' (best)' : ''}${named}`,
+            );
+          }
+        },
+      };
+      try {
+        return await runTaskTuning(options);
+      } finally {
+        for (const item of created.splice(0)) item.dispose();
+      }
     };
-    let run: Awaited<ReturnType<typeof runTaskTuning>>;
-    try {
-      run = await runTaskTuning(options);
-    } finally {
-      for (const item of created) item.dispose();
-    }
+    const run = await tune(0);
     const relative = (file: string) => path.relative(context.outDir, file);
+    const members: FinetuneMember[] = [];
+    let aborted = run.reason === 'aborted';
+    for (let member = 1; member < N && !aborted; member++) {
+      const other = await tune(member);
+      members.push({
+        seed: config.seed + memberSeedStride * member,
+        ...(other.bestCheckpoint ? { checkpoint: relative(other.bestCheckpoint) } : {}),
+        steps: other.step,
+        ...(other.best ? { best: { step: other.best.step, epoch: other.best.epoch, metric: other.best.metric } } : {}),
+        history: other.history,
+        medianStepMs: other.medianStepMs,
+      });
+      aborted = other.reason === 'aborted';
+    }
     const result: FinetuneResult = {
       ...(run.bestCheckpoint ? { checkpoint: relative(run.bestCheckpoint) } : {}),
       start: source.start,
@@ -125,8 +165,9 @@ export async function runFinetuneStage(context: StageContext): Promise<StageOutc
       metrics: relative(run.metricsPath),
       ...(run.coordinationPath ? { coordination: relative(run.coordinationPath) } : {}),
       regularizer,
+      ...(members.length ? { members } : {}),
     };
-    return { result, aborted: run.reason === 'aborted' };
+    return { result, aborted };
   });
 }
 
@@ -150,6 +191,7 @@ function reconstructionRegularizer(
   context: StageContext,
   checkpoint: string,
   tokenizer: WordPieceTokenizer,
+  seed: number,
   created: ReconstructionRegularizer[],
 ): RunTaskTuningOptions['auxiliary'] {
   const { start, decaySteps } = context.config.calibrate.regularizer;
@@ -160,7 +202,7 @@ function reconstructionRegularizer(
       checkpoint,
       start,
       decaySteps,
-      seed: context.config.seed,
+      seed,
       tokens: { maskTokenId: mask, specialTokenIds: [pad, unk, cls, sep, mask] },
     });
     created.push(regularizer);

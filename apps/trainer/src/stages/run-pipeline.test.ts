@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@umd/core/testing';
 import type { VqaSample } from '@umd/data';
-import { loadModelBundle, predictWithBundle } from '@umd/tasks';
+import { evaluateEnsemble, loadModelBundle, predictWithBundle } from '@umd/tasks';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -22,6 +22,7 @@ import { readPipelineState } from './pipeline-state.js';
 import type { EvaluateResult } from './run-evaluate-stage.js';
 import type { FinetuneResult } from './run-finetune-stage.js';
 import { runPipeline } from './run-pipeline.js';
+import { createStageContext } from './stage-context.js';
 import type { PretrainResult } from './run-pretrain-stage.js';
 
 /** Every stage at test size: 32 px phantom scans in 8 px patches, width 16, one block each, a trained 150-piece vocabulary. */
@@ -179,6 +180,41 @@ describe('runPipeline (phantom VQA, micro model)', () => {
     expect((resumed.outcomes[0]!.result as PretrainResult).steps).toBe(4);
     const lines = (await readFile(path.join(dir, 'pretrain', 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { step: number }).step)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('tunes a seed ensemble (finetune.members 2) and scores the mean of its members', async () => {
+    const ensemble = parsePipelineConfig({
+      ...config,
+      stages: ['finetune', 'evaluate'],
+      finetune: { ...config.finetune, members: 2, gmCoord: { enabled: false } },
+    });
+    const dir = path.join(root, 'ensemble');
+    const tensorsBefore = tf.memory().numTensors;
+    await runPipeline({ config: ensemble, outDir: dir });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    const state = await readPipelineState(dir);
+    const finetune = state!.stages.finetune!.result as FinetuneResult;
+    expect(finetune.members).toHaveLength(1);
+    expect(finetune.members![0]).toMatchObject({ seed: ensemble.seed + 1000, checkpoint: 'finetune/member-1/best.safetensors' });
+    expect(finetune.members![0]!.history).toHaveLength(1);
+    const evaluate = state!.stages.evaluate!.result as EvaluateResult;
+    expect(evaluate.members).toEqual([finetune.checkpoint, finetune.members![0]!.checkpoint]);
+    // The recorded scores are the ensemble's: the same as evaluateEnsemble of the two checkpoints, called here.
+    const context = createStageContext({ config: ensemble, outDir: dir });
+    const [data, tokenizer] = [await context.taskData(), await context.tokenizer()];
+    const direct = await evaluateEnsemble({
+      members: evaluate.members!.map((member) => ({ checkpoint: path.join(dir, member) })),
+      samples: data.validation,
+      tokenizer,
+      batchSize: ensemble.finetune.batchSize,
+      image: context.image,
+    });
+    const validate = evaluate.splits.find((split) => split.split === 'validate')!;
+    expect(validate.metrics.overall!.value).toBeCloseTo(direct.metric, 10);
+    // A bundle holds one model: the card says it is the first member and that the scores are the ensemble's.
+    await exportRun({ run: dir, to: path.join(root, 'ensemble-bundle') });
+    const card = await readFile(path.join(root, 'ensemble-bundle', 'README.md'), 'utf8');
+    expect(card).toContain("this bundle holds the first of the run's 2 ensemble members");
   });
 
   it('names the stage to run first when an input is missing', async () => {
