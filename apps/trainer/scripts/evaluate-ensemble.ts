@@ -45,6 +45,7 @@ for (const split of values.split ?? ['validate']) {
     batchSize: config.finetune.batchSize,
     image: context.image,
     ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }),
+    ...(config.evaluate.attributeAgreement === undefined ? {} : { attributeAgreement: config.evaluate.attributeAgreement }),
   });
   const metrics = metricsWithIntervals(data.task, evaluation.metrics, evaluation.predictions, 0, config.seed);
   const summary = Object.fromEntries(Object.entries(metrics).map(([name, metric]) => [name, Math.round(metric.value * 1000) / 10]));

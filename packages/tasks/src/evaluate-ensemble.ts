@@ -7,6 +7,7 @@ import {
   loadTaskTuning,
   retrievalEvaluation,
   retrievalScores,
+  withAttributeAgreement,
   type RetrievalSplitScores,
   type TaskEvaluation,
 } from './evaluate-task.js';
@@ -38,6 +39,8 @@ export interface EvaluateEnsembleOptions {
   readonly image?: Omit<ImagePipelineConfig, 'size' | 'channels' | 'crop' | 'normalization'>;
   /** Retrieval: candidates re-ranked with each member's fused head per image and per caption. Default 20, as `evaluateTask`. */
   readonly topK?: number;
+  /** Retrieval: each member's attribute agreement λ, in place of its tuning's (as `evaluateTask`'s). */
+  readonly attributeAgreement?: number;
 }
 
 /**
@@ -96,7 +99,7 @@ export async function evaluateEnsemble(options: EvaluateEnsembleOptions): Promis
       };
       const share = (member.weight ?? 1) / total;
       if (own.kind === 'retrieval') {
-        const scored = await retrievalScores(tuning, samples as readonly CaptionSample[], {
+        const scored = await retrievalScores(withAttributeAgreement(tuning, options.attributeAgreement), samples as readonly CaptionSample[], {
           ...inputs,
           ...(options.topK === undefined ? {} : { topK: options.topK }),
         });

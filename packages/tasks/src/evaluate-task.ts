@@ -153,6 +153,12 @@ export interface EvaluateTaskOptions {
    * to choose λ on validation without tuning again). Default: the tuning's.
    */
   readonly imageBlend?: number;
+  /**
+   * A retrieval model with attribute heads: λ of the attribute agreement added to its first-stage scores, in place of
+   * the `retrieval.attributeAgreement` it was tuned with (e.g. to choose λ on validation without tuning again).
+   * Default: the tuning's.
+   */
+  readonly attributeAgreement?: number;
   /** Retrieval: querybank normalisation with these captions and images (e.g. the training split's). Default none. */
   readonly queryBank?: RetrievalQueryBank;
 }
@@ -186,7 +192,7 @@ export async function evaluateTask(options: EvaluateTaskOptions): Promise<TaskEv
   const loaded = options.checkpoint === undefined ? undefined : await loadTaskTuning(options.checkpoint);
   const tuned = options.tuning ?? loaded!.tuning;
   try {
-    const tuning = withImageBlend(tuned, options.imageBlend);
+    const tuning = withAttributeAgreement(withImageBlend(tuned, options.imageBlend), options.attributeAgreement);
     const { imageSize, channels } = tuning.model.config.vision;
     const normalization = options.imageNormalization ?? loaded?.imageNormalization;
     const [pipeline, ...views] = evaluationViewCrops(options.views ?? 1).map((crop) =>
@@ -535,6 +541,17 @@ async function queryBankEmbeddings(tuning: TaskTuning, bank: RetrievalQueryBank,
   } finally {
     tf.dispose(parts);
   }
+}
+
+/** `tuning` ranking retrieval with attribute agreement λ `agreement` (a shallow copy; the same model and heads), or as it is. */
+export function withAttributeAgreement(tuning: TaskTuning, agreement: number | undefined): TaskTuning {
+  if (agreement === undefined) return tuning;
+  if (tuning.task.kind !== 'retrieval') throw new InvalidConfigError('attributeAgreement', agreement, `absent for a ${tuning.task.kind} model (retrieval only)`);
+  if (!(Number.isFinite(agreement) && agreement >= 0)) throw new InvalidConfigError('attributeAgreement', agreement, 'a number ≥ 0');
+  if (agreement > 0 && !tuning.heads.attributes) {
+    throw new InvalidConfigError('attributeAgreement', agreement, '0 or absent for a model without attribute heads (attributes.fields)');
+  }
+  return { ...tuning, retrieval: { ...tuning.retrieval, attributeAgreement: agreement } };
 }
 
 /** `tuning` with its image-only head blended by `blend` (a shallow copy; the same model and heads), or as it is. */

@@ -15,7 +15,7 @@ import { resolveMrPretrainConfig } from './resolve-mr-pretrain-config.js';
  * layer, a teacher momentum that decreases), a smooth-L1 `beta` with the cosine feature loss, crop ranges without the
  * random crop, GM-Coord stopping before it starts, GM-Coord, label smoothing, patch dropout or class balance on retrieval (they need a class head), patch dropout on a blind model,
  * the reconstruction regularizer on retrieval (head names collide), TD-Calib without pre-training, word vectors with a
- * pre-trained start, an attribute agreement without attribute heads, extra VQA training questions for a task that is not VQA or from the same dataset,
+ * pre-trained start, an attribute agreement (tuned or evaluated) without attribute heads, extra VQA training questions for a task that is not VQA or from the same dataset,
  * evaluation options an ensemble (`finetune.members` > 1) does not take (more views, the answer-type gate, answer choices, an image blend, a query bank).
  *
  * @returns the problems found (empty when consistent)
@@ -60,6 +60,12 @@ export function configConsistencyIssues(config: PipelineConfig): ConfigIssue[] {
         message: `expected none with an ensemble (finetune.members ${config.finetune.members}): an ensemble is scored by the mean of its members’ plain predictions`,
       });
     }
+  }
+  if (config.evaluate.attributeAgreement && !(retrieval && config.finetune.attributes?.fields?.length)) {
+    issues.push({
+      path: 'evaluate.attributeAgreement',
+      message: 'expected none or 0 without retrieval attribute heads (a medpix-retrieval or phantom retrieval task with `finetune.attributes.fields`)',
+    });
   }
   if (config.evaluate.imageBlend !== undefined && !config.finetune.imageHead) {
     issues.push({ path: 'evaluate.imageBlend', message: 'expected none without `finetune.imageHead`: there is no image-only head to blend' });

@@ -523,6 +523,13 @@ const evaluateSchema = z
       .describe(
         'a model tuned with `finetune.imageHead`: λ of the image-only head’s blend at evaluation, in place of `finetune.imageHead.blend` (default that one; e.g. to compare λ on validation with the same models)',
       ),
+    attributeAgreement: z
+      .number()
+      .min(0)
+      .optional()
+      .describe(
+        'retrieval with `finetune.attributes`: λ of the attribute agreement (Σ over fields of P(image has value c) · P(caption has c)) added to the cosine at evaluation, in place of `finetune.retrieval.attributeAgreement` (default that one; e.g. to compare λ on validation with the same models)',
+      ),
     queryBank: z
       .strictObject({
         beta: z.number().positive().default(20).describe('inverse temperature of the inverted softmax (default 20)'),

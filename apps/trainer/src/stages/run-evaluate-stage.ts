@@ -108,6 +108,7 @@ async function scoreSplit(
     batchSize: config.finetune.batchSize,
     image: context.image,
     ...(config.finetune.retrieval?.topK === undefined ? {} : { topK: config.finetune.retrieval.topK }), // as validation re-ranked
+    ...(config.evaluate.attributeAgreement === undefined ? {} : { attributeAgreement: config.evaluate.attributeAgreement }),
   };
   const evaluation: TaskEvaluation =
     checkpoints.length > 1
