@@ -6,6 +6,7 @@ import { UmdModel } from '@umd/encoders';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { microTaskConfig, randomTaskBatch } from './__fixtures__/phantom-fixtures.js';
+import { withAttributeAgreement } from './evaluate-task.js';
 import { finetuneStep } from './finetune-step.js';
 import { poolUnimodal } from './pool-unimodal.js';
 import { retrievalLosses } from './retrieval-losses.js';
@@ -142,8 +143,9 @@ describe('attribute targets', () => {
   it('retrieval.attributeAgreement adds λ · Σ_f P(shared value) to the first-stage cosine; it needs attribute heads', async () => {
     const batch = randomTaskBatch(new SeededRandom(6), { batchSize: 5, length: 6, vocabSize });
     const texts = { tokenIds: { data: batch.tokenIds, shape: [5, 6] }, attentionMask: { data: Int32Array.from(batch.attentionMask), shape: [5, 6] } };
-    const scoreWith = async (agreement: number) => {
-      const { tuning, dispose } = setUp({ fields: ['Type', 'Plane'], classes }, { attributeAgreement: agreement });
+    const scoreWith = async (agreement: number, evaluatedWith?: number) => {
+      const { tuning: tuned, dispose } = setUp({ fields: ['Type', 'Plane'], classes }, { attributeAgreement: agreement });
+      const tuning = withAttributeAgreement(tuned, evaluatedWith); // evaluate.attributeAgreement: another λ, same heads
       const scored = await scoreRetrieval(tuning, batch.images, texts, { topK: 1 });
       // The agreement by hand, from the same embeddings.
       const expected = tf.tidy(() => {
@@ -162,8 +164,13 @@ describe('attribute targets', () => {
       dispose();
       return { similarity: scored.similarity, agreement: Float32Array.from(expected) };
     };
-    const [plain, weighted] = [await scoreWith(0), await scoreWith(0.7)];
+    const [plain, weighted, evaluated] = [await scoreWith(0), await scoreWith(0.7), await scoreWith(0, 0.7)];
     plain.similarity.forEach((cosine, k) => expect(weighted.similarity[k]).toBeCloseTo(cosine + 0.7 * weighted.agreement[k]!, 4));
+    expect(evaluated.similarity).toEqual(weighted.similarity);
+    const { tuning: headless, dispose } = setUp(undefined, {});
+    expect(() => withAttributeAgreement(headless, 0.5)).toThrow(/attribute heads/);
+    expect(withAttributeAgreement(headless, 0).retrieval.attributeAgreement).toBe(0);
+    dispose();
     expect(Math.max(...weighted.agreement)).toBeLessThanOrEqual(2 + 1e-5); // at most one per field
     expect(() => setUp(undefined, { attributeAgreement: 0.5 })).toThrow(/attributeAgreement/);
     batch.images.dispose();
