@@ -546,7 +546,8 @@ async function queryBankEmbeddings(tuning: TaskTuning, bank: RetrievalQueryBank,
 /** `tuning` ranking retrieval with attribute agreement λ `agreement` (a shallow copy; the same model and heads), or as it is. */
 export function withAttributeAgreement(tuning: TaskTuning, agreement: number | undefined): TaskTuning {
   if (agreement === undefined) return tuning;
-  if (tuning.task.kind !== 'retrieval') throw new InvalidConfigError('attributeAgreement', agreement, `absent for a ${tuning.task.kind} model (retrieval only)`);
+  if (tuning.task.kind !== 'retrieval')
+    throw new InvalidConfigError('attributeAgreement', agreement, `absent for a ${tuning.task.kind} model (retrieval only)`);
   if (!(Number.isFinite(agreement) && agreement >= 0)) throw new InvalidConfigError('attributeAgreement', agreement, 'a number ≥ 0');
   if (agreement > 0 && !tuning.heads.attributes) {
     throw new InvalidConfigError('attributeAgreement', agreement, '0 or absent for a model without attribute heads (attributes.fields)');
