@@ -112,7 +112,12 @@ function summary(stage: (typeof stageNames)[number], results: StageResults): str
       const r = results.finetune;
       if (!r) return '';
       const best = r.best ? `best validation ${percent(r.best.metric)} at epoch ${r.best.epoch + 1} (step ${r.best.step})` : 'no validation pass yet';
-      return `${r.steps}/${r.totalSteps} steps from ${r.start}; ${best}; ${r.medianStepMs.toFixed(0)} ms/step${r.regularizer ? '; reconstruction regularizer' : ''}${r.coordination ? '; GM-Coord' : ''}`;
+      const members = (r.members ?? []).map(
+        (member) =>
+          `member seed ${member.seed}: ${member.best ? `best ${percent(member.best.metric)} at epoch ${member.best.epoch + 1}` : 'no validation pass'}`,
+      );
+      const ensemble = members.length ? `; a seed ensemble of ${members.length + 1} (${members.join('; ')})` : '';
+      return `${r.steps}/${r.totalSteps} steps from ${r.start}; ${best}; ${r.medianStepMs.toFixed(0)} ms/step${r.regularizer ? '; reconstruction regularizer' : ''}${r.coordination ? '; GM-Coord' : ''}${ensemble}`;
     }
     case 'evaluate': {
       const r = results.evaluate;

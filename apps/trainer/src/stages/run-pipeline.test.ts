@@ -190,8 +190,9 @@ describe('runPipeline (phantom VQA, micro model)', () => {
     });
     const dir = path.join(root, 'ensemble');
     const tensorsBefore = tf.memory().numTensors;
-    await runPipeline({ config: ensemble, outDir: dir });
+    const run = await runPipeline({ config: ensemble, outDir: dir });
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(await readFile(run.report.reportPath, 'utf8')).toMatch(/a seed ensemble of 2 \(member seed 1001: best \d+\.\d% at epoch 1\)/);
     const state = await readPipelineState(dir);
     const finetune = state!.stages.finetune!.result as FinetuneResult;
     expect(finetune.members).toHaveLength(1);
