@@ -65,8 +65,9 @@ export async function evaluateEnsemble(options: EvaluateEnsembleOptions): Promis
   const started = performance.now();
   const total = members.reduce((sum, member) => sum + (member.weight ?? 1), 0);
   let task: TaskSpec | undefined;
-  let mean: Float32Array | undefined;
-  let retrieval: RetrievalSplitScores | undefined;
+  let mean: Float32Array | undefined; // the weighted mean of the members' values
+  let retrieval: RetrievalSplitScores | undefined; // the first retrieval member's (images, captions, topK)
+  let [pairsScored, firstStageMs, rerankMs] = [0, 0, 0];
   for (const [index, member] of members.entries()) {
     const { tuning, imageNormalization, metadata } = await loadTaskTuning(member.checkpoint);
     try {
@@ -97,34 +98,28 @@ export async function evaluateEnsemble(options: EvaluateEnsembleOptions): Promis
         ...(blindImage ? { blindImage: true } : {}),
         ...(blindText ? { blindText: true } : {}),
       };
-      const share = (member.weight ?? 1) / total;
+      let values: Float32Array; // this member's class probabilities [N, K] or image-caption scores [images, captions]
       if (own.kind === 'retrieval') {
         const scored = await retrievalScores(withAttributeAgreement(tuning, options.attributeAgreement), samples as readonly CaptionSample[], {
           ...inputs,
           ...(options.topK === undefined ? {} : { topK: options.topK }),
         });
-        if (!retrieval) {
-          retrieval = { ...scored, scores: new Float32Array(scored.scores.length), pairsScored: 0, firstStageMs: 0, rerankMs: 0 };
-        }
-        const sum = retrieval.scores;
-        for (let i = 0; i < sum.length; i++) sum[i]! += share * scored.scores[i]!;
-        retrieval = {
-          ...retrieval,
-          pairsScored: retrieval.pairsScored + scored.pairsScored,
-          firstStageMs: retrieval.firstStageMs + scored.firstStageMs,
-          rerankMs: retrieval.rerankMs + scored.rerankMs,
-        };
-        continue;
+        retrieval ??= scored;
+        [pairsScored, firstStageMs, rerankMs] = [pairsScored + scored.pairsScored, firstStageMs + scored.firstStageMs, rerankMs + scored.rerankMs];
+        values = scored.scores;
+      } else {
+        values = await classProbabilities(tuning, samples, inputs);
       }
-      const probabilities = await classProbabilities(tuning, samples, inputs);
-      mean ??= new Float32Array(probabilities.length);
-      for (let i = 0; i < probabilities.length; i++) mean[i]! += share * probabilities[i]!;
+      mean ??= new Float32Array(values.length);
+      const share = (member.weight ?? 1) / total;
+      for (let i = 0; i < values.length; i++) mean[i]! += share * values[i]!;
     } finally {
       tuning.model.dispose();
     }
   }
   if (task!.kind === 'retrieval') {
-    return { ...retrievalEvaluation(samples as readonly CaptionSample[], retrieval!), samples: samples.length, ms: performance.now() - started };
+    const scored = { ...retrieval!, scores: mean!, pairsScored, firstStageMs, rerankMs };
+    return { ...retrievalEvaluation(samples as readonly CaptionSample[], scored), samples: samples.length, ms: performance.now() - started };
   }
   const K = taskClasses(task!).length;
   const predicted = new Int32Array(samples.length);
